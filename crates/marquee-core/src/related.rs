@@ -1,0 +1,216 @@
+//! "Keep exploring": which published reviews relate to a review, from shared directors, cast,
+//! genres and year, and the similarity of the review texts (TF-IDF cosine).
+
+use std::collections::HashMap;
+
+/// What relatedness is judged on, for one published review.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewFeatures {
+    pub review_id: i64,
+    pub film_id: i64,
+    pub year: Option<i32>,
+    pub directors: Vec<i64>,
+    /// Top-billed cast, in billing order.
+    pub cast: Vec<i64>,
+    pub genres: Vec<i64>,
+    pub text: String,
+}
+
+/// Weights of each kind of link between two reviews.
+const DIRECTOR: f32 = 3.0;
+const CAST: f32 = 1.5;
+const GENRE: f32 = 1.0;
+const SAME_YEAR: f32 = 1.0;
+const NEAR_YEAR: f32 = 0.5;
+const TEXT: f32 = 4.0;
+const CAST_CONSIDERED: usize = 6;
+
+/// A precomputed index over all published reviews; built once per content change, queried per
+/// review page render.
+pub struct RelatedIndex {
+    items: Vec<Item>,
+    by_review: HashMap<i64, usize>,
+}
+
+struct Item {
+    features: ReviewFeatures,
+    /// Unit-length TF-IDF vector, sorted by term id.
+    vector: Vec<(u32, f32)>,
+}
+
+impl RelatedIndex {
+    pub fn build(reviews: Vec<ReviewFeatures>) -> RelatedIndex {
+        let mut vocabulary: HashMap<String, u32> = HashMap::new();
+        let mut document_frequency: Vec<u32> = Vec::new();
+        let mut term_counts: Vec<HashMap<u32, u32>> = Vec::with_capacity(reviews.len());
+        for review in &reviews {
+            let mut counts: HashMap<u32, u32> = HashMap::new();
+            for word in terms(&review.text) {
+                let next_id = vocabulary.len() as u32;
+                let id = *vocabulary.entry(word).or_insert(next_id);
+                if id as usize == document_frequency.len() {
+                    document_frequency.push(0);
+                }
+                *counts.entry(id).or_insert(0) += 1;
+            }
+            for id in counts.keys() {
+                document_frequency[*id as usize] += 1;
+            }
+            term_counts.push(counts);
+        }
+        let documents = reviews.len().max(1) as f32;
+        let items: Vec<Item> = reviews
+            .into_iter()
+            .zip(term_counts)
+            .map(|(features, counts)| {
+                let mut vector: Vec<(u32, f32)> = counts
+                    .into_iter()
+                    .map(|(id, count)| {
+                        let idf = (documents / document_frequency[id as usize] as f32).ln() + 1.0;
+                        (id, (1.0 + (count as f32).ln()) * idf)
+                    })
+                    .collect();
+                let norm = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+                if norm > 0.0 {
+                    vector.iter_mut().for_each(|(_, w)| *w /= norm);
+                }
+                vector.sort_unstable_by_key(|(id, _)| *id);
+                Item { features, vector }
+            })
+            .collect();
+        let by_review = items.iter().enumerate().map(|(i, item)| (item.features.review_id, i)).collect();
+        RelatedIndex { items, by_review }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Up to `limit` review ids most related to `review_id`, best first; never the review
+    /// itself, and only reviews in the index (published ones). Ties go to the lower id.
+    pub fn related(&self, review_id: i64, limit: usize) -> Vec<i64> {
+        let Some(&index) = self.by_review.get(&review_id) else {
+            return Vec::new();
+        };
+        let target = &self.items[index];
+        let mut scored: Vec<(f32, i64)> = self
+            .items
+            .iter()
+            .filter(|other| other.features.review_id != review_id)
+            .map(|other| (relatedness(target, other), other.features.review_id))
+            .filter(|(score, _)| *score > 0.0)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.into_iter().take(limit).map(|(_, id)| id).collect()
+    }
+}
+
+fn relatedness(a: &Item, b: &Item) -> f32 {
+    let (fa, fb) = (&a.features, &b.features);
+    let shared = |x: &[i64], y: &[i64]| x.iter().filter(|id| y.contains(id)).count() as f32;
+    let mut score = DIRECTOR * shared(&fa.directors, &fb.directors)
+        + CAST
+            * shared(
+                &fa.cast[..fa.cast.len().min(CAST_CONSIDERED)],
+                &fb.cast[..fb.cast.len().min(CAST_CONSIDERED)],
+            )
+        + GENRE * shared(&fa.genres, &fb.genres)
+        + TEXT * cosine(&a.vector, &b.vector);
+    if let (Some(ya), Some(yb)) = (fa.year, fb.year) {
+        score += match (ya - yb).abs() {
+            0 => SAME_YEAR,
+            1..=3 => NEAR_YEAR,
+            _ => 0.0,
+        };
+    }
+    score
+}
+
+fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot
+}
+
+/// Lowercased words of three letters or more that are not common English function words.
+fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+}
+
+const STOPWORDS: &[&str] = &[
+    "about", "after", "again", "all", "also", "and", "any", "are", "because", "been", "before",
+    "being", "but", "can", "could", "did", "does", "doing", "down", "each", "even", "film", "for",
+    "from", "had", "has", "have", "her", "here", "hers", "him", "his", "how", "into", "its",
+    "just", "more", "most", "movie", "much", "not", "now", "off", "once", "one", "only", "other",
+    "our", "out", "over", "own", "same", "she", "should", "some", "such", "than", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "those", "through", "too", "two",
+    "under", "until", "very", "was", "were", "what", "when", "where", "which", "while", "who",
+    "whom", "why", "will", "with", "would", "you", "your",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review(id: i64, year: i32, directors: &[i64], genres: &[i64], text: &str) -> ReviewFeatures {
+        ReviewFeatures {
+            review_id: id,
+            film_id: id,
+            year: Some(year),
+            directors: directors.to_vec(),
+            cast: vec![],
+            genres: genres.to_vec(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn shared_director_outranks_shared_genre_and_never_returns_itself() {
+        let index = RelatedIndex::build(vec![
+            review(1, 1990, &[10], &[1], "trains at night across frozen plains"),
+            review(2, 2010, &[10], &[2], "a comedy of manners in a seaside hotel"),
+            review(3, 1975, &[11], &[1], "a heist that goes wrong in the rain"),
+            review(4, 2020, &[12], &[3], "puppets and paper boats"),
+        ]);
+        let related = index.related(1, 6);
+        assert_eq!(related.first(), Some(&2));
+        assert!(related.contains(&3));
+        assert!(!related.contains(&1));
+        assert!(!related.contains(&4), "nothing in common: {related:?}");
+    }
+
+    #[test]
+    fn similar_texts_relate_when_nothing_else_is_shared() {
+        let index = RelatedIndex::build(vec![
+            review(1, 1950, &[], &[], "lighthouse keeper storm lighthouse isolation madness"),
+            review(2, 1980, &[], &[], "storm lighthouse keeper isolation"),
+            review(3, 2015, &[], &[], "wedding banquet cousins dancing"),
+        ]);
+        assert_eq!(index.related(1, 6), vec![2]);
+    }
+
+    #[test]
+    fn limit_is_respected_and_unknown_reviews_get_nothing() {
+        let reviews = (1..=10).map(|id| review(id, 2000, &[1], &[1], "same words here")).collect();
+        let index = RelatedIndex::build(reviews);
+        assert_eq!(index.related(5, 6).len(), 6);
+        assert!(index.related(99, 6).is_empty());
+    }
+}

@@ -1,0 +1,716 @@
+// Browser end-to-end tests for Marquee.
+//
+// Runs with node's built-in test runner:  node --test site.test.mjs
+// Starts its own server:  $MARQUEE_BIN serve --demo --data <tmp> --listen 127.0.0.1:<free port>
+// (MARQUEE_BIN defaults to ../target/debug/marquee, then ../target/release/marquee)
+// and drives the system Chromium (/usr/bin/chromium, or $CHROMIUM) through playwright-core.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axe = require('axe-core');
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SCREENSHOT_DIR = path.join(HERE, 'screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+const STARTUP_TIMEOUT_MS = Number(process.env.MARQUEE_STARTUP_TIMEOUT_MS || 120_000);
+const TEST_TIMEOUT_MS = 120_000;
+const NOT_FOUND_PATH = '/this-page-does-not-exist-e2e';
+
+function marqueeBinary() {
+  if (process.env.MARQUEE_BIN) return path.resolve(process.env.MARQUEE_BIN);
+  const debug = path.resolve(HERE, '../target/debug/marquee');
+  const release = path.resolve(HERE, '../target/release/marquee');
+  if (!fs.existsSync(debug) && fs.existsSync(release)) return release;
+  return debug;
+}
+
+// ---------------------------------------------------------------------------
+// server lifecycle
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let server = null; // { child, base, dataRoot, log: string[], exited }
+
+function serverLogTail(n = 40) {
+  if (!server) return '(server not started)';
+  return server.log.slice(-n).join('\n');
+}
+
+async function startServer() {
+  const bin = marqueeBinary();
+  if (!fs.existsSync(bin)) {
+    throw new Error(`marquee binary not found at ${bin} (set MARQUEE_BIN or build the workspace first)`);
+  }
+  const port = await freePort();
+  const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-e2e-'));
+  const dataDir = path.join(dataRoot, 'data');
+  const listen = `127.0.0.1:${port}`;
+  const args = ['serve', '--demo', '--data', dataDir, '--listen', listen];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const s = { child, base: `http://${listen}`, dataRoot, log: [], exited: null, cmd: `${bin} ${args.join(' ')}` };
+  server = s;
+  const collect = (stream) => {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      buf += chunk;
+      const lines = buf.split('\n');
+      buf = lines.pop();
+      for (const l of lines) {
+        s.log.push(l);
+        if (s.log.length > 2000) s.log.splice(0, 1000);
+      }
+    });
+  };
+  collect(child.stdout);
+  collect(child.stderr);
+  child.on('exit', (code, signal) => {
+    s.exited = { code, signal };
+  });
+  child.on('error', (err) => {
+    s.exited = { code: null, signal: null, error: err };
+  });
+
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastErr = null;
+  while (Date.now() < deadline) {
+    if (s.exited) {
+      throw new Error(
+        `marquee exited before it was ready (${JSON.stringify(s.exited)})\ncommand: ${s.cmd}\nlog:\n${serverLogTail()}`,
+      );
+    }
+    try {
+      const res = await fetch(`${s.base}/healthz`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return s;
+      lastErr = new Error(`/healthz answered ${res.status}`);
+    } catch (err) {
+      lastErr = err;
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `marquee not ready after ${STARTUP_TIMEOUT_MS} ms (${lastErr && lastErr.message})\ncommand: ${s.cmd}\nlog:\n${serverLogTail()}`,
+  );
+}
+
+async function stopServer() {
+  const s = server;
+  if (!s) return;
+  if (!s.exited) {
+    const exited = new Promise((r) => s.child.once('exit', r));
+    s.child.kill('SIGTERM');
+    const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+    if (!done && !s.exited) {
+      s.child.kill('SIGKILL');
+      await Promise.race([exited, sleep(2000)]);
+    }
+  }
+  fs.rmSync(s.dataRoot, { recursive: true, force: true });
+}
+
+process.on('exit', () => {
+  if (server && !server.exited) {
+    try {
+      server.child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------
+// discovery of one URL per page type
+
+async function getHtml(pathname) {
+  const res = await fetch(server.base + pathname, { redirect: 'follow' });
+  const body = await res.text();
+  return { status: res.status, headers: res.headers, body };
+}
+
+function decodeEntities(s) {
+  return s
+    .replace(/&amp;/g, '&')
+    .replace(/&#x2F;/gi, '/')
+    .replace(/&#47;/g, '/')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
+}
+
+// All same-origin link paths (pathname + search) in an HTML document.
+function linkPaths(html) {
+  const out = [];
+  for (const m of html.matchAll(/<a\b[^>]*?\shref\s*=\s*("([^"]*)"|'([^']*)')/gi)) {
+    const raw = decodeEntities(m[2] ?? m[3] ?? '');
+    let u;
+    try {
+      u = new URL(raw, server.base + '/');
+    } catch {
+      continue;
+    }
+    if (u.origin !== new URL(server.base).origin) continue;
+    out.push(u.pathname + u.search);
+  }
+  return out;
+}
+
+// First link whose path is PREFIX + a non-empty slug, searched in the given documents in order.
+function firstLink(docs, prefix, slugPattern = /^[^/?#]+\/?$/) {
+  for (const html of docs) {
+    for (const p of linkPaths(html)) {
+      if (!p.startsWith(prefix)) continue;
+      const rest = p.slice(prefix.length).split('?')[0];
+      if (rest && slugPattern.test(rest)) return p.split('?')[0];
+    }
+  }
+  return null;
+}
+
+const urls = {}; // page type -> path (or null when not found)
+const discoveryNotes = [];
+
+async function discover() {
+  const home = await getHtml('/');
+  assert.equal(home.status, 200, `GET / answered ${home.status}`);
+  urls.home = '/';
+  urls.review = firstLink([home.body], '/reviews/');
+  if (!urls.review) {
+    discoveryNotes.push('no /reviews/ link on the home page');
+    return;
+  }
+  const review = await getHtml(urls.review);
+  const idx = {};
+  for (const p of ['/films', '/genres', '/years', '/scores']) {
+    idx[p] = (await getHtml(p)).body;
+  }
+  urls.film = firstLink([review.body, idx['/films'], home.body], '/films/');
+  urls.person = firstLink([review.body, home.body], '/people/');
+  urls.year = firstLink([review.body, idx['/years'], home.body], '/years/', /^\d{4}\/?$/);
+  urls.genre = firstLink([review.body, idx['/genres'], home.body], '/genres/');
+  urls.tag = firstLink([review.body, home.body], '/tags/');
+  urls.scoreBand = firstLink([review.body, idx['/scores'], home.body], '/scores/');
+  urls.writer = firstLink([review.body, home.body], '/writers/');
+  if (!urls.person && urls.film) urls.person = firstLink([(await getHtml(urls.film)).body], '/people/');
+
+  // Home page 2 "if it exists": linked from the home page, or answering 200 with review cards.
+  const linksPage2 = linkPaths(home.body).some((p) => /^\/\?(.*&)?page=2(&|$)/.test(p));
+  const p2 = await getHtml('/?page=2');
+  if (linksPage2 || (p2.status === 200 && /class="[^"]*\breview-card\b/.test(p2.body))) {
+    urls.home2 = '/?page=2';
+  } else {
+    discoveryNotes.push(`home page 2 does not exist (GET /?page=2 -> ${p2.status}, no link to it on /)`);
+  }
+}
+
+function pageList() {
+  const list = [
+    { name: 'home', path: urls.home },
+    ...(urls.home2 ? [{ name: 'home page 2', path: urls.home2 }] : []),
+    { name: 'review', path: urls.review },
+    { name: 'film', path: urls.film },
+    { name: 'person', path: urls.person },
+    { name: 'year', path: urls.year },
+    { name: 'genre', path: urls.genre },
+    { name: 'tag', path: urls.tag },
+    { name: 'score band', path: urls.scoreBand },
+    { name: 'writer', path: urls.writer },
+    { name: 'films index', path: '/films' },
+    { name: 'years index', path: '/years' },
+    { name: 'genres index', path: '/genres' },
+    { name: 'scores index', path: '/scores' },
+    { name: '404', path: NOT_FOUND_PATH, status: 404 },
+  ];
+  return list;
+}
+
+// ---------------------------------------------------------------------------
+// browser helpers
+
+let browser = null;
+
+async function newContext(opts = {}) {
+  return browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts });
+}
+
+async function openPage(ctx, pathname, expectStatus = 200) {
+  const page = await ctx.newPage();
+  const res = await page.goto(server.base + pathname, { waitUntil: 'load' });
+  assert.ok(res, `no response for ${pathname}`);
+  assert.equal(res.status(), expectStatus, `GET ${pathname} answered ${res.status()}, expected ${expectStatus}`);
+  return { page, res };
+}
+
+function requirePath(p, what) {
+  assert.ok(p, `could not find a ${what} URL to test (${discoveryNotes.join('; ') || 'no link found'})`);
+  return p;
+}
+
+function formatViolations(violations) {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `    - ${n.target.join(' ')}\n      ${(n.failureSummary || '').replace(/\n/g, '\n      ')}\n      html: ${n.html}`)
+        .join('\n');
+      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`;
+    })
+    .join('\n');
+}
+
+// Order check: returns true if a precedes b in document order.
+const PRECEDES = 4; // Node.DOCUMENT_POSITION_FOLLOWING
+
+// ---------------------------------------------------------------------------
+
+describe('marquee site', { timeout: 30 * 60_000 }, () => {
+  before(async () => {
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    await discover();
+    console.log(`# server: ${server.base}`);
+    console.log(`# pages under test: ${JSON.stringify(urls)}`);
+    for (const n of discoveryNotes) console.log(`# note: ${n}`);
+  });
+
+  after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    if (server) fs.writeFileSync(path.join(HERE, 'server.log'), server.log.join('\n') + '\n');
+    await stopServer();
+  });
+
+  describe('axe (wcag2a, wcag2aa, wcag21a, wcag21aa, best-practice)', () => {
+    // One subtest per page type; the list is only known after discovery, so build it lazily.
+    const names = [
+      'home', 'home page 2', 'review', 'film', 'person', 'year', 'genre', 'tag', 'score band', 'writer',
+      'films index', 'years index', 'genres index', 'scores index', '404',
+    ];
+    for (const name of names) {
+      test(`${name} page has no axe violations`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+        const entry = pageList().find((p) => p.name === name);
+        if (!entry) {
+          t.skip(discoveryNotes.find((n) => n.startsWith('home page 2')) || 'page does not exist');
+          return;
+        }
+        requirePath(entry.path, name);
+        // bypassCSP: axe is injected as an inline script, which a strict CSP would (rightly) block.
+        const ctx = await newContext({ bypassCSP: true });
+        try {
+          const { page } = await openPage(ctx, entry.path, entry.status ?? 200);
+          await page.addScriptTag({ content: axe.source });
+          const result = await page.evaluate(
+            (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+            AXE_TAGS,
+          );
+          const v = result.violations;
+          if (v.length) {
+            const report = `axe violations on ${name} page (${entry.path}):\n${formatViolations(v)}`;
+            console.log(report);
+            assert.fail(report);
+          }
+        } finally {
+          await ctx.close();
+        }
+      });
+    }
+  });
+
+  test('every page: first Tab focuses the skip link, and <main id="main"> exists', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const problems = [];
+    const ctx = await newContext();
+    try {
+      for (const entry of pageList()) {
+        if (!entry.path) {
+          problems.push(`${entry.name}: no URL found`);
+          continue;
+        }
+        const { page } = await openPage(ctx, entry.path, entry.status ?? 200);
+        await page.keyboard.press('Tab');
+        const info = await page.evaluate(() => {
+          const a = document.activeElement;
+          const main = document.querySelector('main#main');
+          return {
+            tag: a && a.tagName,
+            cls: a && a.className,
+            href: a && a.getAttribute('href'),
+            text: a && a.textContent.trim(),
+            mains: document.querySelectorAll('main').length,
+            hasMain: !!main,
+          };
+        });
+        if (!(info.tag === 'A' && /\bskip-link\b/.test(info.cls) && info.href === '#main' && info.text === 'Skip to main content')) {
+          problems.push(`${entry.name} (${entry.path}): first Tab focused ${JSON.stringify(info)}`);
+        }
+        if (!info.hasMain) problems.push(`${entry.name} (${entry.path}): no <main id="main">`);
+        if (info.mains !== 1) problems.push(`${entry.name} (${entry.path}): ${info.mains} <main> elements`);
+        await page.close();
+      }
+    } finally {
+      await ctx.close();
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  test('keyboard: Tab focuses the skip link and Enter moves to #main (review page)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const ctx = await newContext();
+    try {
+      const { page } = await openPage(ctx, requirePath(urls.review, 'review'));
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const a = document.activeElement;
+        return { cls: a.className, href: a.getAttribute('href'), text: a.textContent.trim(), visible: a.getBoundingClientRect().height > 0 };
+      });
+      assert.match(focused.cls, /\bskip-link\b/, `first Tab focused ${JSON.stringify(focused)}`);
+      assert.equal(focused.href, '#main');
+      assert.equal(focused.text, 'Skip to main content');
+      assert.ok(focused.visible, 'the focused skip link is not visible (zero height)');
+
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(100);
+      const after = await page.evaluate(() => {
+        const main = document.getElementById('main');
+        const a = document.activeElement;
+        return {
+          hash: location.hash,
+          mainExists: !!main,
+          mainTag: main && main.tagName,
+          focusInMain: !!(main && a && (a === main || main.contains(a))),
+          mainTop: main && main.getBoundingClientRect().top,
+          scrollY: window.scrollY,
+        };
+      });
+      assert.ok(after.mainExists, '#main does not exist');
+      assert.equal(after.mainTag, 'MAIN', '#main is not a <main> element');
+      assert.equal(after.hash, '#main', `Enter on the skip link did not navigate to #main: ${JSON.stringify(after)}`);
+      if (!after.focusInMain) {
+        // Without tabindex=-1 on <main> the browser moves the sequential focus starting point
+        // to #main: the next Tab must land inside it.
+        await page.keyboard.press('Tab');
+        const next = await page.evaluate(() => {
+          const main = document.getElementById('main');
+          const a = document.activeElement;
+          return { inMain: main.contains(a), html: a ? a.outerHTML.slice(0, 200) : null };
+        });
+        assert.ok(
+          next.inMain,
+          `after Enter on the skip link focus did not move to #main; the next Tab focused ${next.html} (state ${JSON.stringify(after)})`,
+        );
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('review page works without JavaScript (h1, score, body)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const ctx = await newContext({ javaScriptEnabled: false });
+    try {
+      const { page } = await openPage(ctx, requirePath(urls.review, 'review'));
+      const h1 = page.locator('h1');
+      assert.equal(await h1.count(), 1, 'expected exactly one <h1>');
+      assert.ok(await h1.isVisible(), 'h1 not visible without JS');
+      assert.ok((await h1.innerText()).trim().length > 0, 'h1 is empty');
+      const score = page.locator('p.score');
+      assert.equal(await score.count(), 1, 'expected one p.score');
+      assert.ok(await score.isVisible(), 'p.score not visible without JS');
+      assert.match(await score.innerText(), /\d+(\.\d+)?\s*\/\s*10/, 'score text does not look like "9.5 /10"');
+      const body = page.locator('div.review-body');
+      assert.equal(await body.count(), 1, 'expected one div.review-body');
+      assert.ok(await body.isVisible(), 'div.review-body not visible without JS');
+      assert.ok((await body.innerText()).trim().length > 50, 'review body is (nearly) empty without JS');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('review page has the documented parts', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const ctx = await newContext();
+    try {
+      const { page } = await openPage(ctx, requirePath(urls.review, 'review'));
+      const r = await page.evaluate((self) => {
+        const q = (s) => document.querySelector(s);
+        const img = q('picture img');
+        const related = q('section.related');
+        const labelId = related && related.getAttribute('aria-labelledby');
+        const label = labelId && document.getElementById(labelId);
+        const relatedLinks = related ? [...related.querySelectorAll('a[href]')].map((a) => new URL(a.href).pathname) : [];
+        const facts = q('dl.facts');
+        const ld = [...document.querySelectorAll('script[type="application/ld+json"]')].map((s) => s.textContent);
+        const srcsets = img ? [img.getAttribute('srcset'), ...[...img.parentElement.querySelectorAll('source')].map((s) => s.getAttribute('srcset'))] : [];
+        return {
+          h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
+          kickerHref: q('a.kicker') && q('a.kicker').getAttribute('href'),
+          imgAlt: img && img.getAttribute('alt'),
+          imgSrcset: srcsets.filter(Boolean),
+          imgSizes: img && (img.getAttribute('sizes') || [...img.parentElement.querySelectorAll('source')].map((s) => s.getAttribute('sizes')).find(Boolean)),
+          factsText: facts && [...facts.querySelectorAll('dt, dd')].map((d) => d.textContent.trim()).join(' | '),
+          factsPeople: facts ? facts.querySelectorAll('a[href^="/people/"]').length : 0,
+          readingTime: q('p.reading-time') && q('p.reading-time').textContent.trim(),
+          scoreText: q('p.score') && q('p.score').textContent.replace(/\s+/g, ' ').trim(),
+          verdict: q('p.score span.verdict') && q('p.score span.verdict').textContent.trim(),
+          closing: !!q('section.closing-verdict'),
+          relatedLabel: label ? label.textContent.trim() : null,
+          relatedLinks,
+          self,
+          writer: !!q('a[href^="/writers/"]'),
+          time: q('time[datetime]') && q('time[datetime]').getAttribute('datetime'),
+          tags: document.querySelectorAll('a[href^="/tags/"]').length,
+          ld,
+        };
+      }, urls.review);
+      const problems = [];
+      const check = (ok, msg) => ok || problems.push(msg);
+      check(r.h1s.length === 1, `expected one <h1>, found ${JSON.stringify(r.h1s)}`);
+      check(/^\/years\/\d{4}$/.test(r.kickerHref || ''), `a.kicker href is ${JSON.stringify(r.kickerHref)}, expected /years/YYYY`);
+      check(r.imgAlt !== null && r.imgAlt === `${r.h1s[0]} poster`, `poster alt is ${JSON.stringify(r.imgAlt)}, expected "${r.h1s[0]} poster"`);
+      check(r.imgSrcset.length > 0, 'poster has no srcset (on <img> or <source>)');
+      check(!!r.imgSizes, 'poster has no sizes attribute');
+      check(/(^|\| )\d+ minutes( \||$)/.test(r.factsText || ''), `dl.facts has no "NNN minutes" runtime: ${JSON.stringify(r.factsText)}`);
+      check(r.factsPeople >= 2, `dl.facts has ${r.factsPeople} links to /people/ (expected director and cast)`);
+      check(/^\d+-minute read$/.test(r.readingTime || ''), `p.reading-time is ${JSON.stringify(r.readingTime)}`);
+      check(/\d+(\.\d+)?\s*\/\s*10/.test(r.scoreText || ''), `p.score text is ${JSON.stringify(r.scoreText)}`);
+      check(!!r.verdict, 'no span.verdict inside p.score');
+      check(r.closing, 'no section.closing-verdict');
+      check(r.relatedLabel === 'Keep exploring', `section.related aria-labelledby target text is ${JSON.stringify(r.relatedLabel)}`);
+      const relReviews = r.relatedLinks.filter((p) => p.startsWith('/reviews/'));
+      check(relReviews.length >= 1 && relReviews.length <= 6, `section.related has ${relReviews.length} /reviews/ links (expected 1..6)`);
+      check(!relReviews.includes(r.self), 'section.related links to the review itself');
+      check(r.writer, 'no link to /writers/ (author)');
+      check(!!r.time && !Number.isNaN(Date.parse(r.time)), `<time datetime> missing or unparsable: ${JSON.stringify(r.time)}`);
+      check(r.tags >= 1, 'no tag links');
+      let review = null;
+      for (const text of r.ld) {
+        try {
+          const j = JSON.parse(text);
+          const items = Array.isArray(j) ? j : j['@graph'] ? j['@graph'] : [j];
+          review = review || items.find((x) => x && x['@type'] === 'Review');
+        } catch (e) {
+          problems.push(`ld+json does not parse: ${e.message}`);
+        }
+      }
+      check(!!review, 'no JSON-LD object with @type Review');
+      if (review) {
+        const item = review.itemReviewed;
+        check(item && item['@type'] === 'Movie', `Review.itemReviewed is not a Movie: ${JSON.stringify(item)}`);
+        check(!!review.reviewRating, 'Review has no reviewRating');
+        check(!!review.author, 'Review has no author');
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('review page parts appear in DOM order', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const ctx = await newContext();
+    try {
+      const { page } = await openPage(ctx, requirePath(urls.review, 'review'));
+      const result = await page.evaluate((PRECEDES) => {
+        const outsideRelated = (sel) => [...document.querySelectorAll(sel)].find((el) => !el.closest('section.related')) || null;
+        const parts = [
+          ['skip link', document.querySelector('a.skip-link')],
+          ['kicker', document.querySelector('a.kicker')],
+          ['h1', document.querySelector('h1')],
+          ['poster', document.querySelector('picture img')],
+          ['facts', document.querySelector('dl.facts')],
+          ['reading time', document.querySelector('p.reading-time')],
+          ['body', document.querySelector('div.review-body')],
+          ['score', document.querySelector('p.score')],
+          ['closing verdict', document.querySelector('section.closing-verdict')],
+          ['related', document.querySelector('section.related')],
+          ['author', outsideRelated('a[href^="/writers/"]')],
+          ['time', outsideRelated('time[datetime]')],
+        ];
+        const missing = parts.filter(([, el]) => !el).map(([n]) => n);
+        const misordered = [];
+        // author and time are one group: each must follow "related".
+        for (let i = 1; i < parts.length; i++) {
+          const [prevName, prevEl] = parts[i - 1].slice();
+          const [name, el] = parts[i];
+          if (!prevEl || !el) continue;
+          if (name === 'time') {
+            const rel = parts[9][1];
+            if (rel && !(rel.compareDocumentPosition(el) & PRECEDES)) misordered.push(`time is not after related`);
+            continue;
+          }
+          if (!(prevEl.compareDocumentPosition(el) & PRECEDES)) misordered.push(`${name} is not after ${prevName}`);
+        }
+        return { missing, misordered };
+      }, PRECEDES);
+      assert.deepEqual(result.missing, [], `missing parts: ${result.missing.join(', ')}`);
+      assert.deepEqual(result.misordered, [], `parts out of order: ${result.misordered.join('; ')}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('poster: width/height attributes, loads, no layout shift', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const ctx = await newContext();
+    try {
+      const page = await ctx.newPage();
+      await page.addInitScript(() => {
+        window.__cls = 0;
+        window.__shifts = [];
+        try {
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) {
+              if (e.hadRecentInput) continue;
+              window.__cls += e.value;
+              const src = (e.sources || []).map((s) => {
+                const n = s.node;
+                const d = n && n.nodeType === 1 ? n.tagName.toLowerCase() + (n.id ? '#' + n.id : '') + (n.className ? '.' + String(n.className).trim().split(/\s+/).join('.') : '') : String(n && n.nodeName);
+                return `${d} ${JSON.stringify(s.previousRect)} -> ${JSON.stringify(s.currentRect)}`;
+              });
+              window.__shifts.push(`${e.value.toFixed(4)} at ${Math.round(e.startTime)}ms: ${src.join('; ')}`);
+            }
+          }).observe({ type: 'layout-shift', buffered: true });
+        } catch {
+          /* unsupported */
+        }
+      });
+      const res = await page.goto(server.base + requirePath(urls.review, 'review'), { waitUntil: 'load' });
+      assert.equal(res.status(), 200);
+      const img = page.locator('picture img').first();
+      assert.equal(await img.count(), 1, 'no <picture><img> poster');
+      const w = await img.getAttribute('width');
+      const h = await img.getAttribute('height');
+      assert.match(w || '', /^\d+$/, `poster width attribute is ${JSON.stringify(w)}`);
+      assert.match(h || '', /^\d+$/, `poster height attribute is ${JSON.stringify(h)}`);
+      assert.ok(Number(w) > 0 && Number(h) > 0, `poster width/height are ${w}x${h}`);
+      const loaded = await img.evaluate((el) => ({ complete: el.complete, nw: el.naturalWidth, src: el.currentSrc }));
+      assert.ok(loaded.complete && loaded.nw > 0, `poster image did not load: ${JSON.stringify(loaded)}`);
+      await page.waitForTimeout(500);
+      const { cls, shifts } = await page.evaluate(() => ({ cls: window.__cls, shifts: window.__shifts }));
+      assert.ok(cls < 0.01, `cumulative layout shift on the review page is ${cls}:\n${shifts.join('\n')}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('CSP header present on every page type', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const missing = [];
+    for (const entry of pageList()) {
+      if (!entry.path) continue;
+      const r = await getHtml(entry.path);
+      const csp = r.headers.get('content-security-policy');
+      if (!csp || !csp.trim()) missing.push(`${entry.name} (${entry.path}, status ${r.status})`);
+    }
+    assert.deepEqual(missing, [], `pages without a Content-Security-Policy header: ${missing.join(', ')}`);
+  });
+
+  test('review page: CSP header present, no console errors or CSP violations', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const ctx = await newContext();
+    try {
+      const page = await ctx.newPage();
+      const errors = [];
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+      });
+      page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+      page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} (${req.failure() && req.failure().errorText})`));
+      page.on('response', (resp) => {
+        if (resp.status() >= 400) errors.push(`HTTP ${resp.status()} for ${resp.url()}`);
+      });
+      await page.addInitScript(() => {
+        window.__cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => {
+          window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile || ''}:${e.lineNumber || ''}`);
+        });
+      });
+      const res = await page.goto(server.base + requirePath(urls.review, 'review'), { waitUntil: 'load' });
+      assert.equal(res.status(), 200);
+      const headers = await res.allHeaders();
+      const csp = headers['content-security-policy'];
+      assert.ok(csp && csp.trim(), 'no Content-Security-Policy header on the review page');
+      // scroll through the page so lazy images and late resources are requested too
+      await page.evaluate(async () => {
+        for (let y = 0; y < document.body.scrollHeight; y += 600) {
+          window.scrollTo(0, y);
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      });
+      await page.waitForLoadState('networkidle').catch(() => {});
+      const csps = await page.evaluate(() => window.__cspViolations);
+      for (const v of csps) errors.push(`CSP violation: ${v}`);
+      assert.deepEqual(errors, [], `problems on the review page (CSP: ${csp}):\n${errors.join('\n')}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('404 page: status 404, same layout, link home', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const ctx = await newContext();
+    try {
+      const { page } = await openPage(ctx, NOT_FOUND_PATH, 404);
+      const r = await page.evaluate(() => ({
+        main: !!document.querySelector('main#main'),
+        skip: !!document.querySelector('a.skip-link[href="#main"]'),
+        home: [...document.querySelectorAll('a[href]')].some((a) => new URL(a.href).pathname === '/' && a.closest('main')),
+        title: document.title,
+      }));
+      assert.ok(r.main, '404 page has no <main id="main">');
+      assert.ok(r.skip, '404 page has no skip link');
+      assert.ok(r.home, '404 page has no link to / inside <main>');
+      assert.ok(r.title.trim().length > 0, '404 page has no <title>');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('screenshots at 360px and 1280px, no horizontal overflow', { timeout: 3 * TEST_TIMEOUT_MS }, async () => {
+    const overflow = [];
+    const targets = [
+      ['home', urls.home],
+      ['review', requirePath(urls.review, 'review')],
+      ['film', requirePath(urls.film, 'film')],
+    ];
+    for (const width of [360, 1280]) {
+      const ctx = await newContext({ viewport: { width, height: 800 } });
+      try {
+        for (const [name, p] of targets) {
+          const { page } = await openPage(ctx, p);
+          await page.evaluate(() => document.fonts && document.fonts.ready);
+          const file = path.join(SCREENSHOT_DIR, `${name}-${width}.png`);
+          await page.screenshot({ path: file, fullPage: true });
+          console.log(`# screenshot: ${file}`);
+          const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+          if (sw > width) overflow.push(`${name} at ${width}px: document is ${sw}px wide`);
+          await page.close();
+        }
+      } finally {
+        await ctx.close();
+      }
+    }
+    assert.deepEqual(overflow, [], `horizontal overflow: ${overflow.join('; ')}`);
+  });
+});
