@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod html;
+pub mod image;
 pub mod markdown;
 pub mod related;
 pub mod score;
@@ -11,6 +12,7 @@ pub mod slug;
 pub mod status;
 
 pub use html::SafeHtml;
+pub use image::StoredImage;
 pub use score::{Score, ScoreError, VerdictBand, VerdictBands, VerdictBandsError};
 pub use slug::{Slug, SlugError};
 pub use status::{ReviewStatus, Role};

@@ -1,1 +1,271 @@
+//! Image intake and the media store: checks uploaded or imported bytes by content (format,
+//! size, pixel count), re-encodes them (which drops EXIF and GPS metadata), and writes each
+//! image once in several widths, in its own format and in WebP, to a directory shared by every
+//! server. Pages then point at files; nothing is resized per request.
 #![forbid(unsafe_code)]
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::codecs::webp::WebPEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageFormat, ImageReader};
+use marquee_core::StoredImage;
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("the file is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("the image is {width}×{height} pixels, over the limit of {limit} pixels (a decompression bomb is refused)")]
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+    #[error("SVG images are not accepted (they can carry script); use PNG, JPEG, GIF or WebP")]
+    Svg,
+    #[error("the file is not an image Marquee accepts (PNG, JPEG, GIF or WebP)")]
+    NotAnImage,
+    #[error("the image is corrupt or truncated: {0}")]
+    Corrupt(String),
+    #[error("media store I/O failed at {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+pub type Result<T, E = MediaError> = std::result::Result<T, E>;
+
+/// What intake accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_bytes: u64,
+    pub max_pixels: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bytes: 25 * 1024 * 1024, max_pixels: 40_000_000 }
+    }
+}
+
+/// The media store: a directory laid out as `<root>/<sha256[0..2]>/<sha256>/<width>.<ext>`.
+#[derive(Clone, Debug)]
+pub struct MediaStore {
+    root: PathBuf,
+    limits: Limits,
+}
+
+/// An image written to the store.
+#[derive(Clone, Debug)]
+pub struct Ingested {
+    pub image: StoredImage,
+    pub byte_size: u64,
+}
+
+impl MediaStore {
+    pub fn new(root: impl Into<PathBuf>) -> MediaStore {
+        MediaStore { root: root.into(), limits: Limits::default() }
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> MediaStore {
+        self.limits = limits;
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Checks and stores an image; the same bytes stored twice are written once.
+    pub fn ingest(&self, bytes: &[u8]) -> Result<Ingested> {
+        let size = bytes.len() as u64;
+        if size > self.limits.max_bytes {
+            return Err(MediaError::TooLarge { size, limit: self.limits.max_bytes });
+        }
+        let format = sniff(bytes)?;
+        let reader = ImageReader::with_format(Cursor::new(bytes), format);
+        let (width, height) = reader.into_dimensions().map_err(|e| MediaError::Corrupt(e.to_string()))?;
+        if u64::from(width) * u64::from(height) > self.limits.max_pixels {
+            return Err(MediaError::TooManyPixels { width, height, limit: self.limits.max_pixels });
+        }
+        let sha256 = hex(&Sha256::digest(bytes));
+        let extension = match format {
+            ImageFormat::Jpeg => "jpg",
+            _ => "png",
+        };
+        let image = StoredImage {
+            sha256,
+            extension: extension.to_string(),
+            width,
+            height,
+            widths: StoredImage::widths_for(width),
+        };
+        if !self.is_complete(&image) {
+            let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+            let mut limits = image::Limits::default();
+            limits.max_image_width = Some(width);
+            limits.max_image_height = Some(height);
+            limits.max_alloc = Some(self.limits.max_pixels * 8);
+            reader.limits(limits);
+            let decoded = reader.decode().map_err(|e| MediaError::Corrupt(e.to_string()))?;
+            self.write_variants(&image, &decoded)?;
+        }
+        Ok(Ingested { image, byte_size: size })
+    }
+
+    fn dir_of(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[..2]).join(sha256)
+    }
+
+    fn is_complete(&self, image: &StoredImage) -> bool {
+        let dir = self.dir_of(&image.sha256);
+        image.widths.iter().all(|w| {
+            dir.join(format!("{w}.{}", image.extension)).is_file() && dir.join(format!("{w}.webp")).is_file()
+        })
+    }
+
+    fn write_variants(&self, image: &StoredImage, decoded: &DynamicImage) -> Result<()> {
+        let dir = self.dir_of(&image.sha256);
+        std::fs::create_dir_all(&dir).map_err(|source| MediaError::Io { path: dir.clone(), source })?;
+        for &width in &image.widths {
+            let resized = if width == image.width {
+                decoded.clone()
+            } else {
+                decoded.resize_exact(width, image.height_at(width).max(1), FilterType::CatmullRom)
+            };
+            let own = encode(&resized, &image.extension)?;
+            write_atomically(&dir.join(format!("{width}.{}", image.extension)), &own)?;
+            let webp = encode(&resized, "webp")?;
+            write_atomically(&dir.join(format!("{width}.webp")), &webp)?;
+        }
+        Ok(())
+    }
+
+    /// The file behind a public media URL's parts, if they name one the store could hold
+    /// (anything else, such as `..`, is refused before touching the disk).
+    pub fn file_for(&self, sha256: &str, file_name: &str) -> Option<(PathBuf, &'static str)> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return None;
+        }
+        let (width, extension) = file_name.split_once('.')?;
+        if width.is_empty() || width.len() > 5 || !width.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let content_type = match extension {
+            "jpg" => "image/jpeg",
+            "png" => "image/png",
+            "webp" => "image/webp",
+            _ => return None,
+        };
+        Some((self.dir_of(sha256).join(file_name), content_type))
+    }
+}
+
+/// Finds the format from the bytes themselves, never from a file name.
+fn sniff(bytes: &[u8]) -> Result<ImageFormat> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
+    if head.trim_start_matches('\u{feff}').trim_start().starts_with('<') && head.contains("<svg") {
+        return Err(MediaError::Svg);
+    }
+    match image::guess_format(bytes) {
+        Ok(format @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)) => Ok(format),
+        _ => Err(MediaError::NotAnImage),
+    }
+}
+
+fn encode(image: &DynamicImage, extension: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let result = match extension {
+        "jpg" => image.to_rgb8().write_with_encoder(JpegEncoder::new_with_quality(&mut out, 82)),
+        "webp" => {
+            if image.color().has_alpha() {
+                image.to_rgba8().write_with_encoder(WebPEncoder::new_lossless(&mut out))
+            } else {
+                image.to_rgb8().write_with_encoder(WebPEncoder::new_lossless(&mut out))
+            }
+        }
+        _ => {
+            if image.color().has_alpha() {
+                image.to_rgba8().write_with_encoder(PngEncoder::new(&mut out))
+            } else {
+                image.to_rgb8().write_with_encoder(PngEncoder::new(&mut out))
+            }
+        }
+    };
+    result.map_err(|e| MediaError::Corrupt(e.to_string()))?;
+    Ok(out)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|source| MediaError::Io { path: tmp.clone(), source })?;
+    std::fs::rename(&tmp, path).map_err(|source| MediaError::Io { path: path.to_path_buf(), source })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageBuffer, Rgb};
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let img = ImageBuffer::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let mut out = Vec::new();
+        DynamicImage::ImageRgb8(img).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        out
+    }
+
+    #[test]
+    fn an_image_is_stored_once_in_every_width_and_in_webp() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path());
+        let stored = store.ingest(&png(700, 1050)).unwrap().image;
+        assert_eq!(stored.widths, vec![320, 640, 700]);
+        for w in &stored.widths {
+            for ext in ["png", "webp"] {
+                let (path, _) = store.file_for(&stored.sha256, &format!("{w}.{ext}")).unwrap();
+                let decoded = image::open(&path).unwrap();
+                assert_eq!(decoded.width(), *w, "{path:?}");
+            }
+        }
+        let again = store.ingest(&png(700, 1050)).unwrap().image;
+        assert_eq!(again, stored);
+    }
+
+    #[test]
+    fn corrupt_svg_oversized_and_non_images_are_refused_with_reasons() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path()).with_limits(Limits { max_bytes: 200_000, max_pixels: 1_000_000 });
+        let mut truncated = png(64, 64);
+        truncated.truncate(truncated.len() / 2);
+        assert!(matches!(store.ingest(&truncated), Err(MediaError::Corrupt(_))));
+        let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>"#;
+        assert!(matches!(store.ingest(svg), Err(MediaError::Svg)));
+        assert!(matches!(store.ingest(b"just some text, not a picture"), Err(MediaError::NotAnImage)));
+        assert!(matches!(store.ingest(&vec![0u8; 300_000]), Err(MediaError::TooLarge { .. })));
+        assert!(matches!(store.ingest(&png(1200, 1000)), Err(MediaError::TooManyPixels { .. })));
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_before_decoding() {
+        // A tiny PNG whose header claims 30000×30000 pixels.
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path());
+        let mut bomb = png(1, 1);
+        bomb[16..20].copy_from_slice(&30000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&30000u32.to_be_bytes());
+        let err = store.ingest(&bomb).unwrap_err();
+        assert!(matches!(err, MediaError::TooManyPixels { .. } | MediaError::Corrupt(_)), "{err}");
+    }
+
+    #[test]
+    fn media_urls_cannot_name_files_outside_the_store() {
+        let store = MediaStore::new("/srv/media");
+        let sha = "a".repeat(64);
+        assert!(store.file_for(&sha, "640.webp").is_some());
+        assert!(store.file_for(&sha, "../../etc/passwd").is_none());
+        assert!(store.file_for("../x", "640.webp").is_none());
+        assert!(store.file_for(&sha, "640.svg").is_none());
+        assert!(store.file_for(&sha, ".webp").is_none());
+    }
+}

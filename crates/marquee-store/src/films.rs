@@ -1,0 +1,330 @@
+//! Films: their facts, genres, countries, languages and credits.
+
+use crate::media::{image_columns, picture_from_row, Picture};
+use crate::{now, people, Conn, Error, Result, Store};
+use marquee_core::Slug;
+use sqlx::Row;
+
+/// Departments, as stored in `credits.department`.
+pub const DIRECTING: &str = "directing";
+pub const WRITING: &str = "writing";
+pub const CAST: &str = "cast";
+
+/// An image given for a film when writing it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PictureInput {
+    Media(i64),
+    Url(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreditInput {
+    pub name: String,
+    pub department: String,
+    pub job: Option<String>,
+    pub character: Option<String>,
+}
+
+/// Everything written about a film at once (an import or an edit).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilmInput {
+    pub slug: Slug,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub release_date: Option<String>,
+    pub runtime_minutes: Option<i64>,
+    pub tagline: Option<String>,
+    pub synopsis: Option<String>,
+    pub poster: Option<PictureInput>,
+    pub backdrop: Option<PictureInput>,
+    pub imdb_id: Option<String>,
+    pub tmdb_id: Option<i64>,
+    pub letterboxd_uri: Option<String>,
+    pub genres: Vec<String>,
+    pub countries: Vec<String>,
+    pub languages: Vec<String>,
+    /// In billing order within each department.
+    pub credits: Vec<CreditInput>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Film {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub release_date: Option<String>,
+    pub runtime_minutes: Option<i64>,
+    pub tagline: Option<String>,
+    pub synopsis: Option<String>,
+    pub poster: Option<Picture>,
+    pub imdb_id: Option<String>,
+    pub countries: Vec<String>,
+    pub languages: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Credit {
+    pub person_slug: String,
+    pub person_name: String,
+    pub department: String,
+    pub job: Option<String>,
+    pub character: Option<String>,
+}
+
+/// A genre, tag or year with how many published reviews it has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named {
+    pub slug: String,
+    pub name: String,
+    pub reviews: i64,
+}
+
+fn split_picture(picture: &Option<PictureInput>) -> (Option<i64>, Option<&str>) {
+    match picture {
+        Some(PictureInput::Media(id)) => (Some(*id), None),
+        Some(PictureInput::Url(url)) => (None, Some(url.as_str())),
+        None => (None, None),
+    }
+}
+
+/// Writes a film (matched by slug) with its genres, countries, languages and credits, which
+/// replace the ones it had. Returns the film's id.
+pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
+    let (poster_media, poster_url) = split_picture(&film.poster);
+    let (backdrop_media, backdrop_url) = split_picture(&film.backdrop);
+    let now = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO films (slug, title, original_title, year, release_date, runtime_minutes, tagline, synopsis, \
+           poster_media_id, poster_url, backdrop_media_id, backdrop_url, imdb_id, tmdb_id, letterboxd_uri, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+         ON CONFLICT (slug) DO UPDATE SET title = excluded.title, original_title = excluded.original_title, \
+           year = excluded.year, release_date = excluded.release_date, runtime_minutes = excluded.runtime_minutes, \
+           tagline = excluded.tagline, synopsis = excluded.synopsis, poster_media_id = excluded.poster_media_id, \
+           poster_url = excluded.poster_url, backdrop_media_id = excluded.backdrop_media_id, \
+           backdrop_url = excluded.backdrop_url, imdb_id = excluded.imdb_id, tmdb_id = excluded.tmdb_id, \
+           letterboxd_uri = excluded.letterboxd_uri, updated_at = excluded.updated_at \
+         RETURNING id",
+    )
+    .bind(film.slug.as_str())
+    .bind(&film.title)
+    .bind(&film.original_title)
+    .bind(film.year.map(i64::from))
+    .bind(&film.release_date)
+    .bind(film.runtime_minutes)
+    .bind(&film.tagline)
+    .bind(&film.synopsis)
+    .bind(poster_media)
+    .bind(poster_url)
+    .bind(backdrop_media)
+    .bind(backdrop_url)
+    .bind(&film.imdb_id)
+    .bind(film.tmdb_id)
+    .bind(&film.letterboxd_uri)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    sqlx::query("DELETE FROM film_genres WHERE film_id = $1").bind(id).execute(&mut *conn).await?;
+    for (position, name) in film.genres.iter().enumerate() {
+        let genre_id = ensure_named(conn, "genres", name).await?;
+        sqlx::query("INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(genre_id)
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (table, values) in [("film_countries", &film.countries), ("film_languages", &film.languages)] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE film_id = $1")).bind(id).execute(&mut *conn).await?;
+        for (position, name) in values.iter().enumerate() {
+            sqlx::query(&format!("INSERT INTO {table} (film_id, position, name) VALUES ($1, $2, $3)"))
+                .bind(id)
+                .bind(position as i64)
+                .bind(name)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    sqlx::query("DELETE FROM credits WHERE film_id = $1").bind(id).execute(&mut *conn).await?;
+    for (order, credit) in film.credits.iter().enumerate() {
+        let person_id = people::ensure(conn, &credit.name).await?;
+        sqlx::query(
+            "INSERT INTO credits (film_id, person_id, department, job, character_name, billing_order) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(person_id)
+        .bind(&credit.department)
+        .bind(&credit.job)
+        .bind(&credit.character)
+        .bind(order as i64)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The id of the genre or tag called `name` (matched by slug), created when new.
+pub(crate) async fn ensure_named(conn: &mut Conn, table: &str, name: &str) -> Result<i64> {
+    let slug = Slug::from_text(name).map_err(|e| Error::Corrupt(format!("{table} \"{name}\": {e}")))?;
+    if let Some(id) = sqlx::query_scalar::<_, i64>(&format!("SELECT id FROM {table} WHERE slug = $1"))
+        .bind(slug.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return Ok(id);
+    }
+    Ok(sqlx::query_scalar(&format!("INSERT INTO {table} (slug, name) VALUES ($1, $2) RETURNING id"))
+        .bind(slug.as_str())
+        .bind(name.trim())
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<Film>> {
+    let sql = format!(
+        "SELECT f.*, {} FROM films f LEFT JOIN media m ON m.id = f.poster_media_id WHERE f.slug = $1",
+        image_columns("m", "poster_")
+    );
+    let Some(row) = sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await? else {
+        return Ok(None);
+    };
+    by_row(store, &row).await.map(Some)
+}
+
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<Film>> {
+    let sql = format!(
+        "SELECT f.*, {} FROM films f LEFT JOIN media m ON m.id = f.poster_media_id WHERE f.id = $1",
+        image_columns("m", "poster_")
+    );
+    let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(store.pool()).await? else {
+        return Ok(None);
+    };
+    by_row(store, &row).await.map(Some)
+}
+
+async fn by_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<Film> {
+    let id: i64 = row.try_get("id")?;
+    let year: Option<i64> = row.try_get("year")?;
+    Ok(Film {
+        id,
+        slug: row.try_get("slug")?,
+        title: row.try_get("title")?,
+        original_title: row.try_get("original_title")?,
+        year: year.map(|y| y as i32),
+        release_date: row.try_get("release_date")?,
+        runtime_minutes: row.try_get("runtime_minutes")?,
+        tagline: row.try_get("tagline")?,
+        synopsis: row.try_get("synopsis")?,
+        poster: picture_from_row(row, "poster_url", "poster_")?,
+        imdb_id: row.try_get("imdb_id")?,
+        countries: ordered_names(store, "film_countries", id).await?,
+        languages: ordered_names(store, "film_languages", id).await?,
+    })
+}
+
+async fn ordered_names(store: &Store, table: &str, film_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(&format!("SELECT name FROM {table} WHERE film_id = $1 ORDER BY position")).bind(film_id)
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// The film's credits, directors first, then writers, then cast in billing order.
+pub async fn credits(store: &Store, film_id: i64) -> Result<Vec<Credit>> {
+    let rows = sqlx::query(
+        "SELECT p.slug, p.name, c.department, c.job, c.character_name FROM credits c JOIN people p ON p.id = c.person_id \
+         WHERE c.film_id = $1 ORDER BY c.billing_order",
+    )
+    .bind(film_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Credit {
+                person_slug: row.try_get("slug")?,
+                person_name: row.try_get("name")?,
+                department: row.try_get("department")?,
+                job: row.try_get("job")?,
+                character: row.try_get("character_name")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn genres(store: &Store, film_id: i64) -> Result<Vec<Named>> {
+    let rows = sqlx::query(
+        "SELECT g.slug, g.name FROM film_genres fg JOIN genres g ON g.id = fg.genre_id WHERE fg.film_id = $1 ORDER BY fg.position",
+    )
+    .bind(film_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 }))
+        .collect()
+}
+
+/// Genres that have published reviews, with their counts, by name.
+pub async fn genres_with_reviews(store: &Store) -> Result<Vec<Named>> {
+    named_counts(
+        store,
+        "SELECT g.slug, g.name, COUNT(DISTINCT r.id) AS reviews FROM genres g \
+         JOIN film_genres fg ON fg.genre_id = g.id JOIN reviews r ON r.film_id = fg.film_id AND r.status = 'published' \
+         GROUP BY g.slug, g.name ORDER BY g.name",
+    )
+    .await
+}
+
+/// Tags that have published reviews, with their counts, by name.
+pub async fn tags_with_reviews(store: &Store) -> Result<Vec<Named>> {
+    named_counts(
+        store,
+        "SELECT t.slug, t.name, COUNT(DISTINCT r.id) AS reviews FROM tags t \
+         JOIN review_tags rt ON rt.tag_id = t.id JOIN reviews r ON r.id = rt.review_id AND r.status = 'published' \
+         GROUP BY t.slug, t.name ORDER BY t.name",
+    )
+    .await
+}
+
+/// Release years that have published reviews, newest first, with their counts.
+pub async fn years_with_reviews(store: &Store) -> Result<Vec<(i32, i64)>> {
+    let rows = sqlx::query(
+        "SELECT f.year, COUNT(r.id) AS reviews FROM films f JOIN reviews r ON r.film_id = f.id AND r.status = 'published' \
+         WHERE f.year IS NOT NULL GROUP BY f.year ORDER BY f.year DESC",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let year: i64 = row.try_get("year")?;
+            Ok((year as i32, row.try_get("reviews")?))
+        })
+        .collect()
+}
+
+async fn named_counts(store: &Store, sql: &str) -> Result<Vec<Named>> {
+    let rows = sqlx::query(sql).fetch_all(store.pool()).await?;
+    rows.iter()
+        .map(|row| Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: row.try_get("reviews")? }))
+        .collect()
+}
+
+/// The name of the genre or tag with this slug.
+pub async fn name_of(store: &Store, kind: NamedKind, slug: &str) -> Result<Option<String>> {
+    let table = match kind {
+        NamedKind::Genre => "genres",
+        NamedKind::Tag => "tags",
+    };
+    Ok(sqlx::query_scalar(&format!("SELECT name FROM {table} WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedKind {
+    Genre,
+    Tag,
+}

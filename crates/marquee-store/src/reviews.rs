@@ -1,0 +1,452 @@
+//! Reviews: writing them (with tags, images and a revision kept per save) and reading the
+//! published ones for pages and lists.
+
+use crate::films::ensure_named;
+use crate::media::{image_columns, picture_from_row, Picture};
+use crate::{content, now, placeholders, Conn, Error, Result, Store};
+use marquee_core::related::ReviewFeatures;
+use marquee_core::{ReviewStatus, SafeHtml, Score, Slug};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// Everything written about a review at once.
+#[derive(Clone, Debug)]
+pub struct ReviewInput {
+    pub slug: Slug,
+    pub film_id: i64,
+    pub author_id: Option<i64>,
+    pub headline: Option<String>,
+    pub body_markdown: String,
+    pub body_html: SafeHtml,
+    pub body_text: String,
+    pub word_count: usize,
+    pub summary: Option<String>,
+    pub score: Option<Score>,
+    pub verdict_override: Option<String>,
+    pub spoilers: bool,
+    pub watched_on: Option<String>,
+    pub rewatch: bool,
+    pub status: ReviewStatus,
+    pub published_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    pub tags: Vec<String>,
+    /// Image destinations in the body and the media they were stored as.
+    pub images: Vec<(String, i64)>,
+    /// A fingerprint of the source this review was imported from; unchanged sources are skipped.
+    pub source_hash: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+}
+
+/// The fingerprint stored for the review with this slug, if it exists.
+pub async fn source_hash(conn: &mut Conn, slug: &Slug) -> Result<Option<Option<String>>> {
+    Ok(sqlx::query_scalar("SELECT source_hash FROM reviews WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Writes a review (matched by slug), replacing its tags and images, keeping a revision, and
+/// bumping the content version.
+pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outcome)> {
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM reviews WHERE slug = $1")
+        .bind(review.slug.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let now = now();
+    let updated_at = review.updated_at.or(review.published_at).unwrap_or(now);
+    let (id, outcome) = match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE reviews SET film_id = $1, author_id = $2, headline = $3, body_markdown = $4, body_html = $5, \
+                   body_text = $6, word_count = $7, summary = $8, score_tenths = $9, verdict_override = $10, \
+                   spoilers = $11, watched_on = $12, rewatch = $13, status = $14, published_at = $15, \
+                   updated_at = $16, revision = revision + 1, source_hash = $17 WHERE id = $18",
+            )
+            .bind(review.film_id)
+            .bind(review.author_id)
+            .bind(&review.headline)
+            .bind(&review.body_markdown)
+            .bind(review.body_html.as_str())
+            .bind(&review.body_text)
+            .bind(review.word_count as i64)
+            .bind(&review.summary)
+            .bind(review.score.map(Score::tenths))
+            .bind(&review.verdict_override)
+            .bind(review.spoilers)
+            .bind(&review.watched_on)
+            .bind(review.rewatch)
+            .bind(review.status.as_str())
+            .bind(review.published_at)
+            .bind(updated_at)
+            .bind(&review.source_hash)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            (id, Outcome::Updated)
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO reviews (slug, film_id, author_id, headline, body_markdown, body_html, body_text, word_count, \
+                   summary, score_tenths, verdict_override, spoilers, watched_on, rewatch, status, published_at, \
+                   created_at, updated_at, revision, source_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19) RETURNING id",
+            )
+            .bind(review.slug.as_str())
+            .bind(review.film_id)
+            .bind(review.author_id)
+            .bind(&review.headline)
+            .bind(&review.body_markdown)
+            .bind(review.body_html.as_str())
+            .bind(&review.body_text)
+            .bind(review.word_count as i64)
+            .bind(&review.summary)
+            .bind(review.score.map(Score::tenths))
+            .bind(&review.verdict_override)
+            .bind(review.spoilers)
+            .bind(&review.watched_on)
+            .bind(review.rewatch)
+            .bind(review.status.as_str())
+            .bind(review.published_at)
+            .bind(now)
+            .bind(updated_at)
+            .bind(&review.source_hash)
+            .fetch_one(&mut *conn)
+            .await?;
+            (id, Outcome::Created)
+        }
+    };
+
+    sqlx::query("DELETE FROM review_tags WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
+    for (position, tag) in review.tags.iter().enumerate() {
+        let tag_id = ensure_named(conn, "tags", tag).await?;
+        sqlx::query("INSERT INTO review_tags (review_id, tag_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(tag_id)
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("DELETE FROM review_images WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
+    for (src, media_id) in &review.images {
+        sqlx::query("INSERT INTO review_images (review_id, src, media_id) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(src)
+            .bind(media_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO review_revisions (review_id, revision, headline, body_markdown, summary, score_tenths, verdict_override, saved_by, saved_at) \
+         SELECT id, revision, headline, body_markdown, summary, score_tenths, verdict_override, author_id, $2 FROM reviews WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    content::bump(conn).await?;
+    Ok((id, outcome))
+}
+
+/// Publishes scheduled reviews whose time has come. Each flips exactly once, whichever
+/// server runs this first. Returns how many were published.
+pub async fn publish_due(store: &Store, now: i64) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    let published = sqlx::query("UPDATE reviews SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if published > 0 {
+        content::bump(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(published)
+}
+
+/// A review as a list shows it: with its film's title, year and poster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewCard {
+    pub id: i64,
+    pub slug: String,
+    pub headline: Option<String>,
+    pub summary: Option<String>,
+    pub score: Option<Score>,
+    pub verdict_override: Option<String>,
+    pub published_at: Option<i64>,
+    pub word_count: i64,
+    pub film_id: i64,
+    pub film_slug: String,
+    pub film_title: String,
+    pub film_year: Option<i32>,
+    pub poster: Option<Picture>,
+    pub author_slug: Option<String>,
+    pub author_name: Option<String>,
+}
+
+/// A published review with everything its page shows about the review itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Review {
+    pub card: ReviewCard,
+    pub body_html: SafeHtml,
+    pub spoilers: bool,
+    pub watched_on: Option<String>,
+    pub rewatch: bool,
+    pub updated_at: i64,
+    pub tags: Vec<crate::films::Named>,
+}
+
+/// Which published reviews a list holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Filter {
+    All,
+    Year(i32),
+    GenreSlug(String),
+    TagSlug(String),
+    Author(i64),
+    Film(i64),
+    /// Reviews of films the person is credited on.
+    Person(i64),
+    /// Scores from `min` up to, not including, `below`.
+    Score { min: Score, below: Option<Score> },
+}
+
+const CARD_COLUMNS: &str = "r.id, r.slug, r.headline, r.summary, r.score_tenths, r.verdict_override, r.published_at, \
+    r.word_count, r.film_id, f.slug AS film_slug, f.title AS film_title, f.year AS film_year, f.poster_url, \
+    u.slug AS author_slug, u.display_name AS author_name";
+
+const CARD_FROM: &str = "FROM reviews r JOIN films f ON f.id = r.film_id \
+    LEFT JOIN media m ON m.id = f.poster_media_id LEFT JOIN users u ON u.id = r.author_id";
+
+fn card_select() -> String {
+    format!("SELECT {CARD_COLUMNS}, {} {CARD_FROM}", image_columns("m", "poster_"))
+}
+
+fn card_from_row(row: &AnyRow) -> Result<ReviewCard> {
+    let score: Option<i64> = row.try_get("score_tenths")?;
+    let year: Option<i64> = row.try_get("film_year")?;
+    Ok(ReviewCard {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        headline: row.try_get("headline")?,
+        summary: row.try_get("summary")?,
+        score: score
+            .map(Score::from_tenths)
+            .transpose()
+            .map_err(|e| Error::Corrupt(e.to_string()))?,
+        verdict_override: row.try_get("verdict_override")?,
+        published_at: row.try_get("published_at")?,
+        word_count: row.try_get("word_count")?,
+        film_id: row.try_get("film_id")?,
+        film_slug: row.try_get("film_slug")?,
+        film_title: row.try_get("film_title")?,
+        film_year: year.map(|y| y as i32),
+        poster: picture_from_row(row, "poster_url", "poster_")?,
+        author_slug: row.try_get("author_slug")?,
+        author_name: row.try_get("author_name")?,
+    })
+}
+
+/// The SQL condition for a filter and the values it binds, numbered from `$1`.
+fn condition(filter: &Filter) -> (String, Vec<FilterValue>) {
+    match filter {
+        Filter::All => (String::new(), vec![]),
+        Filter::Year(year) => (" AND f.year = $1".into(), vec![FilterValue::Int(i64::from(*year))]),
+        Filter::GenreSlug(slug) => (
+            " AND r.film_id IN (SELECT fg.film_id FROM film_genres fg JOIN genres g ON g.id = fg.genre_id WHERE g.slug = $1)".into(),
+            vec![FilterValue::Text(slug.clone())],
+        ),
+        Filter::TagSlug(slug) => (
+            " AND r.id IN (SELECT rt.review_id FROM review_tags rt JOIN tags t ON t.id = rt.tag_id WHERE t.slug = $1)".into(),
+            vec![FilterValue::Text(slug.clone())],
+        ),
+        Filter::Author(id) => (" AND r.author_id = $1".into(), vec![FilterValue::Int(*id)]),
+        Filter::Film(id) => (" AND r.film_id = $1".into(), vec![FilterValue::Int(*id)]),
+        Filter::Person(id) => (
+            " AND r.film_id IN (SELECT c.film_id FROM credits c WHERE c.person_id = $1)".into(),
+            vec![FilterValue::Int(*id)],
+        ),
+        Filter::Score { min, below: Some(below) } => (
+            " AND r.score_tenths >= $1 AND r.score_tenths < $2".into(),
+            vec![FilterValue::Int(min.tenths()), FilterValue::Int(below.tenths())],
+        ),
+        Filter::Score { min, below: None } => (" AND r.score_tenths >= $1".into(), vec![FilterValue::Int(min.tenths())]),
+    }
+}
+
+enum FilterValue {
+    Int(i64),
+    Text(String),
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    values: &'q [FilterValue],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for value in values {
+        query = match value {
+            FilterValue::Int(v) => query.bind(*v),
+            FilterValue::Text(v) => query.bind(v.as_str()),
+        };
+    }
+    query
+}
+
+/// One page of published reviews matching `filter`, newest first, and how many match in all.
+pub async fn published(store: &Store, filter: &Filter, limit: i64, offset: i64) -> Result<(Vec<ReviewCard>, i64)> {
+    let (condition, values) = condition(filter);
+    let n = values.len();
+    let sql = format!(
+        "{} WHERE r.status = 'published'{condition} ORDER BY r.published_at DESC, r.id DESC LIMIT ${} OFFSET ${}",
+        card_select(),
+        n + 1,
+        n + 2
+    );
+    let rows = bind_all(sqlx::query(&sql), &values)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(store.pool())
+        .await?;
+    let cards = rows.iter().map(card_from_row).collect::<Result<Vec<_>>>()?;
+    let count_sql = format!("SELECT COUNT(*) {CARD_FROM} WHERE r.status = 'published'{condition}");
+    let total: i64 = bind_all(sqlx::query(&count_sql), &values)
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?;
+    Ok((cards, total))
+}
+
+/// Published reviews with these ids, in the order given.
+pub async fn published_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ReviewCard>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{} WHERE r.status = 'published' AND r.id IN ({})",
+        card_select(),
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    let mut cards: HashMap<i64, ReviewCard> =
+        rows.iter().map(|row| card_from_row(row).map(|c| (c.id, c))).collect::<Result<_>>()?;
+    Ok(ids.iter().filter_map(|id| cards.remove(id)).collect())
+}
+
+/// The published review with this slug.
+pub async fn published_by_slug(store: &Store, slug: &str) -> Result<Option<Review>> {
+    let sql = format!(
+        "SELECT {CARD_COLUMNS}, {}, r.body_html, r.spoilers, r.watched_on, r.rewatch, r.updated_at {CARD_FROM} \
+         WHERE r.slug = $1 AND r.status = 'published'",
+        image_columns("m", "poster_")
+    );
+    let Some(row) = sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await? else {
+        return Ok(None);
+    };
+    let card = card_from_row(&row)?;
+    let tags = tags_of(store, card.id).await?;
+    Ok(Some(Review {
+        card,
+        body_html: SafeHtml::from_stored(row.try_get("body_html")?),
+        spoilers: row.try_get("spoilers")?,
+        watched_on: row.try_get("watched_on")?,
+        rewatch: row.try_get("rewatch")?,
+        updated_at: row.try_get("updated_at")?,
+        tags,
+    }))
+}
+
+async fn tags_of(store: &Store, review_id: i64) -> Result<Vec<crate::films::Named>> {
+    let rows = sqlx::query(
+        "SELECT t.slug, t.name FROM review_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.review_id = $1 ORDER BY rt.position",
+    )
+    .bind(review_id)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok(crate::films::Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 }))
+        .collect()
+}
+
+/// Published reviews' scores, for counting reviews per verdict band.
+pub async fn published_scores(store: &Store) -> Result<Vec<Score>> {
+    let tenths: Vec<i64> =
+        sqlx::query_scalar("SELECT score_tenths FROM reviews WHERE status = 'published' AND score_tenths IS NOT NULL")
+            .fetch_all(store.pool())
+            .await?;
+    tenths
+        .into_iter()
+        .map(|t| Score::from_tenths(t).map_err(|e| Error::Corrupt(e.to_string())))
+        .collect()
+}
+
+/// What related reviews are judged on, for every published review (three queries in all).
+pub async fn related_features(store: &Store) -> Result<Vec<ReviewFeatures>> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.film_id, f.year, r.body_text FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.status = 'published'",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut features = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let year: Option<i64> = row.try_get("year")?;
+        features.push(ReviewFeatures {
+            review_id: row.try_get("id")?,
+            film_id: row.try_get("film_id")?,
+            year: year.map(|y| y as i32),
+            text: row.try_get("body_text")?,
+            ..ReviewFeatures::default()
+        });
+    }
+    let mut by_film: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (i, f) in features.iter().enumerate() {
+        by_film.entry(f.film_id).or_default().push(i);
+    }
+    let credits = sqlx::query(
+        "SELECT c.film_id, c.person_id, c.department FROM credits c \
+         WHERE c.film_id IN (SELECT film_id FROM reviews WHERE status = 'published') ORDER BY c.film_id, c.billing_order",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    for row in &credits {
+        let film_id: i64 = row.try_get("film_id")?;
+        let person_id: i64 = row.try_get("person_id")?;
+        let department: String = row.try_get("department")?;
+        for &i in by_film.get(&film_id).into_iter().flatten() {
+            match department.as_str() {
+                crate::films::DIRECTING => features[i].directors.push(person_id),
+                crate::films::CAST => features[i].cast.push(person_id),
+                _ => {}
+            }
+        }
+    }
+    let genres = sqlx::query(
+        "SELECT film_id, genre_id FROM film_genres WHERE film_id IN (SELECT film_id FROM reviews WHERE status = 'published')",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    for row in &genres {
+        let film_id: i64 = row.try_get("film_id")?;
+        let genre_id: i64 = row.try_get("genre_id")?;
+        for &i in by_film.get(&film_id).into_iter().flatten() {
+            features[i].genres.push(genre_id);
+        }
+    }
+    Ok(features)
+}
+
+/// How many reviews the store holds, by status (for summaries and checks).
+pub async fn count_by_status(store: &Store, status: ReviewStatus) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE status = $1")
+        .bind(status.as_str())
+        .fetch_one(store.pool())
+        .await?)
+}

@@ -1,0 +1,49 @@
+//! Users: the writers a review is credited to (and, with authoring, accounts).
+
+use crate::{now, Conn, Result, Store};
+use marquee_core::Slug;
+use sqlx::Row;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub slug: String,
+    pub display_name: String,
+    pub bio: String,
+}
+
+/// The user called `name`, created as a writer without a login when new (imported authors).
+pub async fn ensure_author(conn: &mut Conn, name: &str) -> Result<i64> {
+    let slug = Slug::from_text(name).map_err(|e| crate::Error::Corrupt(format!("author \"{name}\": {e}")))?;
+    if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return Ok(id);
+    }
+    Ok(sqlx::query_scalar(
+        "INSERT INTO users (slug, display_name, role, created_at) VALUES ($1, $2, 'writer', $3) RETURNING id",
+    )
+    .bind(slug.as_str())
+    .bind(name.trim())
+    .bind(now())
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
+    let row = sqlx::query("SELECT id, slug, display_name, bio FROM users WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(store.pool())
+        .await?;
+    row.map(|row| {
+        Ok(User {
+            id: row.try_get("id")?,
+            slug: row.try_get("slug")?,
+            display_name: row.try_get("display_name")?,
+            bio: row.try_get("bio")?,
+        })
+    })
+    .transpose()
+}

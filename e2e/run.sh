@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests for Marquee.
+#
+#   MARQUEE_BIN=target/debug/marquee e2e/run.sh
+#
+# Expects the marquee binary to be built already (MARQUEE_BIN, default
+# target/debug/marquee, then target/release/marquee). Installs what is missing
+# on a fresh Debian machine: Chromium (apt), node/npm (apt), node_modules (npm ci).
+# Extra arguments are passed to `node --test` (e.g. --test-name-pattern=axe).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+
+if [ -n "${MARQUEE_BIN:-}" ]; then
+  # make a relative MARQUEE_BIN relative to the caller's directory, not e2e/
+  case "$MARQUEE_BIN" in
+    /*) ;;
+    *) MARQUEE_BIN="$OLDPWD/$MARQUEE_BIN" ;;
+  esac
+  export MARQUEE_BIN
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+apt_pkgs=()
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || apt_pkgs+=(chromium fonts-dejavu-core)
+command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_pkgs+=(npm)
+if [ "${#apt_pkgs[@]}" -gt 0 ]; then
+  echo "run.sh: installing ${apt_pkgs[*]} with apt-get" >&2
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
+fi
+
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
+  npm ci --no-audit --no-fund
+fi
+
+mkdir -p screenshots
+exec node --test --test-reporter=spec "$@" site.test.mjs
