@@ -328,3 +328,28 @@ pub enum NamedKind {
     Genre,
     Tag,
 }
+
+/// Films with published reviews, by title, named "Title (Year)", with their review counts.
+pub async fn with_reviews(store: &Store) -> Result<Vec<Named>> {
+    let rows = sqlx::query(
+        "SELECT f.slug, f.title, f.year, COUNT(r.id) AS reviews FROM films f \
+         JOIN reviews r ON r.film_id = f.id AND r.status = 'published' \
+         GROUP BY f.id, f.slug, f.title, f.year ORDER BY f.title, f.year",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let title: String = row.try_get("title")?;
+            let year: Option<i64> = row.try_get("year")?;
+            Ok(Named {
+                slug: row.try_get("slug")?,
+                name: match year {
+                    Some(year) => format!("{title} ({year})"),
+                    None => title,
+                },
+                reviews: row.try_get("reviews")?,
+            })
+        })
+        .collect()
+}

@@ -78,9 +78,9 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
             .bind(&review.summary)
             .bind(review.score.map(Score::tenths))
             .bind(&review.verdict_override)
-            .bind(review.spoilers)
+            .bind(i64::from(review.spoilers))
             .bind(&review.watched_on)
-            .bind(review.rewatch)
+            .bind(i64::from(review.rewatch))
             .bind(review.status.as_str())
             .bind(review.published_at)
             .bind(updated_at)
@@ -108,9 +108,9 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
             .bind(&review.summary)
             .bind(review.score.map(Score::tenths))
             .bind(&review.verdict_override)
-            .bind(review.spoilers)
+            .bind(i64::from(review.spoilers))
             .bind(&review.watched_on)
-            .bind(review.rewatch)
+            .bind(i64::from(review.rewatch))
             .bind(review.status.as_str())
             .bind(review.published_at)
             .bind(now)
@@ -356,9 +356,9 @@ pub async fn published_by_slug(store: &Store, slug: &str) -> Result<Option<Revie
     Ok(Some(Review {
         card,
         body_html: SafeHtml::from_stored(row.try_get("body_html")?),
-        spoilers: row.try_get("spoilers")?,
+        spoilers: row.try_get::<i64, _>("spoilers")? != 0,
         watched_on: row.try_get("watched_on")?,
-        rewatch: row.try_get("rewatch")?,
+        rewatch: row.try_get::<i64, _>("rewatch")? != 0,
         updated_at: row.try_get("updated_at")?,
         tags,
     }))

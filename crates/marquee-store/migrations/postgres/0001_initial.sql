@@ -1,4 +1,5 @@
 -- The content model: films, people, credits, reviews, media, users, settings.
+-- Flags are BIGINT 0/1: the one boolean form both backends read back alike through sqlx Any.
 -- Times are Unix seconds (BIGINT) so both backends compare and sort them alike.
 
 CREATE TABLE users (
@@ -115,9 +116,9 @@ CREATE TABLE reviews (
     summary TEXT,
     score_tenths BIGINT,
     verdict_override TEXT,
-    spoilers BOOLEAN NOT NULL DEFAULT FALSE,
+    spoilers BIGINT NOT NULL DEFAULT 0,
     watched_on TEXT,
-    rewatch BOOLEAN NOT NULL DEFAULT FALSE,
+    rewatch BIGINT NOT NULL DEFAULT 0,
     status TEXT NOT NULL,
     published_at BIGINT,
     created_at BIGINT NOT NULL,

@@ -1,0 +1,590 @@
+//! Markdown files with front matter, as Hugo and Zola keep them: TOML between `+++` lines or
+//! YAML between `---` lines, read into one typed record per the import contract in DESIGN.md.
+
+use marquee_core::{Score, Slug};
+use serde_json::{Map, Value};
+use std::fmt;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+
+/// A problem in one file: which line (1-based, in the whole file) and which field, when known.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+fn problem(line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Problem {
+    Problem { line, field: field.map(str::to_string), message: message.into() }
+}
+
+/// A file split into its front matter and body.
+#[derive(Debug)]
+pub struct Document<'a> {
+    pub front: Map<String, Value>,
+    front_text: &'a str,
+    /// The line the front matter's text starts on (the line after the opening delimiter).
+    front_first_line: usize,
+    pub body: &'a str,
+}
+
+impl Document<'_> {
+    /// The line a top-level key (or a key inside `[params]`/`[extra]`/`[taxonomies]`) is on.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.front_text.lines().position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key)
+                .map(|rest| {
+                    let rest = rest.trim_start();
+                    rest.starts_with('=') || rest.starts_with(':')
+                })
+                .unwrap_or(false)
+        })
+        .map(|i| i + self.front_first_line)
+    }
+}
+
+/// Splits front matter from the body and parses it (TOML or YAML), with nested `params`,
+/// `extra` and `taxonomies` tables read as if their keys stood at the top level.
+pub fn parse(text: &str) -> Result<Document<'_>, Problem> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line_end = text.find('\n').map(|i| i + 1).unwrap_or(text.len());
+    let delimiter = text[..first_line_end].trim_end();
+    let format = match delimiter {
+        "+++" => Format::Toml,
+        "---" => Format::Yaml,
+        _ => {
+            return Err(problem(
+                Some(1),
+                None,
+                "no front matter: the file must start with a +++ (TOML) or --- (YAML) line",
+            ))
+        }
+    };
+    let rest = &text[first_line_end..];
+    let mut offset = 0;
+    let mut close = None;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == delimiter {
+            close = Some((offset, offset + line.len()));
+            break;
+        }
+        offset += line.len();
+    }
+    let Some((front_end, body_start)) = close else {
+        return Err(problem(Some(1), None, format!("the front matter opened with {delimiter} on line 1 is never closed")));
+    };
+    let front_text = &rest[..front_end];
+    let body = &rest[body_start..];
+    let front_first_line = 2;
+    let value = match format {
+        Format::Toml => parse_toml(front_text, front_first_line)?,
+        Format::Yaml => parse_yaml(front_text, front_first_line)?,
+    };
+    let Value::Object(mut front) = value else {
+        return Err(problem(Some(front_first_line), None, "the front matter must be a table of keys and values"));
+    };
+    for nested in ["params", "extra", "taxonomies"] {
+        if let Some(Value::Object(inner)) = front.remove(nested) {
+            for (key, value) in inner {
+                front.entry(key).or_insert(value);
+            }
+        }
+    }
+    Ok(Document { front, front_text, front_first_line, body })
+}
+
+enum Format {
+    Toml,
+    Yaml,
+}
+
+fn parse_toml(text: &str, first_line: usize) -> Result<Value, Problem> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + first_line);
+        problem(line, None, format!("invalid TOML: {}", e.message()))
+    })?;
+    Ok(toml_to_json(toml::Value::Table(table)))
+}
+
+fn toml_to_json(value: toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => Value::from(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => Value::Object(table.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
+fn parse_yaml(text: &str, first_line: usize) -> Result<Value, Problem> {
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line() + first_line - 1);
+        problem(line, None, format!("invalid YAML: {e}"))
+    })?;
+    yaml_to_json(yaml).map_err(|m| problem(Some(first_line), None, m))
+}
+
+fn yaml_to_json(value: serde_yaml_ng::Value) -> Result<Value, String> {
+    use serde_yaml_ng::Value as Y;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else {
+                Value::from(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Y::Mapping(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => return Err(format!("unsupported key {other:?} in the front matter")),
+                };
+                out.insert(key, yaml_to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
+    })
+}
+
+/// The review a file describes, with every value parsed.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ReviewSource {
+    pub title: String,
+    pub year: i32,
+    pub original_title: Option<String>,
+    pub release_date: Option<String>,
+    pub imdb: Option<String>,
+    pub tmdb: Option<i64>,
+    pub letterboxd: Option<String>,
+    pub runtime: Option<i64>,
+    pub directors: Vec<String>,
+    pub cast: Vec<String>,
+    pub writers: Vec<String>,
+    pub genres: Vec<String>,
+    pub countries: Vec<String>,
+    pub languages: Vec<String>,
+    pub tagline: Option<String>,
+    pub synopsis: Option<String>,
+    pub poster: Option<String>,
+    pub backdrop: Option<String>,
+    pub score: Option<Score>,
+    pub verdict: Option<String>,
+    pub summary: Option<String>,
+    pub headline: Option<String>,
+    pub slug: Option<Slug>,
+    pub author: Option<String>,
+    pub tags: Vec<String>,
+    pub spoilers: bool,
+    pub watched: Option<String>,
+    pub rewatch: bool,
+    pub date: Option<OffsetDateTime>,
+    pub updated: Option<OffsetDateTime>,
+    pub draft: bool,
+}
+
+/// Keys read from the front matter, and aliases other generators write for them.
+const KNOWN_KEYS: &[&str] = &[
+    "title", "year", "original_title", "release_date", "imdb", "tmdb", "letterboxd", "runtime", "directors",
+    "director", "cast", "writers", "genres", "countries", "languages", "tagline", "synopsis", "poster", "backdrop",
+    "score", "rating", "verdict", "summary", "description", "headline", "slug", "author", "authors", "tags",
+    "spoilers", "watched", "rewatch", "date", "updated", "lastmod", "draft",
+];
+
+/// Reads the typed review out of a parsed document; all field problems are returned together,
+/// and unknown keys come back as warnings.
+pub fn review_source(doc: &Document) -> Result<(ReviewSource, Vec<Problem>), Vec<Problem>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for key in doc.front.keys() {
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            warnings.push(problem(doc.line_of(key), Some(key), "unknown key, ignored"));
+        }
+    }
+    let mut field = Fields { doc, errors: &mut errors };
+    let title = field.text("title");
+    let year = field.year("year");
+    let mut source = ReviewSource {
+        original_title: field.text("original_title"),
+        release_date: field.date("release_date").map(|d| d.date().to_string()),
+        imdb: field.imdb("imdb"),
+        tmdb: field.integer("tmdb", 1, i64::MAX),
+        letterboxd: field.text("letterboxd"),
+        runtime: field.integer("runtime", 1, 10_000),
+        directors: {
+            let mut directors = field.list("directors");
+            directors.extend(field.list("director"));
+            directors
+        },
+        cast: field.list("cast"),
+        writers: field.list("writers"),
+        genres: field.list("genres"),
+        countries: field.list("countries"),
+        languages: field.list("languages"),
+        tagline: field.text("tagline"),
+        synopsis: field.text("synopsis"),
+        poster: field.text("poster"),
+        backdrop: field.text("backdrop"),
+        score: field.score(),
+        verdict: field.text("verdict"),
+        summary: field.text("summary").or_else(|| field.text("description")),
+        headline: field.text("headline"),
+        slug: field.slug(),
+        author: field.text("author").or_else(|| field.list("authors").into_iter().next()),
+        tags: field.list("tags"),
+        spoilers: field.boolean("spoilers"),
+        watched: field.date("watched").map(|d| d.date().to_string()),
+        rewatch: field.boolean("rewatch"),
+        date: field.date("date"),
+        updated: field.date("updated").or_else(|| field.date("lastmod")),
+        draft: field.boolean("draft"),
+        ..ReviewSource::default()
+    };
+    match title {
+        Some(title) => source.title = title,
+        None if !doc.front.contains_key("title") => errors.push(problem(None, Some("title"), "required, missing")),
+        None => {}
+    }
+    match year {
+        Some(year) => source.year = year,
+        None if !doc.front.contains_key("year") => errors.push(problem(None, Some("year"), "required, missing")),
+        None => {}
+    }
+    if errors.is_empty() {
+        Ok((source, warnings))
+    } else {
+        Err(errors)
+    }
+}
+
+struct Fields<'d, 'e> {
+    doc: &'d Document<'d>,
+    errors: &'e mut Vec<Problem>,
+}
+
+impl Fields<'_, '_> {
+    fn fail(&mut self, key: &str, message: impl Into<String>) {
+        let line = self.doc.line_of(key);
+        self.errors.push(problem(line, Some(key), message));
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.doc.front.get(key).filter(|v| !v.is_null())
+    }
+
+    /// A string field; numbers and booleans are taken as their text (YAML reads `title: 1917`
+    /// as a number). Blank strings count as absent.
+    fn text(&mut self, key: &str) -> Option<String> {
+        let value = self.get(key)?.clone();
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => {
+                self.fail(key, "expected text");
+                return None;
+            }
+        };
+        let text = text.trim().to_string();
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// A list of names; a single string is a list of one.
+    fn list(&mut self, key: &str) -> Vec<String> {
+        let Some(value) = self.get(key).cloned() else { return Vec::new() };
+        let items = match value {
+            Value::Array(items) => items,
+            single => vec![single],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
+                Value::String(_) | Value::Null => {}
+                Value::Number(n) => out.push(n.to_string()),
+                _ => {
+                    self.fail(key, "expected a list of names");
+                    return Vec::new();
+                }
+            }
+        }
+        out
+    }
+
+    fn integer(&mut self, key: &str, min: i64, max: i64) -> Option<i64> {
+        let value = self.get(key)?.clone();
+        let n = match &value {
+            Value::Number(n) if n.is_i64() => n.as_i64(),
+            Value::Number(n) => n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(n) => {
+                self.fail(key, format!("{n} is outside {min} to {max}"));
+                None
+            }
+            None => {
+                self.fail(key, format!("expected a whole number, found {value}"));
+                None
+            }
+        }
+    }
+
+    fn year(&mut self, key: &str) -> Option<i32> {
+        self.integer(key, 1870, 2200).map(|y| y as i32)
+    }
+
+    fn boolean(&mut self, key: &str) -> bool {
+        match self.get(key).cloned() {
+            None => false,
+            Some(Value::Bool(b)) => b,
+            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" => true,
+                "false" | "no" | "" => false,
+                other => {
+                    self.fail(key, format!("expected true or false, found \"{other}\""));
+                    false
+                }
+            },
+            Some(other) => {
+                self.fail(key, format!("expected true or false, found {other}"));
+                false
+            }
+        }
+    }
+
+    fn number(&mut self, key: &str) -> Option<f64> {
+        let value = self.get(key)?.clone();
+        let n = match &value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if n.is_none() {
+            self.fail(key, format!("expected a number, found {value}"));
+        }
+        n
+    }
+
+    fn score(&mut self) -> Option<Score> {
+        if self.get("score").is_some() {
+            let n = self.number("score")?;
+            return match Score::from_f64(n) {
+                Ok(score) => Some(score),
+                Err(e) => {
+                    self.fail("score", format!("{e} (a score is 0 to 10 with one decimal)"));
+                    None
+                }
+            };
+        }
+        if self.get("rating").is_some() {
+            let n = self.number("rating")?;
+            return match Score::from_stars(n) {
+                Ok(score) => Some(score),
+                Err(e) => {
+                    self.fail("rating", e.to_string());
+                    None
+                }
+            };
+        }
+        None
+    }
+
+    fn slug(&mut self) -> Option<Slug> {
+        let text = self.text("slug")?;
+        match Slug::from_text(&text) {
+            Ok(slug) => Some(slug),
+            Err(e) => {
+                self.fail("slug", e.to_string());
+                None
+            }
+        }
+    }
+
+    fn imdb(&mut self, key: &str) -> Option<String> {
+        let text = self.text(key)?;
+        let valid = text.len() >= 9 && text.starts_with("tt") && text[2..].bytes().all(|b| b.is_ascii_digit());
+        if !valid {
+            self.fail(key, format!("\"{text}\" is not an IMDb title id (tt followed by at least 7 digits)"));
+            return None;
+        }
+        Some(text)
+    }
+
+    fn date(&mut self, key: &str) -> Option<OffsetDateTime> {
+        let text = self.text(key)?;
+        match parse_datetime(&text) {
+            Some(date) => Some(date),
+            None => {
+                self.fail(key, format!("\"{text}\" is not a date (YYYY-MM-DD) or an RFC 3339 time"));
+                None
+            }
+        }
+    }
+}
+
+/// Parses the date forms Hugo and Zola sites hold: `2016-10-10`, `2002-10-02T15:00:00Z`,
+/// `2002-10-02T15:00:00` (taken as UTC), `2002-10-02 15:00:00+02:00`, with fractions of seconds.
+pub fn parse_datetime(text: &str) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(t);
+    }
+    let with_t = text.replacen(' ', "T", 1);
+    if let Ok(t) = OffsetDateTime::parse(&with_t, &Rfc3339) {
+        return Some(t);
+    }
+    let local = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
+    if let Ok(t) = PrimitiveDateTime::parse(&with_t, local) {
+        return Some(t.assume_utc());
+    }
+    let local_no_seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    if let Ok(t) = PrimitiveDateTime::parse(&with_t, local_no_seconds) {
+        return Some(t.assume_utc());
+    }
+    Date::parse(text, format_description!("[year]-[month]-[day]"))
+        .ok()
+        .map(|d| d.midnight().assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Result<(ReviewSource, Vec<Problem>), Vec<Problem>> {
+        let doc = parse(text).map_err(|p| vec![p])?;
+        review_source(&doc)
+    }
+
+    #[test]
+    fn toml_front_matter_with_every_key() {
+        let text = "+++\ntitle = \"Vertigo\"\nyear = 1958\nruntime = 128\ndirectors = [\"Alfred Hitchcock\"]\n\
+                    cast = [\"James Stewart\", \"Kim Novak\"]\ngenres = [\"Thriller\"]\nscore = 9.5\n\
+                    date = 2024-05-01T10:00:00Z\nwatched = 2024-04-30\ndraft = false\ntags = [\"classic\"]\n+++\nBody here.\n";
+        let (review, warnings) = source(text).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(review.title, "Vertigo");
+        assert_eq!(review.year, 1958);
+        assert_eq!(review.runtime, Some(128));
+        assert_eq!(review.cast, vec!["James Stewart", "Kim Novak"]);
+        assert_eq!(review.score.unwrap().to_string(), "9.5");
+        assert_eq!(review.date.unwrap().unix_timestamp(), 1714557600);
+        assert_eq!(review.watched.as_deref(), Some("2024-04-30"));
+        assert_eq!(parse(text).unwrap().body, "Body here.\n");
+    }
+
+    #[test]
+    fn yaml_front_matter_coerces_numeric_titles_and_reads_stars() {
+        let text = "---\ntitle: 1917\nyear: \"2019\"\nrating: 4.5\ndirectors: Sam Mendes\ndraft: yes\n---\n\nWar.\n";
+        let (review, _) = source(text).unwrap();
+        assert_eq!(review.title, "1917");
+        assert_eq!(review.year, 2019);
+        assert_eq!(review.score.unwrap().to_string(), "9.0");
+        assert_eq!(review.directors, vec!["Sam Mendes"]);
+        assert!(review.draft);
+    }
+
+    #[test]
+    fn hugo_params_and_zola_extra_and_taxonomies_read_as_top_level() {
+        let hugo = "+++\ntitle = \"Heat\"\ndate = 2020-01-02\n[params]\nyear = 1995\nscore = 8\n+++\n";
+        let (review, _) = source(hugo).unwrap();
+        assert_eq!(review.year, 1995);
+        assert_eq!(review.score.unwrap().tenths(), 80);
+        let zola = "+++\ntitle = \"Ran\"\n[extra]\nyear = 1985\n[taxonomies]\ntags = [\"epic\"]\ngenres = [\"Drama\"]\n+++\n";
+        let (review, _) = source(zola).unwrap();
+        assert_eq!(review.year, 1985);
+        assert_eq!(review.tags, vec!["epic"]);
+        assert_eq!(review.genres, vec!["Drama"]);
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let text = "\u{feff}+++\r\ntitle = \"M\"\r\nyear = 1931\r\n+++\r\nBody\r\n";
+        let (review, _) = source(text).unwrap();
+        assert_eq!(review.title, "M");
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_with_their_lines() {
+        let text = "+++\ntitle = \"M\"\nyear = 1931\nweight = 3\n+++\n";
+        let (_, warnings) = source(text).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].field.as_deref(), Some("weight"));
+        assert_eq!(warnings[0].line, Some(4));
+    }
+
+    #[test]
+    fn bad_fields_name_their_line_and_field() {
+        let errors = source("+++\ntitle = \"M\"\nyear = 1931\nscore = 11\n+++\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field.as_deref(), Some("score"));
+        assert_eq!(errors[0].line, Some(4));
+        assert!(errors[0].message.contains("outside 0 to 10"), "{}", errors[0]);
+
+        let errors = source("---\nyear: 1931\n---\n").unwrap_err();
+        assert_eq!(errors[0].field.as_deref(), Some("title"));
+        assert!(errors[0].message.contains("missing"));
+
+        let errors = source("+++\ntitle = \"M\"\nyear = \"soon\"\nimdb = \"123\"\n+++\n").unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].line, Some(3));
+        assert_eq!(errors[1].field.as_deref(), Some("imdb"));
+    }
+
+    #[test]
+    fn broken_front_matter_reports_its_line() {
+        let err = parse("+++\ntitle = \"M\"\nyear = = 1931\n+++\n").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        let err = parse("---\ntitle: M\nyear: [1931\n---\n").unwrap_err();
+        assert!(err.line.is_some(), "{err}");
+        let err = parse("+++\ntitle = \"M\"\n").unwrap_err();
+        assert!(err.message.contains("never closed"));
+        let err = parse("Just text\n").unwrap_err();
+        assert!(err.message.contains("no front matter"));
+    }
+
+    #[test]
+    fn dates_in_every_accepted_form() {
+        for (text, unix) in [
+            ("2016-10-10", 1476057600),
+            ("2002-10-02T15:00:00Z", 1033570800),
+            ("2002-10-02T15:00:00", 1033570800),
+            ("2002-10-02 15:00:00+02:00", 1033563600),
+            ("2002-10-02T15:00:00.123456Z", 1033570800),
+        ] {
+            assert_eq!(parse_datetime(text).map(|d| d.unix_timestamp()), Some(unix), "{text}");
+        }
+        assert!(parse_datetime("2002/10/12").is_none());
+        assert!(parse_datetime("2002-14-01").is_none());
+    }
+}

@@ -1,0 +1,76 @@
+//! The stylesheet (fingerprinted, cached for a year), the theme colours, and media files.
+
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, OnceLock};
+
+const STYLESHEET: &str = include_str!("../../static/site.css");
+const ICON: &str = include_str!("../../static/icon.svg");
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/static/{file}", get(static_file))
+        .route("/theme.css", get(theme))
+        .route("/media/{sha256}/{file}", get(media_file))
+        .route("/robots.txt", get(robots))
+}
+
+/// `/static/site.<hash>.css`: the URL changes whenever the stylesheet does.
+pub fn stylesheet_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let digest = Sha256::digest(STYLESHEET.as_bytes());
+        let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+        format!("/static/site.{hex}.css")
+    })
+}
+
+async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    if format!("/static/{file}") == stylesheet_url() {
+        return ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, IMMUTABLE)], STYLESHEET)
+            .into_response();
+    }
+    if file == "icon.svg" {
+        return ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], ICON)
+            .into_response();
+    }
+    crate::error::Error::not_found(&state).into_response()
+}
+
+/// The site's accent colour as a CSS custom property (a stylesheet, since the CSP allows no
+/// inline styles). Only a hex colour is ever printed.
+async fn theme(State(state): State<Arc<AppState>>) -> Response {
+    let site = state.site();
+    let accent = site.accent.trim();
+    let valid = accent.len() <= 9
+        && accent.starts_with('#')
+        && matches!(accent.len(), 4 | 7 | 9)
+        && accent[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    let css = if valid { format!(":root {{ --accent: {accent}; }}\n") } else { String::new() };
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, IMMUTABLE)], css).into_response()
+}
+
+async fn media_file(State(state): State<Arc<AppState>>, Path((sha256, file)): Path<(String, String)>) -> Response {
+    let Some((path, content_type)) = state.media.file_for(&sha256, &file) else {
+        return crate::error::Error::not_found(&state).into_response();
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE)], bytes).into_response(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => crate::error::Error::not_found(&state).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, path = %path.display(), "reading a media file failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+async fn robots() -> Response {
+    let body = "User-agent: *\nAllow: /\n";
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}

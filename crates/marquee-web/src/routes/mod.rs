@@ -1,0 +1,5 @@
+//! Routes, one module per area: the public site, static assets and media, operations endpoints.
+
+pub mod assets;
+pub mod ops;
+pub mod public;

@@ -1,0 +1,462 @@
+//! The public site: home, review, film, person, year, genre, tag, score band and writer pages,
+//! their indexes, and the 404 page. Every page is plain HTML that works without JavaScript.
+
+use crate::error::{Error, Result};
+use crate::state::{AppState, Site};
+use crate::views::*;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use marquee_core::html::json_for_script;
+use marquee_store::films::{self, Credit, Film, Named, NamedKind};
+use marquee_store::reviews::{self, Filter, Review};
+use marquee_store::{people, users};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+type AppResult = Result<Html<String>>;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/reviews/{slug}", get(review))
+        .route("/films", get(films_index))
+        .route("/films/{slug}", get(film))
+        .route("/people/{slug}", get(person))
+        .route("/years", get(years_index))
+        .route("/years/{year}", get(year))
+        .route("/genres", get(genres_index))
+        .route("/genres/{slug}", get(genre))
+        .route("/tags", get(tags_index))
+        .route("/tags/{slug}", get(tag))
+        .route("/scores", get(scores_index))
+        .route("/scores/{band}", get(score_band))
+        .route("/writers/{slug}", get(writer))
+}
+
+const PAGE_SIZE: i64 = 12;
+const TOP_BILLED: usize = 6;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+fn render(page: impl Template) -> AppResult {
+    Ok(Html(page.render()?))
+}
+
+pub async fn not_found(State(state): State<Arc<AppState>>) -> Error {
+    Error::not_found(&state)
+}
+
+/// A list of reviews as a page shows it.
+struct ListSpec {
+    filter: Filter,
+    path: String,
+    layout: Layout,
+    heading: String,
+    intro: Option<String>,
+    kicker: Option<Link>,
+    /// Years, genres, tags and writers exist for readers only through their reviews.
+    empty_is_not_found: bool,
+}
+
+/// One page of a review list; a page number past the end (or not a number) is a 404.
+async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult {
+    let page = match query.page.as_deref() {
+        None => 1,
+        Some(text) => text.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| Error::not_found(state))?,
+    };
+    let (cards, total) = reviews::published(&state.store, &spec.filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found) {
+        return Err(Error::not_found(state));
+    }
+    let site = state.site();
+    let mut layout = spec.layout;
+    if page > 1 {
+        layout.canonical = state.absolute_url(&format!("{}?page={page}", spec.path));
+        layout.page_title = format!("{}, page {page} · {}", spec.heading, site.title);
+    }
+    render(ListPage {
+        layout,
+        kicker: spec.kicker,
+        heading: spec.heading,
+        intro: spec.intro,
+        cards: cards.iter().map(|c| CardView::new(&site, c)).collect(),
+        pagination: Pagination::new(&spec.path, page, pages),
+        total,
+    })
+}
+
+fn kicker(href: &str, text: &str) -> Option<Link> {
+    Some(Link { href: href.into(), text: text.into() })
+}
+
+async fn home(State(state): State<Arc<AppState>>, Query(query): Query<PageQuery>) -> AppResult {
+    let spec = ListSpec {
+        filter: Filter::All,
+        path: "/".into(),
+        layout: Layout::new(&state, "", "/").in_section("reviews"),
+        heading: "Latest reviews".into(),
+        intro: None,
+        kicker: None,
+        empty_is_not_found: false,
+    };
+    list(&state, spec, &query).await
+}
+
+async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
+    let review = reviews::published_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let film = films::by_id(&state.store, review.card.film_id).await?.ok_or_else(|| Error::not_found(&state))?;
+    let credits = films::credits(&state.store, film.id).await?;
+    let genres = films::genres(&state.store, film.id).await?;
+    let related_ids = state.related_index().await?.related(review.card.id, 6);
+    let related = reviews::published_by_ids(&state.store, &related_ids).await?;
+    render(review_page(&state, &review, &film, &credits, &genres, &related))
+}
+
+fn review_page(
+    state: &AppState,
+    review: &Review,
+    film: &Film,
+    credits: &[Credit],
+    genres: &[Named],
+    related: &[reviews::ReviewCard],
+) -> ReviewPage {
+    let site = state.site();
+    let card = &review.card;
+    let path = format!("/reviews/{}", card.slug);
+    let poster = film
+        .poster
+        .as_ref()
+        .map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false));
+    let score = score_view(&site, card.score, card.verdict_override.as_deref());
+    let title = match film.year {
+        Some(year) => format!("{} ({year}) review", film.title),
+        None => format!("{} review", film.title),
+    };
+    let description = card.summary.clone().or_else(|| film.synopsis.clone()).unwrap_or_default();
+    let published = card.published_at.and_then(DateView::from_unix);
+    let mut layout = Layout::new(state, &title, &path).in_section("reviews").describe(&description);
+    layout.og = Some(OpenGraph {
+        kind: "article",
+        title: card.headline.clone().unwrap_or_else(|| title.clone()),
+        description: layout.description.clone(),
+        image: poster.as_ref().map(|p| p.absolute_src(state)),
+        image_alt: format!("{} poster", film.title),
+        published_time: published.as_ref().map(|d| d.iso.clone()),
+    });
+    layout.json_ld = Some(review_json_ld(state, &site, review, film, credits, genres, poster.as_ref(), &layout.canonical));
+    ReviewPage {
+        layout,
+        film_title: film.title.clone(),
+        film_href: format!("/films/{}", film.slug),
+        year: film.year,
+        tagline: film.tagline.clone(),
+        poster,
+        facts: film_facts(film, credits, genres),
+        reading: reading_label(card.word_count),
+        headline: card.headline.clone(),
+        spoilers: review.spoilers,
+        body: review.body_html.clone(),
+        score,
+        summary: card.summary.clone(),
+        related: related.iter().map(|c| CardView::new(&site, c)).collect(),
+        author: match (&card.author_slug, &card.author_name) {
+            (Some(slug), Some(name)) => Some(Link { href: format!("/writers/{slug}"), text: name.clone() }),
+            _ => None,
+        },
+        updated: DateView::from_unix(review.updated_at).filter(|u| published.as_ref().is_some_and(|p| p.human != u.human)),
+        published,
+        watched: review.watched_on.clone(),
+        rewatch: review.rewatch,
+        tags: review.tags.iter().map(|t| Link { href: format!("/tags/{}", t.slug), text: t.name.clone() }).collect(),
+    }
+}
+
+fn people_links(credits: &[Credit], department: &str, limit: usize) -> Vec<Link> {
+    credits
+        .iter()
+        .filter(|c| c.department == department)
+        .take(limit)
+        .map(|c| Link { href: format!("/people/{}", c.person_slug), text: c.person_name.clone() })
+        .collect()
+}
+
+/// The facts a film shows beside its title, in reading order; empty facts are left out.
+fn film_facts(film: &Film, credits: &[Credit], genres: &[Named]) -> Vec<Fact> {
+    let text = |label, value: Option<String>| Fact { label, text: value, links: vec![] };
+    let links = |label, links: Vec<Link>| Fact { label, text: None, links };
+    let facts = vec![
+        text("Original title", film.original_title.clone().filter(|o| *o != film.title)),
+        text("Runtime", film.runtime_minutes.map(|m| format!("{m} minutes"))),
+        links("Directed by", people_links(credits, films::DIRECTING, usize::MAX)),
+        links("Written by", people_links(credits, films::WRITING, usize::MAX)),
+        links("Starring", people_links(credits, films::CAST, TOP_BILLED)),
+        links(
+            "Genres",
+            genres.iter().map(|g| Link { href: format!("/genres/{}", g.slug), text: g.name.clone() }).collect(),
+        ),
+        text("Country", (!film.countries.is_empty()).then(|| film.countries.join(", "))),
+        text("Language", (!film.languages.is_empty()).then(|| film.languages.join(", "))),
+    ];
+    facts.into_iter().filter(|f| f.text.is_some() || !f.links.is_empty()).collect()
+}
+
+fn review_json_ld(
+    state: &AppState,
+    site: &Site,
+    review: &Review,
+    film: &Film,
+    credits: &[Credit],
+    genres: &[Named],
+    poster: Option<&PictureView>,
+    canonical: &str,
+) -> marquee_core::SafeHtml {
+    let card = &review.card;
+    let person = |c: &Credit| json!({"@type": "Person", "name": c.person_name, "url": state.absolute_url(&format!("/people/{}", c.person_slug))});
+    let mut movie = json!({
+        "@type": "Movie",
+        "name": film.title,
+        "url": state.absolute_url(&format!("/films/{}", film.slug)),
+        "director": credits.iter().filter(|c| c.department == films::DIRECTING).map(person).collect::<Vec<_>>(),
+        "actor": credits.iter().filter(|c| c.department == films::CAST).take(TOP_BILLED).map(person).collect::<Vec<_>>(),
+        "genre": genres.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
+    });
+    if let Some(year) = film.year {
+        movie["dateCreated"] = json!(film.release_date.clone().unwrap_or_else(|| year.to_string()));
+    }
+    if let Some(minutes) = film.runtime_minutes {
+        movie["duration"] = json!(format!("PT{minutes}M"));
+    }
+    if let Some(poster) = poster {
+        movie["image"] = json!(poster.absolute_src(state));
+    }
+    if let Some(imdb) = &film.imdb_id {
+        movie["sameAs"] = json!(format!("https://www.imdb.com/title/{imdb}/"));
+    }
+    let mut ld = json!({
+        "@context": "https://schema.org",
+        "@type": "Review",
+        "url": canonical,
+        "name": card.headline.clone().unwrap_or_else(|| format!("{} review", film.title)),
+        "itemReviewed": movie,
+        "author": {
+            "@type": "Person",
+            "name": card.author_name.clone().unwrap_or_else(|| site.title.clone()),
+        },
+        "publisher": {"@type": "Organization", "name": site.title},
+    });
+    if let Some(slug) = &card.author_slug {
+        ld["author"]["url"] = json!(state.absolute_url(&format!("/writers/{slug}")));
+    }
+    if let Some(score) = card.score {
+        ld["reviewRating"] = json!({"@type": "Rating", "ratingValue": score.as_f64(), "bestRating": 10, "worstRating": 0});
+    }
+    if let Some(date) = card.published_at.and_then(DateView::from_unix) {
+        ld["datePublished"] = json!(date.iso);
+    }
+    if let Some(date) = DateView::from_unix(review.updated_at) {
+        ld["dateModified"] = json!(date.iso);
+    }
+    if let Some(summary) = &card.summary {
+        ld["description"] = json!(summary);
+    }
+    json_for_script(&ld)
+}
+
+async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
+    let film = films::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let (cards, total) = reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?;
+    if total == 0 {
+        return Err(Error::not_found(&state));
+    }
+    let credits = films::credits(&state.store, film.id).await?;
+    let genres = films::genres(&state.store, film.id).await?;
+    let site = state.site();
+    let title = match film.year {
+        Some(year) => format!("{} ({year})", film.title),
+        None => film.title.clone(),
+    };
+    let layout = Layout::new(&state, &title, &format!("/films/{}", film.slug))
+        .in_section("films")
+        .describe(film.synopsis.as_deref().unwrap_or_default());
+    render(FilmPage {
+        layout,
+        poster: film.poster.as_ref().map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false)),
+        facts: film_facts(&film, &credits, &genres),
+        title: film.title,
+        year: film.year,
+        tagline: film.tagline,
+        synopsis: film.synopsis,
+        cards: cards.iter().map(|c| CardView::new(&site, c)).collect(),
+    })
+}
+
+async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
+    let person = people::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let roles = people::roles_on_reviewed_films(&state.store, person.id).await?;
+    if roles.is_empty() {
+        return Err(Error::not_found(&state));
+    }
+    let (cards, _) = reviews::published(&state.store, &Filter::Person(person.id), 500, 0).await?;
+    let site = state.site();
+    let mut groups = Vec::new();
+    for (department, heading) in [(films::DIRECTING, "Director"), (films::WRITING, "Writer"), (films::CAST, "Cast")] {
+        let mut group_cards = Vec::new();
+        for card in &cards {
+            if let Some(role) = roles.iter().find(|r| r.film_id == card.film_id && r.department == department) {
+                let mut view = CardView::new(&site, card);
+                view.note = role.character.as_ref().map(|c| format!("as {c}"));
+                group_cards.push(view);
+            }
+        }
+        if !group_cards.is_empty() {
+            groups.push(RoleGroup { heading: heading.into(), cards: group_cards });
+        }
+    }
+    let films_count = roles.iter().map(|r| r.film_id).collect::<std::collections::HashSet<_>>().len();
+    let summary = match films_count {
+        1 => format!("One film with {} reviewed here.", person.name),
+        n => format!("{n} films with {} reviewed here.", person.name),
+    };
+    let layout = Layout::new(&state, &person.name, &format!("/people/{}", person.slug)).describe(&summary);
+    render(PersonPage { layout, name: person.name, summary, groups })
+}
+
+async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+    let year: i32 = year.parse().ok().filter(|y| (1800..=2200).contains(y)).ok_or_else(|| Error::not_found(&state))?;
+    let path = format!("/years/{year}");
+    let heading = format!("Films of {year}");
+    let spec = ListSpec {
+        filter: Filter::Year(year),
+        layout: Layout::new(&state, &heading, &path).in_section("years").describe(&format!("Reviews of films released in {year}.")),
+        path,
+        heading,
+        intro: None,
+        kicker: kicker("/years", "Years"),
+        empty_is_not_found: true,
+    };
+    list(&state, spec, &query).await
+}
+
+async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+    let name = films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let path = format!("/genres/{slug}");
+    let spec = ListSpec {
+        filter: Filter::GenreSlug(slug),
+        layout: Layout::new(&state, &name, &path).in_section("genres").describe(&format!("{name} films reviewed.")),
+        path,
+        heading: name,
+        intro: None,
+        kicker: kicker("/genres", "Genres"),
+        empty_is_not_found: true,
+    };
+    list(&state, spec, &query).await
+}
+
+async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+    let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let path = format!("/tags/{slug}");
+    let heading = format!("Tagged “{name}”");
+    let spec = ListSpec {
+        filter: Filter::TagSlug(slug),
+        layout: Layout::new(&state, &heading, &path).describe(&format!("Reviews tagged {name}.")),
+        path,
+        heading,
+        intro: None,
+        kicker: kicker("/tags", "Tags"),
+        empty_is_not_found: true,
+    };
+    list(&state, spec, &query).await
+}
+
+async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+    let site = state.site();
+    let (found, below) = site.bands.by_slug(&band).ok_or_else(|| Error::not_found(&state))?;
+    let range = match below {
+        Some(below) => format!("Scores from {} up to {}.", found.min, below),
+        None => format!("Scores of {} and above.", found.min),
+    };
+    let path = format!("/scores/{band}");
+    let spec = ListSpec {
+        filter: Filter::Score { min: found.min, below },
+        layout: Layout::new(&state, &found.label, &path).in_section("scores").describe(&range),
+        path,
+        heading: found.label.clone(),
+        intro: Some(range),
+        kicker: kicker("/scores", "Scores"),
+        empty_is_not_found: false,
+    };
+    list(&state, spec, &query).await
+}
+
+async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+    let user = users::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let path = format!("/writers/{slug}");
+    let heading = format!("Reviews by {}", user.display_name);
+    let spec = ListSpec {
+        filter: Filter::Author(user.id),
+        layout: Layout::new(&state, &user.display_name, &path).describe(&format!("Reviews by {}.", user.display_name)),
+        path,
+        heading,
+        intro: (!user.bio.is_empty()).then(|| user.bio.clone()),
+        kicker: None,
+        empty_is_not_found: true,
+    };
+    list(&state, spec, &query).await
+}
+
+fn index_page(state: &AppState, section: &'static str, heading: &str, intro: &str, path: &str, items: Vec<IndexItem>) -> AppResult {
+    let layout = Layout::new(state, heading, path).in_section(section).describe(intro);
+    render(IndexPage { layout, heading: heading.into(), intro: intro.into(), items })
+}
+
+fn named_items(prefix: &str, named: Vec<Named>) -> Vec<IndexItem> {
+    named.into_iter().map(|n| IndexItem { href: format!("{prefix}/{}", n.slug), label: n.name, count: n.reviews }).collect()
+}
+
+async fn films_index(State(state): State<Arc<AppState>>) -> AppResult {
+    let items = named_items("/films", films::with_reviews(&state.store).await?);
+    index_page(&state, "films", "Films", "Every film reviewed here, by title.", "/films", items)
+}
+
+async fn years_index(State(state): State<Arc<AppState>>) -> AppResult {
+    let items = films::years_with_reviews(&state.store)
+        .await?
+        .into_iter()
+        .map(|(year, count)| IndexItem { href: format!("/years/{year}"), label: year.to_string(), count })
+        .collect();
+    index_page(&state, "years", "Years", "Reviews by the year the film was released.", "/years", items)
+}
+
+async fn genres_index(State(state): State<Arc<AppState>>) -> AppResult {
+    let items = named_items("/genres", films::genres_with_reviews(&state.store).await?);
+    index_page(&state, "genres", "Genres", "Reviews by genre.", "/genres", items)
+}
+
+async fn tags_index(State(state): State<Arc<AppState>>) -> AppResult {
+    let items = named_items("/tags", films::tags_with_reviews(&state.store).await?);
+    index_page(&state, "", "Tags", "Reviews by tag.", "/tags", items)
+}
+
+async fn scores_index(State(state): State<Arc<AppState>>) -> AppResult {
+    let site = state.site();
+    let scores = reviews::published_scores(&state.store).await?;
+    let items = site
+        .bands
+        .bands()
+        .iter()
+        .map(|band| IndexItem {
+            href: format!("/scores/{}", band.slug()),
+            label: format!("{} ({} and above)", band.label, band.min),
+            count: scores.iter().filter(|s| site.bands.band_for(**s) == band).count() as i64,
+        })
+        .collect();
+    index_page(&state, "scores", "Scores", "Reviews by verdict, from the highest band down.", "/scores", items)
+}

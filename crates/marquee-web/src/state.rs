@@ -1,0 +1,120 @@
+//! What every handler shares: the store, the media store, the site's settings and the caches,
+//! all refreshed when the content version in the database moves.
+
+use crate::cache::PageCache;
+use marquee_core::related::RelatedIndex;
+use marquee_core::VerdictBands;
+use marquee_media::MediaStore;
+use marquee_store::Store;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+use tokio::sync::Mutex;
+
+/// Settings the web layer takes from configuration.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The public URL of the site, without a trailing slash (canonical URLs, feeds, OpenGraph).
+    pub base_url: String,
+}
+
+/// Site settings as pages use them.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub title: String,
+    pub description: String,
+    pub bands: VerdictBands,
+    pub accent: String,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site {
+            title: "Marquee".into(),
+            description: "Film reviews".into(),
+            bands: VerdictBands::default(),
+            accent: "#b3261e".into(),
+        }
+    }
+}
+
+pub struct AppState {
+    pub store: Store,
+    pub media: MediaStore,
+    pub config: WebConfig,
+    pub cache: PageCache,
+    site: RwLock<Arc<Site>>,
+    related: Mutex<Option<Arc<RelatedIndex>>>,
+    version: AtomicI64,
+}
+
+impl AppState {
+    pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> marquee_store::Result<Arc<AppState>> {
+        let state = Arc::new(AppState {
+            version: AtomicI64::new(marquee_store::content::version(&store).await?),
+            site: RwLock::new(Arc::new(load_site(&store).await?)),
+            store,
+            media,
+            config: WebConfig { base_url: config.base_url.trim_end_matches('/').to_string() },
+            cache: PageCache::new(10_000),
+            related: Mutex::new(None),
+        });
+        Ok(state)
+    }
+
+    pub fn site(&self) -> Arc<Site> {
+        self.site.read().expect("site lock is never poisoned: writers do not panic").clone()
+    }
+
+    /// The related-reviews index, built on first use after each content change.
+    pub async fn related_index(&self) -> marquee_store::Result<Arc<RelatedIndex>> {
+        let mut slot = self.related.lock().await;
+        if let Some(index) = slot.as_ref() {
+            return Ok(index.clone());
+        }
+        let features = marquee_store::reviews::related_features(&self.store).await?;
+        let index = Arc::new(tokio::task::spawn_blocking(move || RelatedIndex::build(features)).await.map_err(
+            |e| marquee_store::Error::Corrupt(format!("building the related-reviews index failed: {e}")),
+        )?);
+        *slot = Some(index.clone());
+        Ok(index)
+    }
+
+    /// Drops caches when the content version has moved since the last look.
+    pub async fn refresh(&self) -> marquee_store::Result<()> {
+        let current = marquee_store::content::version(&self.store).await?;
+        if current != self.version.load(Ordering::Acquire) {
+            let site = load_site(&self.store).await?;
+            *self.site.write().expect("site lock is never poisoned") = Arc::new(site);
+            *self.related.lock().await = None;
+            self.cache.clear();
+            self.version.store(current, Ordering::Release);
+            tracing::info!(version = current, "content changed; caches dropped");
+        }
+        Ok(())
+    }
+
+    pub fn absolute_url(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_url, path)
+    }
+}
+
+async fn load_site(store: &Store) -> marquee_store::Result<Site> {
+    let settings = marquee_store::settings::all(store).await?;
+    let mut site = Site::default();
+    if let Some(title) = settings.get("title") {
+        site.title = title.clone();
+    }
+    if let Some(description) = settings.get("description") {
+        site.description = description.clone();
+    }
+    if let Some(accent) = settings.get("accent") {
+        site.accent = accent.clone();
+    }
+    if let Some(bands) = settings.get("verdict_bands") {
+        match serde_json::from_str::<VerdictBands>(bands) {
+            Ok(bands) => site.bands = bands,
+            Err(e) => tracing::warn!(error = %e, "stored verdict bands are invalid; using the defaults"),
+        }
+    }
+    Ok(site)
+}
