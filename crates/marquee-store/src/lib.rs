@@ -153,10 +153,26 @@ impl Store {
         Ok(())
     }
 
+    /// How many rows each content table holds (for checks after imports and copies).
+    pub async fn row_counts(&self) -> Result<std::collections::BTreeMap<&'static str, i64>> {
+        let mut counts = std::collections::BTreeMap::new();
+        for table in TABLES {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.pool).await?;
+            counts.insert(*table, n);
+        }
+        Ok(counts)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
 }
+
+/// Every content table, parents before children.
+pub const TABLES: &[&str] = &[
+    "users", "media", "films", "genres", "film_genres", "film_countries", "film_languages", "people", "credits",
+    "tags", "reviews", "review_tags", "review_images", "review_revisions", "settings",
+];
 
 /// The current time as Unix seconds, the form every time is stored in.
 pub fn now() -> i64 {

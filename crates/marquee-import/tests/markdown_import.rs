@@ -1,0 +1,182 @@
+//! `import markdown` against real files and a real SQLite database.
+
+use marquee_core::ReviewStatus;
+use marquee_import::markdown::{import_dir, Options};
+use marquee_import::{ImportError, Silent};
+use marquee_media::MediaStore;
+use marquee_store::{content, reviews, Store};
+use std::path::Path;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    source: std::path::PathBuf,
+    store: Store,
+    media: MediaStore,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("content");
+    std::fs::create_dir_all(&source).unwrap();
+    let store = Store::open_sqlite(&dir.path().join("marquee.db")).await.unwrap();
+    let media = MediaStore::new(dir.path().join("media"));
+    Fixture { _dir: dir, source, store, media }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn png(path: &Path, width: u32, height: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 128])).save(path).unwrap();
+}
+
+async fn count(store: &Store, table: &str) -> i64 {
+    store.row_counts().await.unwrap()[table]
+}
+
+fn sample_site(root: &Path) {
+    write(
+        &root.join("heat.md"),
+        "+++\ntitle = \"Heat\"\nyear = 1995\nruntime = 170\ndirectors = [\"Michael Mann\"]\ncast = [\"Al Pacino\", \"Robert De Niro\"]\n\
+         genres = [\"Crime\", \"Thriller\"]\nscore = 9.5\nsummary = \"A city symphony.\"\nposter = \"heat.png\"\ndate = 2024-03-01T10:00:00Z\n+++\n\
+         ## The diner\n\nTwo men at a table.\n\n![The diner](stills/diner.png \"Scene from Heat: the diner\")\n",
+    );
+    png(&root.join("heat.png"), 400, 600);
+    png(&root.join("stills/diner.png"), 800, 450);
+    write(
+        &root.join("ran/index.md"),
+        "---\ntitle: Ran\nyear: 1985\ndirectors: [Akira Kurosawa]\ngenres: [Drama]\nrating: 4.5\nposter: poster.png\ndate: 2024-02-01\n---\nEpic.\n",
+    );
+    png(&root.join("ran/poster.png"), 300, 450);
+    write(&root.join("_index.md"), "+++\ntitle = \"Section\"\n+++\n");
+    write(
+        &root.join("drafts/secret.md"),
+        "+++\ntitle = \"Secret\"\nyear = 2020\ndraft = true\nscore = 3\n+++\nNot yet.\n",
+    );
+}
+
+#[tokio::test]
+async fn a_folder_imports_with_page_bundles_images_and_drafts() {
+    let f = fixture().await;
+    sample_site(&f.source);
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!((summary.created, summary.updated, summary.unchanged), (3, 0, 0), "{summary}");
+    assert_eq!(count(&f.store, "films").await, 3);
+    assert_eq!(count(&f.store, "media").await, 3);
+    assert_eq!(reviews::count_by_status(&f.store, ReviewStatus::Published).await.unwrap(), 2);
+    assert_eq!(reviews::count_by_status(&f.store, ReviewStatus::Draft).await.unwrap(), 1);
+    let heat = reviews::published_by_slug(&f.store, "heat-1995").await.unwrap().unwrap();
+    assert_eq!(heat.card.score.unwrap().to_string(), "9.5");
+    assert!(heat.body_html.as_str().contains("<figcaption>Scene from Heat: the diner</figcaption>"));
+    assert!(heat.body_html.as_str().contains("image/webp"));
+    let ran = reviews::published_by_slug(&f.store, "ran-1985").await.unwrap().unwrap();
+    assert_eq!(ran.card.score.unwrap().to_string(), "9.0", "4.5 stars double to 9.0");
+    assert!(reviews::published_by_slug(&f.store, "secret-2020").await.unwrap().is_none());
+    let files = walk_count(f.media.root());
+    assert!(files >= 12, "variants on disk: {files}");
+}
+
+fn walk_count(dir: &Path) -> usize {
+    walkdir_count(dir)
+}
+
+fn walkdir_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| if e.path().is_dir() { walkdir_count(&e.path()) } else { 1 })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn importing_the_same_folder_twice_changes_nothing() {
+    let f = fixture().await;
+    sample_site(&f.source);
+    import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    let version = content::version(&f.store).await.unwrap();
+    let revisions = count(&f.store, "review_revisions").await;
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!((summary.created, summary.updated, summary.unchanged), (0, 0, 3), "{summary}");
+    assert_eq!(content::version(&f.store).await.unwrap(), version);
+    assert_eq!(count(&f.store, "review_revisions").await, revisions);
+    assert_eq!(count(&f.store, "films").await, 3);
+    assert_eq!(count(&f.store, "people").await, 4);
+
+    // An edited file updates its review in place and keeps a revision.
+    let path = f.source.join("ran/index.md");
+    let text = std::fs::read_to_string(&path).unwrap().replace("Epic.", "Epic and sad.");
+    std::fs::write(&path, text).unwrap();
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!((summary.created, summary.updated, summary.unchanged), (0, 1, 2), "{summary}");
+    assert_eq!(count(&f.store, "reviews").await, 3);
+    assert_eq!(count(&f.store, "review_revisions").await, revisions + 1);
+}
+
+#[tokio::test]
+async fn a_bad_file_is_reported_with_path_line_and_field_and_nothing_is_written() {
+    let f = fixture().await;
+    sample_site(&f.source);
+    write(&f.source.join("zz-bad-score.md"), "+++\ntitle = \"Too Good\"\nyear = 2001\nscore = 11\n+++\nBody\n");
+    write(&f.source.join("zz-no-title.md"), "---\nyear: 2001\n---\nBody\n");
+    write(&f.source.join("zz-broken.md"), "+++\ntitle = \"Broken\nyear = 2001\n+++\n");
+    let err = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err();
+    let ImportError::BadFiles(problems) = &err else { panic!("{err}") };
+    assert_eq!(problems.len(), 3, "{err}");
+    let message = err.to_string();
+    assert!(message.contains("zz-bad-score.md:4: score: score 11 is outside 0 to 10"), "{message}");
+    assert!(message.contains("zz-no-title.md: title: required, missing"), "{message}");
+    assert!(message.contains("zz-broken.md:2: invalid TOML"), "{message}");
+    assert!(message.contains("nothing was changed"), "{message}");
+    assert_eq!(count(&f.store, "reviews").await, 0);
+    assert_eq!(count(&f.store, "films").await, 0);
+}
+
+#[tokio::test]
+async fn a_failure_while_writing_rolls_the_whole_import_back() {
+    let f = fixture().await;
+    sample_site(&f.source);
+    // Valid front matter, but the poster is not an image: found only when writing.
+    write(&f.source.join("zz-fake.md"), "+++\ntitle = \"Fake\"\nyear = 2001\nposter = \"fake.png\"\n+++\nBody\n");
+    write(&f.source.join("fake.png"), "this is not a picture");
+    let err = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("zz-fake.md") && message.contains("poster") && message.contains("not an image"), "{message}");
+    assert_eq!(count(&f.store, "reviews").await, 0, "the earlier files were rolled back too");
+    assert_eq!(count(&f.store, "media").await, 0);
+}
+
+#[tokio::test]
+async fn unknown_keys_are_warnings_and_the_import_goes_on() {
+    let f = fixture().await;
+    write(&f.source.join("m.md"), "+++\ntitle = \"M\"\nyear = 1931\nweight = 2\n[params]\nmood = \"dark\"\n+++\nBody\n");
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!(summary.created, 1);
+    let warnings: Vec<String> = summary.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("m.md:4: weight: unknown key")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("mood: unknown key")), "{warnings:?}");
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_without_writing() {
+    let f = fixture().await;
+    sample_site(&f.source);
+    let summary = import_dir(&f.store, &f.media, &f.source, Options { dry_run: true }, &Silent).await.unwrap();
+    assert_eq!(summary.created, 3);
+    assert_eq!(count(&f.store, "reviews").await, 0);
+    assert_eq!(count(&f.store, "media").await, 0);
+}
+
+#[tokio::test]
+async fn a_missing_poster_is_an_error_naming_the_field() {
+    let f = fixture().await;
+    write(&f.source.join("x.md"), "+++\ntitle = \"X\"\nyear = 2000\nposter = \"nope.jpg\"\n+++\n");
+    let message = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err().to_string();
+    assert!(message.contains("x.md:4: poster: image \"nope.jpg\" not found"), "{message}");
+}
