@@ -1,0 +1,390 @@
+//! The public site through HTTP, against a real SQLite file filled by the Markdown importer.
+
+use marquee_import::markdown::{import_dir, Options};
+use marquee_import::Silent;
+use marquee_media::MediaStore;
+use marquee_store::Store;
+use marquee_web::{AppState, WebConfig};
+use std::path::Path;
+use std::sync::Arc;
+
+struct Site {
+    base: String,
+    client: reqwest::Client,
+    state: Arc<AppState>,
+    source: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn png(path: &Path, width: u32, height: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 77])).save(path).unwrap();
+}
+
+const NIGHT_TRAIN: &str = r#"+++
+title = "Night Train"
+year = 1990
+runtime = 121
+tagline = "Every station is a confession."
+directors = ["Ada Moreau"]
+cast = ["Lev Orlov", "Mina Sato", "Paul Grant"]
+genres = ["Drama", "Thriller"]
+poster = "night-train.png"
+score = 9.5
+summary = "A sleeper-car chamber piece that never stops moving."
+headline = "All aboard"
+author = "Jo Critic"
+tags = ["trains", "restoration"]
+date = 2024-06-01T12:00:00Z
+watched = 2024-05-20
++++
+
+The lights go down on the platform and the film begins.
+
+## The carriage
+
+A long paragraph about *compartments* and **faces**.
+
+![Lev Orlov at the window](stills/window.png "Scene from Night Train: the window")
+
+### Sound
+
+> The rails keep time.
+
+- whistle
+- brakes
+"#;
+
+/// A site with one rich review, reviews that relate to it, a draft and a hostile file.
+async fn site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("content");
+    write(&source.join("night-train.md"), NIGHT_TRAIN);
+    png(&source.join("night-train.png"), 500, 750);
+    png(&source.join("stills/window.png"), 960, 540);
+    write(
+        &source.join("same-director.md"),
+        "+++\ntitle = \"Day Boat\"\nyear = 1994\ndirectors = [\"Ada Moreau\"]\ngenres = [\"Comedy\"]\nscore = 8.2\ndate = 2024-05-01\n+++\nA ferry, a feud.\n",
+    );
+    write(
+        &source.join("draft.md"),
+        "+++\ntitle = \"Unfinished Tracks\"\nyear = 1991\ndirectors = [\"Ada Moreau\"]\ncast = [\"Lev Orlov\"]\ngenres = [\"Drama\"]\nscore = 7\ndraft = true\n+++\nNot yet.\n",
+    );
+    write(
+        &source.join("hostile.md"),
+        "+++\ntitle = \"Evil </script><script>alert(1)</script> \\\"Film\\\"\"\nyear = 2001\ntagline = \"<img src=x onerror=alert(2)>\"\n\
+         summary = \"</script><b>bold</b>\"\nscore = 1.5\ndate = 2024-01-01\ndirectors = [\"<script>alert(3)</script>\"]\n+++\n\
+         <script>alert(4)</script>\n\n[x](javascript:alert(5))\n\n<img src=y onerror=alert(6)>\n",
+    );
+    for i in 0..12 {
+        write(
+            &source.join(format!("filler-{i:02}.md")),
+            &format!(
+                "+++\ntitle = \"Filler {i}\"\nyear = {}\ngenres = [\"Documentary\"]\nscore = {}\ndate = 2023-01-{:02}\n+++\nWords about filler number {i}.\n",
+                2000 + i,
+                3 + i % 5,
+                i + 1
+            ),
+        );
+    }
+    let store = Store::open_sqlite(&dir.path().join("marquee.db")).await.unwrap();
+    let media = MediaStore::new(dir.path().join("media"));
+    import_dir(&store, &media, &source, Options::default(), &Silent).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(store, media, WebConfig { base_url: base.clone() }).await.unwrap();
+    tokio::spawn(marquee_web::serve(listener, state.clone(), std::future::pending()));
+    Site { base, client: reqwest::Client::new(), state, source, _dir: dir }
+}
+
+impl Site {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    async fn status(&self, path: &str) -> u16 {
+        self.get(path).await.status().as_u16()
+    }
+}
+
+/// Positions of each needle in `html`, asserting each is present and they come in order.
+fn assert_in_order(html: &str, needles: &[&str]) {
+    let mut from = 0;
+    for needle in needles {
+        match html[from..].find(needle) {
+            Some(at) => from += at + needle.len(),
+            None => panic!("{needle:?} missing or out of order (searched from byte {from})"),
+        }
+    }
+}
+
+fn json_ld(html: &str) -> serde_json::Value {
+    let start = html.find(r#"<script type="application/ld+json">"#).expect("JSON-LD present") + 35;
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).expect("JSON-LD parses")
+}
+
+fn related_hrefs(html: &str) -> Vec<String> {
+    let start = html.find("id=\"related-heading\"").expect("related section");
+    let end = start + html[start..].find("</section>").unwrap();
+    html[start..end]
+        .split("class=\"card-title\"><a href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn review_page_shows_all_eleven_parts_in_order() {
+    let site = site().await;
+    let html = site.page("/reviews/night-train-1990").await;
+    assert_in_order(
+        &html,
+        &[
+            r##"<a class="skip-link" href="#main">Skip to main content</a>"##,
+            r#"<main id="main""#,
+            r#"<a class="kicker" href="/years/1990">1990</a>"#,
+            r#"<h1 class="film-title">Night Train</h1>"#,
+            "<q>Every station is a confession.</q>",
+            r#"alt="Night Train poster""#,
+            "<dt>Runtime</dt>",
+            "121 minutes",
+            r#"<a href="/people/ada-moreau">Ada Moreau</a>"#,
+            r#"<a href="/people/lev-orlov">Lev Orlov</a>"#,
+            r#"<p class="reading-time">1-minute read</p>"#,
+            r#"<div class="review-body">"#,
+            "<h2>The carriage</h2>",
+            "<figcaption>Scene from Night Train: the window</figcaption>",
+            "<h3>Sound</h3>",
+            r#"<span class="score-value">9.5 <span class="score-max">/10</span></span>"#,
+            ">Masterpiece</a>",
+            r#"<div class="closing-verdict"><p>A sleeper-car chamber piece that never stops moving.</p>"#,
+            "Keep exploring",
+            r#"rel="author" href="/writers/jo-critic">Jo Critic</a>"#,
+            r#"<time datetime="2024-06-01T12:00:00Z">1 June 2024</time>"#,
+            r#"<a href="/tags/trains" rel="tag">trains</a>"#,
+        ],
+    );
+    assert_eq!(html.matches("<h1").count(), 1, "one h1");
+    let poster_tag = &html[html.find(r#"alt="Night Train poster""#).unwrap() - 700..];
+    let poster_tag = &poster_tag[poster_tag.find("<img").unwrap()..];
+    let poster_tag = &poster_tag[..poster_tag.find('>').unwrap()];
+    for attribute in ["srcset=\"", "sizes=\"", "width=\"", "height=\""] {
+        assert!(poster_tag.contains(attribute), "poster lacks {attribute}: {poster_tag}");
+    }
+    assert!(!poster_tag.contains("loading=\"lazy\""), "the poster is above the fold");
+    assert!(html.contains(r#"<source type="image/webp""#));
+    assert!(html.contains(&format!(r#"<link rel="canonical" href="{}/reviews/night-train-1990">"#, site.base)));
+    assert!(html.contains(r#"<meta property="og:title" content="All aboard">"#));
+    assert!(html.contains(&format!(r#"<meta property="og:image" content="{}/media/"#, site.base)));
+    assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
+}
+
+#[tokio::test]
+async fn review_json_ld_is_a_review_of_a_movie_with_a_rating() {
+    let site = site().await;
+    let ld = json_ld(&site.page("/reviews/night-train-1990").await);
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "Review");
+    assert_eq!(ld["itemReviewed"]["@type"], "Movie");
+    assert_eq!(ld["itemReviewed"]["name"], "Night Train");
+    assert_eq!(ld["itemReviewed"]["director"][0]["name"], "Ada Moreau");
+    assert_eq!(ld["itemReviewed"]["duration"], "PT121M");
+    assert!(ld["itemReviewed"]["image"].as_str().unwrap().starts_with(&site.base));
+    assert_eq!(ld["reviewRating"]["@type"], "Rating");
+    assert_eq!(ld["reviewRating"]["ratingValue"], 9.5);
+    assert_eq!(ld["reviewRating"]["bestRating"], 10);
+    assert_eq!(ld["reviewRating"]["worstRating"], 0);
+    assert_eq!(ld["author"]["name"], "Jo Critic");
+    assert_eq!(ld["datePublished"], "2024-06-01T12:00:00Z");
+}
+
+#[tokio::test]
+async fn related_reviews_rank_shared_people_first_and_never_show_itself_or_drafts() {
+    let site = site().await;
+    let html = site.page("/reviews/night-train-1990").await;
+    let related = related_hrefs(&html);
+    assert!(!related.is_empty() && related.len() <= 6, "{related:?}");
+    assert_eq!(related[0], "/reviews/day-boat-1994", "shared director first: {related:?}");
+    assert!(!related.contains(&"/reviews/night-train-1990".to_string()));
+    assert!(!related.contains(&"/reviews/unfinished-tracks-1991".to_string()), "a draft leaked: {related:?}");
+}
+
+#[tokio::test]
+async fn drafts_are_not_public() {
+    let site = site().await;
+    assert_eq!(site.status("/reviews/unfinished-tracks-1991").await, 404);
+    assert_eq!(site.status("/films/unfinished-tracks-1991").await, 404);
+    assert_eq!(site.status("/years/1991").await, 404);
+    let person = site.page("/people/ada-moreau").await;
+    assert!(!person.contains("Unfinished Tracks"));
+    for path in ["/", "/films", "/genres/drama", "/writers/staff"] {
+        assert!(!site.page(path).await.contains("Unfinished Tracks"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn hostile_front_matter_and_bodies_are_escaped_or_removed() {
+    let site = site().await;
+    let html = site.page("/reviews/evil-script-script-alert-1-script-film-2001").await;
+    assert_eq!(html.matches("<script").count(), 1, "only the JSON-LD script element");
+    for forbidden in ["alert(1)</script>", "<img src=x onerror", "<img src=y", "javascript:", "<script>alert", "<b>bold</b>"] {
+        assert!(!html.contains(forbidden), "{forbidden} survived");
+    }
+    let body = &html[html.find("class=\"review-body\"").unwrap()..html.find("id=\"verdict-heading\"").unwrap()];
+    assert!(!body.contains("onerror") && !body.contains("alert(4)"), "{body}");
+    let h1 = &html[html.find("<h1").unwrap()..html.find("</h1>").unwrap()];
+    assert!(h1.contains("Evil &#60;/script&#62;&#60;script&#62;alert(1)&#60;/script&#62; &#34;Film&#34;"), "{h1}");
+    assert!(html.contains("<q>&#60;img src=x onerror=alert(2)&#62;</q>"), "the tagline is shown as text");
+    let ld = json_ld(&html);
+    assert_eq!(ld["itemReviewed"]["name"], "Evil </script><script>alert(1)</script> \"Film\"");
+    assert_eq!(ld["description"], "</script><b>bold</b>");
+    let home = site.page("/").await;
+    assert!(!home.contains("<script>alert") && !home.contains("onerror="));
+}
+
+#[tokio::test]
+async fn every_page_type_renders_in_the_site_layout() {
+    let site = site().await;
+    let checks: &[(&str, &[&str])] = &[
+        ("/", &["<h1>Latest reviews</h1>", "Night Train", "review-card", "Page 1 of 2"]),
+        ("/?page=2", &["Page 2 of 2", "rel=\"prev\""]),
+        ("/films/night-train-1990", &["<h1 class=\"film-title\">Night Train</h1>", "121 minutes", "/reviews/night-train-1990"]),
+        ("/people/lev-orlov", &["<h1>Lev Orlov</h1>", "Cast", "Night Train"]),
+        ("/people/ada-moreau", &["Director", "Night Train", "Day Boat"]),
+        ("/years/1990", &["Films of 1990", "Night Train"]),
+        ("/genres/drama", &["<h1>Drama</h1>", "Night Train"]),
+        ("/tags/trains", &["Tagged “trains”", "Night Train"]),
+        ("/scores/masterpiece", &["<h1>Masterpiece</h1>", "Night Train"]),
+        ("/writers/jo-critic", &["Reviews by Jo Critic", "Night Train"]),
+        ("/films", &["Night Train (1990)"]),
+        ("/years", &["/years/1990"]),
+        ("/genres", &["/genres/drama"]),
+        ("/tags", &["/tags/trains"]),
+        ("/scores", &["/scores/masterpiece", "Awful"]),
+    ];
+    for (path, needles) in checks {
+        let html = site.page(path).await;
+        assert!(html.contains("class=\"skip-link\"") && html.contains("<main id=\"main\""), "{path} layout");
+        for needle in *needles {
+            assert!(html.contains(needle), "{path} lacks {needle}");
+        }
+    }
+    let excellent = site.page("/scores/excellent").await;
+    assert!(excellent.contains("Day Boat") && !excellent.contains("Night Train"));
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_real_404_in_the_layout() {
+    let site = site().await;
+    for path in ["/nope", "/reviews/nope", "/films/nope", "/people/nope", "/years/abc", "/genres/nope", "/scores/nope", "/?page=99", "/?page=abc", "/media/zz/1.png"] {
+        let response = site.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("class=\"skip-link\"") && html.contains("href=\"/\""), "{path} 404 has the layout");
+        assert!(html.contains("This page is not showing"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn responses_carry_a_strict_content_security_policy_and_safety_headers() {
+    let site = site().await;
+    for path in ["/", "/reviews/night-train-1990", "/nope"] {
+        let response = site.get(path).await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert!(csp.contains("object-src 'none'") && csp.contains("style-src 'self'"), "{csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
+    }
+    let html = site.page("/reviews/night-train-1990").await;
+    assert!(!html.contains(" style="), "no inline styles");
+}
+
+#[tokio::test]
+async fn images_are_served_in_two_widths_and_webp_with_long_cache_headers() {
+    let site = site().await;
+    let html = site.page("/reviews/night-train-1990").await;
+    let srcset_start = html.find(r#"<source type="image/webp" srcset=""#).unwrap() + 34;
+    let srcset = &html[srcset_start..srcset_start + html[srcset_start..].find('"').unwrap()];
+    let urls: Vec<&str> = srcset.split(", ").map(|c| c.split(' ').next().unwrap()).collect();
+    assert!(urls.len() >= 2, "{srcset}");
+    for url in urls {
+        let response = site.get(url).await;
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(response.headers()["content-type"], "image/webp");
+        assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        assert!(response.bytes().await.unwrap().starts_with(b"RIFF"));
+    }
+    let png_url = urls_of_fallback(&html);
+    let response = site.get(&png_url).await;
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(site.status("/media/..%2F..%2Fetc/passwd").await, 404);
+}
+
+fn urls_of_fallback(html: &str) -> String {
+    let at = html.find(r#"alt="Night Train poster""#).unwrap();
+    let img = &html[..at];
+    let img = &img[img.rfind("<img src=\"").unwrap() + 10..];
+    img[..img.find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn pages_answer_conditional_requests_with_304() {
+    let site = site().await;
+    let first = site.get("/reviews/night-train-1990").await;
+    let etag = first.headers()["etag"].clone();
+    let again = site
+        .client
+        .get(format!("{}/reviews/night-train-1990", site.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
+
+#[tokio::test]
+async fn an_import_while_serving_shows_once_the_content_version_moves() {
+    let site = site().await;
+    assert!(!site.page("/").await.contains("Late Arrival"), "cached before the import");
+    write(
+        &site.source.join("late.md"),
+        "+++\ntitle = \"Late Arrival\"\nyear = 2005\nscore = 6\ndate = 2025-01-01\n+++\nJust in.\n",
+    );
+    import_dir(&site.state.store, &site.state.media, &site.source, Options::default(), &Silent).await.unwrap();
+    site.state.refresh().await.unwrap();
+    assert!(site.page("/").await.contains("Late Arrival"));
+    assert_eq!(site.status("/reviews/late-arrival-2005").await, 200);
+}
+
+#[tokio::test]
+async fn health_endpoints_answer() {
+    let site = site().await;
+    assert_eq!(site.page("/healthz").await, "ok");
+    assert_eq!(site.page("/readyz").await, "ready");
+}
+
+#[tokio::test]
+async fn the_stylesheet_url_is_fingerprinted_and_cached_for_a_year() {
+    let site = site().await;
+    let html = site.page("/").await;
+    let start = html.find("href=\"/static/site.").unwrap() + 6;
+    let url = &html[start..start + html[start..].find('"').unwrap()];
+    let response = site.get(url).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(site.status("/static/site.000000000000.css").await, 404);
+}
