@@ -288,6 +288,34 @@ function formatViolations(violations) {
     .join('\n');
 }
 
+async function axeCheck(t, name, ctxOpts) {
+  const entry = pageList().find((p) => p.name === name);
+  if (!entry) {
+    t.skip(discoveryNotes.find((n) => n.startsWith('home page 2')) || 'page does not exist');
+    return;
+  }
+  requirePath(entry.path, name);
+  // bypassCSP: axe is injected as an inline script, which a strict CSP would (rightly) block.
+  const ctx = await newContext({ bypassCSP: true, ...ctxOpts });
+  try {
+    const { page } = await openPage(ctx, entry.path, entry.status ?? 200);
+    await page.addScriptTag({ content: axe.source });
+    const result = await page.evaluate(
+      (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+      AXE_TAGS,
+    );
+    const v = result.violations;
+    if (v.length) {
+      const mode = ctxOpts.colorScheme ? `, ${ctxOpts.colorScheme} colour scheme` : '';
+      const report = `axe violations on ${name} page (${entry.path}${mode}):\n${formatViolations(v)}`;
+      console.log(report);
+      assert.fail(report);
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
 // Scroll through the page so loading="lazy" images load, then wait for every image and font.
 async function loadLazyImages(page) {
   await page.evaluate(async () => {
@@ -335,30 +363,13 @@ describe('marquee site', { timeout: 30 * 60_000 }, () => {
     ];
     for (const name of names) {
       test(`${name} page has no axe violations`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
-        const entry = pageList().find((p) => p.name === name);
-        if (!entry) {
-          t.skip(discoveryNotes.find((n) => n.startsWith('home page 2')) || 'page does not exist');
-          return;
-        }
-        requirePath(entry.path, name);
-        // bypassCSP: axe is injected as an inline script, which a strict CSP would (rightly) block.
-        const ctx = await newContext({ bypassCSP: true });
-        try {
-          const { page } = await openPage(ctx, entry.path, entry.status ?? 200);
-          await page.addScriptTag({ content: axe.source });
-          const result = await page.evaluate(
-            (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
-            AXE_TAGS,
-          );
-          const v = result.violations;
-          if (v.length) {
-            const report = `axe violations on ${name} page (${entry.path}):\n${formatViolations(v)}`;
-            console.log(report);
-            assert.fail(report);
-          }
-        } finally {
-          await ctx.close();
-        }
+        await axeCheck(t, name, {});
+      });
+    }
+    // The site declares color-scheme: light dark; check contrast etc. in dark mode too.
+    for (const name of ['home', 'review', 'film', '404']) {
+      test(`${name} page has no axe violations (dark colour scheme)`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
+        await axeCheck(t, name, { colorScheme: 'dark' });
       });
     }
   });

@@ -1,0 +1,137 @@
+//! The `marquee` binary as a user runs it.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn marquee() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_marquee"));
+    command.env_remove("MARQUEE_DATA").env_remove("MARQUEE_LISTEN").env_remove("DATABASE_URL");
+    command
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [vec!["--help"], vec!["serve", "--help"], vec!["import", "--help"], vec!["import", "markdown", "--help"]] {
+        let out = marquee().args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Usage:"), "{args:?}: {text}");
+    }
+    let serve = String::from_utf8(marquee().args(["serve", "--help"]).output().unwrap().stdout).unwrap();
+    for flag in ["--data", "--listen", "--demo", "MARQUEE_DATA", "MARQUEE_LISTEN"] {
+        assert!(serve.contains(flag), "serve --help lacks {flag}");
+    }
+}
+
+#[test]
+fn import_reports_bad_files_with_their_place_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    write(&content.join("good.md"), "+++\ntitle = \"Good\"\nyear = 2000\nscore = 7\n+++\nFine.\n");
+    write(&content.join("bad.md"), "---\ntitle: Bad\nyear: 2000\nscore: 11\n---\nNo.\n");
+    let data = dir.path().join("data");
+    let out = marquee().args(["import", "markdown", "--data"]).arg(&data).arg(&content).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("bad.md:4: score: score 11 is outside 0 to 10"), "{stderr}");
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+
+    std::fs::remove_file(content.join("bad.md")).unwrap();
+    let out = marquee().args(["import", "markdown", "--data"]).arg(&data).arg(&content).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("1 created, 0 updated, 0 unchanged"));
+    let out = marquee().args(["import", "markdown", "--data"]).arg(&data).arg(&content).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("0 created, 0 updated, 1 unchanged"));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("importing: 1/1"), "plain progress lines when not a terminal: {stderr}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new").join("data");
+    let port = free_port();
+    let mut child = marquee()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(&data)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let response = loop {
+        if let Some(r) = http_get(port, "/healthz") {
+            break r;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(data.join("marquee.db").is_file());
+    let home = http_get(port, "/").unwrap();
+    assert!(home.starts_with("HTTP/1.1 200") && home.contains("No reviews here yet."), "{home}");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(log.contains("method=GET") && log.contains("path=/") && log.contains("status=200"), "one line per request: {log}");
+    assert!(log.contains("stopped"), "{log}");
+}
+
+#[test]
+fn the_demo_fills_a_new_store_with_reviews_across_years_genres_and_bands() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = marquee()
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(dir.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while http_get(port, "/healthz").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(120), "demo server did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let films = http_get(port, "/films").unwrap();
+    let years = http_get(port, "/years").unwrap();
+    let genres = http_get(port, "/genres").unwrap();
+    let scores = http_get(port, "/scores").unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(films.matches("href=\"/films/").count() >= 12, "{films}");
+    assert!(years.matches("href=\"/years/").count() >= 5);
+    assert!(genres.matches("href=\"/genres/").count() >= 5);
+    for band in ["Masterpiece", "Excellent", "Great", "Good", "Mixed", "Mediocre", "Poor", "Awful"] {
+        let row = scores.split("<li>").find(|li| li.contains(&format!(">{band} "))).unwrap_or_else(|| panic!("{band}"));
+        assert!(!row.contains(">0 reviews<"), "no demo review in {band}");
+    }
+}
