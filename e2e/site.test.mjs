@@ -506,7 +506,7 @@ describe('marquee site', { timeout: 30 * 60_000 }, () => {
           readingTime: q('p.reading-time') && q('p.reading-time').textContent.trim(),
           scoreText: q('p.score') && q('p.score').textContent.replace(/\s+/g, ' ').trim(),
           verdict: q('p.score span.verdict') && q('p.score span.verdict').textContent.trim(),
-          closing: !!q('section.closing-verdict'),
+          closing: !!q('.closing-verdict'),
           relatedLabel: label ? label.textContent.trim() : null,
           relatedLinks,
           self,
@@ -528,7 +528,7 @@ describe('marquee site', { timeout: 30 * 60_000 }, () => {
       check(/^\d+-minute read$/.test(r.readingTime || ''), `p.reading-time is ${JSON.stringify(r.readingTime)}`);
       check(/\d+(\.\d+)?\s*\/\s*10/.test(r.scoreText || ''), `p.score text is ${JSON.stringify(r.scoreText)}`);
       check(!!r.verdict, 'no span.verdict inside p.score');
-      check(r.closing, 'no section.closing-verdict');
+      check(r.closing, 'no .closing-verdict');
       check(r.relatedLabel === 'Keep exploring', `section.related aria-labelledby target text is ${JSON.stringify(r.relatedLabel)}`);
       const relReviews = r.relatedLinks.filter((p) => p.startsWith('/reviews/'));
       check(relReviews.length >= 1 && relReviews.length <= 6, `section.related has ${relReviews.length} /reviews/ links (expected 1..6)`);

@@ -38,21 +38,12 @@ impl StoredImage {
     }
 
     fn srcset(&self, extension: &str) -> String {
-        self.widths
-            .iter()
-            .map(|w| format!("{} {}w", self.url(*w, extension), w))
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.widths.iter().map(|w| format!("{} {}w", self.url(*w, extension), w)).collect::<Vec<_>>().join(", ")
     }
 
     /// The `src` fallback: the variant closest to `preferred` pixels wide.
     pub fn fallback_width(&self, preferred: u32) -> u32 {
-        *self
-            .widths
-            .iter()
-            .find(|w| **w >= preferred)
-            .or(self.widths.last())
-            .unwrap_or(&self.width)
+        *self.widths.iter().find(|w| **w >= preferred).or(self.widths.last()).unwrap_or(&self.width)
     }
 
     pub fn responsive(&self, preferred_width: u32) -> ResponsiveImage {

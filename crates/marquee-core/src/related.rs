@@ -113,11 +113,7 @@ fn relatedness(a: &Item, b: &Item) -> f32 {
     let (fa, fb) = (&a.features, &b.features);
     let shared = |x: &[i64], y: &[i64]| x.iter().filter(|id| y.contains(id)).count() as f32;
     let mut score = DIRECTOR * shared(&fa.directors, &fb.directors)
-        + CAST
-            * shared(
-                &fa.cast[..fa.cast.len().min(CAST_CONSIDERED)],
-                &fb.cast[..fb.cast.len().min(CAST_CONSIDERED)],
-            )
+        + CAST * shared(&fa.cast[..fa.cast.len().min(CAST_CONSIDERED)], &fb.cast[..fb.cast.len().min(CAST_CONSIDERED)])
         + GENRE * shared(&fa.genres, &fb.genres)
         + TEXT * cosine(&a.vector, &b.vector);
     if let (Some(ya), Some(yb)) = (fa.year, fb.year) {
@@ -155,14 +151,13 @@ fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 const STOPWORDS: &[&str] = &[
-    "about", "after", "again", "all", "also", "and", "any", "are", "because", "been", "before",
-    "being", "but", "can", "could", "did", "does", "doing", "down", "each", "even", "film", "for",
-    "from", "had", "has", "have", "her", "here", "hers", "him", "his", "how", "into", "its",
-    "just", "more", "most", "movie", "much", "not", "now", "off", "once", "one", "only", "other",
-    "our", "out", "over", "own", "same", "she", "should", "some", "such", "than", "that", "the",
-    "their", "them", "then", "there", "these", "they", "this", "those", "through", "too", "two",
-    "under", "until", "very", "was", "were", "what", "when", "where", "which", "while", "who",
-    "whom", "why", "will", "with", "would", "you", "your",
+    "about", "after", "again", "all", "also", "and", "any", "are", "because", "been", "before", "being", "but", "can",
+    "could", "did", "does", "doing", "down", "each", "even", "film", "for", "from", "had", "has", "have", "her",
+    "here", "hers", "him", "his", "how", "into", "its", "just", "more", "most", "movie", "much", "not", "now", "off",
+    "once", "one", "only", "other", "our", "out", "over", "own", "same", "she", "should", "some", "such", "than",
+    "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "too", "two",
+    "under", "until", "very", "was", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will",
+    "with", "would", "you", "your",
 ];
 
 #[cfg(test)]

@@ -51,10 +51,7 @@ impl Score {
     }
 
     pub fn parse(text: &str) -> Result<Score, ScoreError> {
-        let value: f64 = text
-            .trim()
-            .parse()
-            .map_err(|_| ScoreError::OutOfRange(text.to_string()))?;
+        let value: f64 = text.trim().parse().map_err(|_| ScoreError::OutOfRange(text.to_string()))?;
         Score::from_f64(value)
     }
 

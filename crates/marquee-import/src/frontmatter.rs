@@ -45,16 +45,18 @@ pub struct Document<'a> {
 impl Document<'_> {
     /// The line a top-level key (or a key inside `[params]`/`[extra]`/`[taxonomies]`) is on.
     pub fn line_of(&self, key: &str) -> Option<usize> {
-        self.front_text.lines().position(|line| {
-            let line = line.trim_start();
-            line.strip_prefix(key)
-                .map(|rest| {
-                    let rest = rest.trim_start();
-                    rest.starts_with('=') || rest.starts_with(':')
-                })
-                .unwrap_or(false)
-        })
-        .map(|i| i + self.front_first_line)
+        self.front_text
+            .lines()
+            .position(|line| {
+                let line = line.trim_start();
+                line.strip_prefix(key)
+                    .map(|rest| {
+                        let rest = rest.trim_start();
+                        rest.starts_with('=') || rest.starts_with(':')
+                    })
+                    .unwrap_or(false)
+            })
+            .map(|i| i + self.front_first_line)
     }
 }
 
@@ -86,7 +88,11 @@ pub fn parse(text: &str) -> Result<Document<'_>, Problem> {
         offset += line.len();
     }
     let Some((front_end, body_start)) = close else {
-        return Err(problem(Some(1), None, format!("the front matter opened with {delimiter} on line 1 is never closed")));
+        return Err(problem(
+            Some(1),
+            None,
+            format!("the front matter opened with {delimiter} on line 1 is never closed"),
+        ));
     };
     let front_text = &rest[..front_end];
     let body = &rest[body_start..];
@@ -213,10 +219,42 @@ pub struct ReviewSource {
 
 /// Keys read from the front matter, and aliases other generators write for them.
 const KNOWN_KEYS: &[&str] = &[
-    "title", "year", "original_title", "release_date", "imdb", "tmdb", "letterboxd", "runtime", "directors",
-    "director", "cast", "writers", "genres", "countries", "languages", "tagline", "synopsis", "poster", "backdrop",
-    "score", "rating", "verdict", "summary", "description", "headline", "slug", "author", "authors", "tags",
-    "spoilers", "watched", "rewatch", "date", "updated", "lastmod", "draft",
+    "title",
+    "year",
+    "original_title",
+    "release_date",
+    "imdb",
+    "tmdb",
+    "letterboxd",
+    "runtime",
+    "directors",
+    "director",
+    "cast",
+    "writers",
+    "genres",
+    "countries",
+    "languages",
+    "tagline",
+    "synopsis",
+    "poster",
+    "backdrop",
+    "score",
+    "rating",
+    "verdict",
+    "summary",
+    "description",
+    "headline",
+    "slug",
+    "author",
+    "authors",
+    "tags",
+    "spoilers",
+    "watched",
+    "rewatch",
+    "date",
+    "updated",
+    "lastmod",
+    "draft",
 ];
 
 /// Reads the typed review out of a parsed document; all field problems are returned together,
@@ -472,9 +510,7 @@ pub fn parse_datetime(text: &str) -> Option<OffsetDateTime> {
     if let Ok(t) = PrimitiveDateTime::parse(&with_t, local_no_seconds) {
         return Some(t.assume_utc());
     }
-    Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .ok()
-        .map(|d| d.midnight().assume_utc())
+    Date::parse(text, format_description!("[year]-[month]-[day]")).ok().map(|d| d.midnight().assume_utc())
 }
 
 #[cfg(test)]
@@ -520,7 +556,8 @@ mod tests {
         let (review, _) = source(hugo).unwrap();
         assert_eq!(review.year, 1995);
         assert_eq!(review.score.unwrap().tenths(), 80);
-        let zola = "+++\ntitle = \"Ran\"\n[extra]\nyear = 1985\n[taxonomies]\ntags = [\"epic\"]\ngenres = [\"Drama\"]\n+++\n";
+        let zola =
+            "+++\ntitle = \"Ran\"\n[extra]\nyear = 1985\n[taxonomies]\ntags = [\"epic\"]\ngenres = [\"Drama\"]\n+++\n";
         let (review, _) = source(zola).unwrap();
         assert_eq!(review.year, 1985);
         assert_eq!(review.tags, vec!["epic"]);

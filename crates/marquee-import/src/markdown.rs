@@ -57,7 +57,9 @@ pub async fn import_dir(
         progress.advance(&file.display().to_string());
         match prepare(dir, file) {
             Ok((item, warnings)) => {
-                summary.warnings.extend(warnings.into_iter().map(|problem| FileProblem { file: file.clone(), problem }));
+                summary
+                    .warnings
+                    .extend(warnings.into_iter().map(|problem| FileProblem { file: file.clone(), problem }));
                 if let Some(other) = slugs.insert(item.slug.clone(), file.clone()) {
                     problems.push(FileProblem {
                         file: file.clone(),
@@ -70,7 +72,9 @@ pub async fn import_dir(
                 }
                 prepared.push(item);
             }
-            Err(errors) => problems.extend(errors.into_iter().map(|problem| FileProblem { file: file.clone(), problem })),
+            Err(errors) => {
+                problems.extend(errors.into_iter().map(|problem| FileProblem { file: file.clone(), problem }))
+            }
         }
     }
     progress.finish();
@@ -93,7 +97,9 @@ pub async fn import_dir(
         if !options.dry_run {
             write(&mut tx, media_store, item).await.map_err(|e| match e {
                 WriteError::Import(e) => e,
-                WriteError::File(problem) => ImportError::BadFiles(vec![FileProblem { file: item.file.clone(), problem }]),
+                WriteError::File(problem) => {
+                    ImportError::BadFiles(vec![FileProblem { file: item.file.clone(), problem }])
+                }
             })?;
         }
     }
@@ -143,7 +149,11 @@ fn prepare(root: &Path, file: &Path) -> Result<(Prepared, Vec<Problem>), Vec<Pro
         match resolve_image(root, dir, value) {
             Some(found) => Some(found),
             None => {
-                errors.push(problem(doc.line_of(field), Some(field), format!("image \"{value}\" not found next to the file")));
+                errors.push(problem(
+                    doc.line_of(field),
+                    Some(field),
+                    format!("image \"{value}\" not found next to the file"),
+                ));
                 None
             }
         }
@@ -304,7 +314,8 @@ async fn write(tx: &mut marquee_store::Conn, media_store: &MediaStore, item: &Pr
         .chain(s.cast.iter().map(|n| credit(films::CAST, n)))
         .collect();
     let film = FilmInput {
-        slug: Slug::for_film(&s.title, s.year).map_err(|e| WriteError::File(problem(None, Some("title"), e.to_string())))?,
+        slug: Slug::for_film(&s.title, s.year)
+            .map_err(|e| WriteError::File(problem(None, Some("title"), e.to_string())))?,
         title: s.title.clone(),
         original_title: s.original_title.clone(),
         year: Some(s.year),

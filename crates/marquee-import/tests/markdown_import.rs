@@ -85,12 +85,7 @@ fn walk_count(dir: &Path) -> usize {
 
 fn walkdir_count(dir: &Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| if e.path().is_dir() { walkdir_count(&e.path()) } else { 1 })
-                .sum()
-        })
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walkdir_count(&e.path()) } else { 1 }).sum())
         .unwrap_or(0)
 }
 
@@ -146,7 +141,10 @@ async fn a_failure_while_writing_rolls_the_whole_import_back() {
     write(&f.source.join("fake.png"), "this is not a picture");
     let err = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("zz-fake.md") && message.contains("poster") && message.contains("not an image"), "{message}");
+    assert!(
+        message.contains("zz-fake.md") && message.contains("poster") && message.contains("not an image"),
+        "{message}"
+    );
     assert_eq!(count(&f.store, "reviews").await, 0, "the earlier files were rolled back too");
     assert_eq!(count(&f.store, "media").await, 0);
 }
@@ -154,7 +152,10 @@ async fn a_failure_while_writing_rolls_the_whole_import_back() {
 #[tokio::test]
 async fn unknown_keys_are_warnings_and_the_import_goes_on() {
     let f = fixture().await;
-    write(&f.source.join("m.md"), "+++\ntitle = \"M\"\nyear = 1931\nweight = 2\n[params]\nmood = \"dark\"\n+++\nBody\n");
+    write(
+        &f.source.join("m.md"),
+        "+++\ntitle = \"M\"\nyear = 1931\nweight = 2\n[params]\nmood = \"dark\"\n+++\nBody\n",
+    );
     let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
     assert_eq!(summary.created, 1);
     let warnings: Vec<String> = summary.warnings.iter().map(|w| w.to_string()).collect();

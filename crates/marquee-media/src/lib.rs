@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 pub enum MediaError {
     #[error("the file is {size} bytes, over the limit of {limit} bytes")]
     TooLarge { size: u64, limit: u64 },
-    #[error("the image is {width}×{height} pixels, over the limit of {limit} pixels (a decompression bomb is refused)")]
+    #[error(
+        "the image is {width}×{height} pixels, over the limit of {limit} pixels (a decompression bomb is refused)"
+    )]
     TooManyPixels { width: u32, height: u32, limit: u64 },
     #[error("SVG images are not accepted (they can carry script); use PNG, JPEG, GIF or WebP")]
     Svg,
@@ -116,9 +118,10 @@ impl MediaStore {
 
     fn is_complete(&self, image: &StoredImage) -> bool {
         let dir = self.dir_of(&image.sha256);
-        image.widths.iter().all(|w| {
-            dir.join(format!("{w}.{}", image.extension)).is_file() && dir.join(format!("{w}.webp")).is_file()
-        })
+        image
+            .widths
+            .iter()
+            .all(|w| dir.join(format!("{w}.{}", image.extension)).is_file() && dir.join(format!("{w}.webp")).is_file())
     }
 
     fn write_variants(&self, image: &StoredImage, decoded: &DynamicImage) -> Result<()> {

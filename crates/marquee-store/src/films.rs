@@ -227,7 +227,8 @@ async fn by_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<Film> {
 }
 
 async fn ordered_names(store: &Store, table: &str, film_id: i64) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(&format!("SELECT name FROM {table} WHERE film_id = $1 ORDER BY position")).bind(film_id)
+    Ok(sqlx::query_scalar(&format!("SELECT name FROM {table} WHERE film_id = $1 ORDER BY position"))
+        .bind(film_id)
         .fetch_all(store.pool())
         .await?)
 }
@@ -261,9 +262,7 @@ pub async fn genres(store: &Store, film_id: i64) -> Result<Vec<Named>> {
     .bind(film_id)
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
-        .map(|row| Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 }))
-        .collect()
+    rows.iter().map(|row| Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 })).collect()
 }
 
 /// Genres that have published reviews, with their counts, by name.
@@ -307,7 +306,9 @@ pub async fn years_with_reviews(store: &Store) -> Result<Vec<(i32, i64)>> {
 async fn named_counts(store: &Store, sql: &str) -> Result<Vec<Named>> {
     let rows = sqlx::query(sql).fetch_all(store.pool()).await?;
     rows.iter()
-        .map(|row| Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: row.try_get("reviews")? }))
+        .map(|row| {
+            Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: row.try_get("reviews")? })
+        })
         .collect()
 }
 

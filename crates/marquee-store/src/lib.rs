@@ -170,8 +170,21 @@ impl Store {
 
 /// Every content table, parents before children.
 pub const TABLES: &[&str] = &[
-    "users", "media", "films", "genres", "film_genres", "film_countries", "film_languages", "people", "credits",
-    "tags", "reviews", "review_tags", "review_images", "review_revisions", "settings",
+    "users",
+    "media",
+    "films",
+    "genres",
+    "film_genres",
+    "film_countries",
+    "film_languages",
+    "people",
+    "credits",
+    "tags",
+    "reviews",
+    "review_tags",
+    "review_images",
+    "review_revisions",
+    "settings",
 ];
 
 /// The current time as Unix seconds, the form every time is stored in.

@@ -30,14 +30,12 @@ pub async fn ensure(conn: &mut Conn, name: &str) -> Result<i64> {
     {
         return Ok(id);
     }
-    Ok(
-        sqlx::query_scalar("INSERT INTO people (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(slug.as_str())
-            .bind(name.trim())
-            .bind(now())
-            .fetch_one(conn)
-            .await?,
-    )
+    Ok(sqlx::query_scalar("INSERT INTO people (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(slug.as_str())
+        .bind(name.trim())
+        .bind(now())
+        .fetch_one(conn)
+        .await?)
 }
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<Person>> {

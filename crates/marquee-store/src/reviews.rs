@@ -157,11 +157,12 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
 /// server runs this first. Returns how many were published.
 pub async fn publish_due(store: &Store, now: i64) -> Result<u64> {
     let mut tx = store.begin().await?;
-    let published = sqlx::query("UPDATE reviews SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let published =
+        sqlx::query("UPDATE reviews SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if published > 0 {
         content::bump(&mut tx).await?;
     }
@@ -213,7 +214,10 @@ pub enum Filter {
     /// Reviews of films the person is credited on.
     Person(i64),
     /// Scores from `min` up to, not including, `below`.
-    Score { min: Score, below: Option<Score> },
+    Score {
+        min: Score,
+        below: Option<Score>,
+    },
 }
 
 const CARD_COLUMNS: &str = "r.id, r.slug, r.headline, r.summary, r.score_tenths, r.verdict_override, r.published_at, \
@@ -235,10 +239,7 @@ fn card_from_row(row: &AnyRow) -> Result<ReviewCard> {
         slug: row.try_get("slug")?,
         headline: row.try_get("headline")?,
         summary: row.try_get("summary")?,
-        score: score
-            .map(Score::from_tenths)
-            .transpose()
-            .map_err(|e| Error::Corrupt(e.to_string()))?,
+        score: score.map(Score::from_tenths).transpose().map_err(|e| Error::Corrupt(e.to_string()))?,
         verdict_override: row.try_get("verdict_override")?,
         published_at: row.try_get("published_at")?,
         word_count: row.try_get("word_count")?,
@@ -307,17 +308,10 @@ pub async fn published(store: &Store, filter: &Filter, limit: i64, offset: i64) 
         n + 1,
         n + 2
     );
-    let rows = bind_all(sqlx::query(&sql), &values)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(store.pool())
-        .await?;
+    let rows = bind_all(sqlx::query(&sql), &values).bind(limit).bind(offset).fetch_all(store.pool()).await?;
     let cards = rows.iter().map(card_from_row).collect::<Result<Vec<_>>>()?;
     let count_sql = format!("SELECT COUNT(*) {CARD_FROM} WHERE r.status = 'published'{condition}");
-    let total: i64 = bind_all(sqlx::query(&count_sql), &values)
-        .fetch_one(store.pool())
-        .await?
-        .try_get(0)?;
+    let total: i64 = bind_all(sqlx::query(&count_sql), &values).fetch_one(store.pool()).await?.try_get(0)?;
     Ok((cards, total))
 }
 
@@ -326,11 +320,7 @@ pub async fn published_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ReviewCa
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "{} WHERE r.status = 'published' AND r.id IN ({})",
-        card_select(),
-        placeholders(1, ids.len())
-    );
+    let sql = format!("{} WHERE r.status = 'published' AND r.id IN ({})", card_select(), placeholders(1, ids.len()));
     let mut query = sqlx::query(&sql);
     for id in ids {
         query = query.bind(*id);
@@ -382,10 +372,7 @@ pub async fn published_scores(store: &Store) -> Result<Vec<Score>> {
         sqlx::query_scalar("SELECT score_tenths FROM reviews WHERE status = 'published' AND score_tenths IS NOT NULL")
             .fetch_all(store.pool())
             .await?;
-    tenths
-        .into_iter()
-        .map(|t| Score::from_tenths(t).map_err(|e| Error::Corrupt(e.to_string())))
-        .collect()
+    tenths.into_iter().map(|t| Score::from_tenths(t).map_err(|e| Error::Corrupt(e.to_string()))).collect()
 }
 
 /// What related reviews are judged on, for every published review (three queries in all).

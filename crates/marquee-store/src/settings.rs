@@ -6,16 +6,16 @@ use std::collections::HashMap;
 
 pub async fn all(store: &Store) -> Result<HashMap<String, String>> {
     let rows = sqlx::query("SELECT key, value FROM settings").fetch_all(store.pool()).await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("key")?, row.try_get("value")?)))
-        .collect()
+    rows.iter().map(|row| Ok((row.try_get("key")?, row.try_get("value")?))).collect()
 }
 
 pub async fn set(conn: &mut Conn, key: &str, value: &str) -> Result<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(key)
-        .bind(value)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! page whose details go to the log, not to the reader.
 
 use crate::state::AppState;
-use crate::views::{Layout, NotFoundPage, ErrorPage};
+use crate::views::{ErrorPage, Layout, NotFoundPage};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("not found")]
-    NotFound(Layout),
+    NotFound(Box<Layout>),
     #[error(transparent)]
     Store(#[from] marquee_store::Error),
     #[error("template failed: {0}")]
@@ -22,7 +22,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A 404 that renders in the site's layout.
     pub fn not_found(state: &AppState) -> Error {
-        Error::NotFound(Layout::new(state, "Page not found", "/404"))
+        Error::NotFound(Box::new(Layout::new(state, "Page not found", "/404")))
     }
 }
 
@@ -30,7 +30,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self {
             Error::NotFound(layout) => {
-                let page = NotFoundPage { layout };
+                let page = NotFoundPage { layout: *layout };
                 match page.render() {
                     Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
                     Err(e) => {

@@ -72,9 +72,10 @@ impl AppState {
             return Ok(index.clone());
         }
         let features = marquee_store::reviews::related_features(&self.store).await?;
-        let index = Arc::new(tokio::task::spawn_blocking(move || RelatedIndex::build(features)).await.map_err(
-            |e| marquee_store::Error::Corrupt(format!("building the related-reviews index failed: {e}")),
-        )?);
+        let index =
+            Arc::new(tokio::task::spawn_blocking(move || RelatedIndex::build(features)).await.map_err(|e| {
+                marquee_store::Error::Corrupt(format!("building the related-reviews index failed: {e}"))
+            })?);
         *slot = Some(index.clone());
         Ok(index)
     }

@@ -29,8 +29,7 @@ pub struct Layout {
 impl Layout {
     pub fn new(state: &AppState, title: &str, path: &str) -> Layout {
         let site = state.site();
-        let page_title =
-            if title.is_empty() { site.title.clone() } else { format!("{title} · {}", site.title) };
+        let page_title = if title.is_empty() { site.title.clone() } else { format!("{title} · {}", site.title) };
         Layout {
             site_title: site.title.clone(),
             site_description: site.description.clone(),
@@ -178,7 +177,11 @@ pub struct CardView {
     pub note: Option<String>,
 }
 
-pub fn score_view(site: &Site, score: Option<marquee_core::Score>, verdict_override: Option<&str>) -> Option<ScoreView> {
+pub fn score_view(
+    site: &Site,
+    score: Option<marquee_core::Score>,
+    verdict_override: Option<&str>,
+) -> Option<ScoreView> {
     let score = score?;
     let band = site.bands.band_for(score);
     Some(ScoreView {
@@ -201,9 +204,10 @@ impl CardView {
             headline: card.headline.clone(),
             excerpt: card.summary.clone(),
             score: score_view(site, card.score, card.verdict_override.as_deref()),
-            poster: card.poster.as_ref().map(|p| {
-                PictureView::from_picture(p, format!("{} poster", card.film_title), CARD_SIZES, 320, true)
-            }),
+            poster: card
+                .poster
+                .as_ref()
+                .map(|p| PictureView::from_picture(p, format!("{} poster", card.film_title), CARD_SIZES, 320, true)),
             published: card.published_at.and_then(DateView::from_unix),
             author: card.author_name.clone(),
             reading: reading_label(card.word_count),

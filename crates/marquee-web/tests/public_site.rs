@@ -168,7 +168,7 @@ async fn review_page_shows_all_eleven_parts_in_order() {
             "<figcaption>Scene from Night Train: the window</figcaption>",
             "<h3>Sound</h3>",
             r#"<span class="score-value">9.5 <span class="score-max">/10</span></span>"#,
-            ">Masterpiece</a>",
+            r#"<span class="verdict"><a href="/scores/masterpiece">Masterpiece</a></span>"#,
             r#"<div class="closing-verdict"><p>A sleeper-car chamber piece that never stops moving.</p>"#,
             "Keep exploring",
             r#"rel="author" href="/writers/jo-critic">Jo Critic</a>"#,
@@ -239,7 +239,9 @@ async fn hostile_front_matter_and_bodies_are_escaped_or_removed() {
     let site = site().await;
     let html = site.page("/reviews/evil-script-script-alert-1-script-film-2001").await;
     assert_eq!(html.matches("<script").count(), 1, "only the JSON-LD script element");
-    for forbidden in ["alert(1)</script>", "<img src=x onerror", "<img src=y", "javascript:", "<script>alert", "<b>bold</b>"] {
+    for forbidden in
+        ["alert(1)</script>", "<img src=x onerror", "<img src=y", "javascript:", "<script>alert", "<b>bold</b>"]
+    {
         assert!(!html.contains(forbidden), "{forbidden} survived");
     }
     let body = &html[html.find("class=\"review-body\"").unwrap()..html.find("id=\"verdict-heading\"").unwrap()];
@@ -260,7 +262,10 @@ async fn every_page_type_renders_in_the_site_layout() {
     let checks: &[(&str, &[&str])] = &[
         ("/", &["<h1>Latest reviews</h1>", "Night Train", "review-card", "Page 1 of 2"]),
         ("/?page=2", &["Page 2 of 2", "rel=\"prev\""]),
-        ("/films/night-train-1990", &["<h1 class=\"film-title\">Night Train</h1>", "121 minutes", "/reviews/night-train-1990"]),
+        (
+            "/films/night-train-1990",
+            &["<h1 class=\"film-title\">Night Train</h1>", "121 minutes", "/reviews/night-train-1990"],
+        ),
         ("/people/lev-orlov", &["<h1>Lev Orlov</h1>", "Cast", "Night Train"]),
         ("/people/ada-moreau", &["Director", "Night Train", "Day Boat"]),
         ("/years/1990", &["Films of 1990", "Night Train"]),
@@ -288,7 +293,18 @@ async fn every_page_type_renders_in_the_site_layout() {
 #[tokio::test]
 async fn unknown_pages_get_a_real_404_in_the_layout() {
     let site = site().await;
-    for path in ["/nope", "/reviews/nope", "/films/nope", "/people/nope", "/years/abc", "/genres/nope", "/scores/nope", "/?page=99", "/?page=abc", "/media/zz/1.png"] {
+    for path in [
+        "/nope",
+        "/reviews/nope",
+        "/films/nope",
+        "/people/nope",
+        "/years/abc",
+        "/genres/nope",
+        "/scores/nope",
+        "/?page=99",
+        "/?page=abc",
+        "/media/zz/1.png",
+    ] {
         let response = site.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
         let html = response.text().await.unwrap();

@@ -102,8 +102,11 @@ fn draw_poster(slug: &str) -> RgbImage {
     let (w, h) = (600u32, 900u32);
     let mut dice = Dice::new(slug);
     let (top, bottom, ink) = (dice.colour(), dice.colour(), dice.colour());
-    let (sun_x, sun_y, sun_r) = (w as f32 * (0.2 + dice.unit() * 0.6), h as f32 * (0.2 + dice.unit() * 0.25), 60.0 + dice.unit() * 90.0);
-    let ridges: Vec<(f32, f32, f32)> = (0..3).map(|i| (h as f32 * (0.55 + 0.1 * i as f32), 20.0 + dice.unit() * 40.0, 0.004 + dice.unit() * 0.01)).collect();
+    let (sun_x, sun_y, sun_r) =
+        (w as f32 * (0.2 + dice.unit() * 0.6), h as f32 * (0.2 + dice.unit() * 0.25), 60.0 + dice.unit() * 90.0);
+    let ridges: Vec<(f32, f32, f32)> = (0..3)
+        .map(|i| (h as f32 * (0.55 + 0.1 * i as f32), 20.0 + dice.unit() * 40.0, 0.004 + dice.unit() * 0.01))
+        .collect();
     RgbImage::from_fn(w, h, |x, y| {
         let (fx, fy) = (x as f32, y as f32);
         let mut c = mix(top, bottom, fy / h as f32);

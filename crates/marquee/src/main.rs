@@ -123,7 +123,8 @@ async fn import_markdown(args: MarkdownArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.common)?;
     let (store, media) = config.open().await?;
     let progress = progress::for_terminal();
-    let result = markdown::import_dir(&store, &media, &args.dir, Options { dry_run: args.dry_run }, progress.as_ref()).await;
+    let result =
+        markdown::import_dir(&store, &media, &args.dir, Options { dry_run: args.dry_run }, progress.as_ref()).await;
     store.close().await;
     let summary = result?;
     for warning in &summary.warnings {

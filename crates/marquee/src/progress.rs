@@ -61,7 +61,7 @@ impl Progress for Lines {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let total = self.total.load(Ordering::Relaxed).max(1);
         let step = (total / 10).max(1);
-        if done == 1 || done == total || done % step == 0 {
+        if done == 1 || done == total || done.is_multiple_of(step) {
             let what = self.what.lock().expect("progress lock");
             eprintln!("{what}: {done}/{total} {item}");
         }

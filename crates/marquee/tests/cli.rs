@@ -18,7 +18,9 @@ fn write(path: &Path, text: &str) {
 
 #[test]
 fn every_command_has_help() {
-    for args in [vec!["--help"], vec!["serve", "--help"], vec!["import", "--help"], vec!["import", "markdown", "--help"]] {
+    for args in
+        [vec!["--help"], vec!["serve", "--help"], vec!["import", "--help"], vec!["import", "markdown", "--help"]]
+    {
         let out = marquee().args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         let text = String::from_utf8(out.stdout).unwrap();
@@ -102,7 +104,10 @@ fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
     assert!(exit.success(), "{exit:?}");
     let mut log = String::new();
     child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
-    assert!(log.contains("method=GET") && log.contains("path=/") && log.contains("status=200"), "one line per request: {log}");
+    assert!(
+        log.contains("method=GET") && log.contains("path=/") && log.contains("status=200"),
+        "one line per request: {log}"
+    );
     assert!(log.contains("stopped"), "{log}");
 }
 

@@ -61,7 +61,9 @@ async fn media_file(State(state): State<Arc<AppState>>, Path((sha256, file)): Pa
         return crate::error::Error::not_found(&state).into_response();
     };
     match tokio::fs::read(&path).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE)], bytes).into_response(),
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE)], bytes).into_response()
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => crate::error::Error::not_found(&state).into_response(),
         Err(e) => {
             tracing::error!(error = %e, path = %path.display(), "reading a media file failed");

@@ -117,17 +117,20 @@ async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
     let genres = films::genres(&state.store, film.id).await?;
     let related_ids = state.related_index().await?.related(review.card.id, 6);
     let related = reviews::published_by_ids(&state.store, &related_ids).await?;
-    render(review_page(&state, &review, &film, &credits, &genres, &related))
+    render(review_page(&state, &ReviewData { review, film, credits, genres, related }))
 }
 
-fn review_page(
-    state: &AppState,
-    review: &Review,
-    film: &Film,
-    credits: &[Credit],
-    genres: &[Named],
-    related: &[reviews::ReviewCard],
-) -> ReviewPage {
+/// Everything a review page shows, as read from the store.
+struct ReviewData {
+    review: Review,
+    film: Film,
+    credits: Vec<Credit>,
+    genres: Vec<Named>,
+    related: Vec<reviews::ReviewCard>,
+}
+
+fn review_page(state: &AppState, data: &ReviewData) -> ReviewPage {
+    let ReviewData { review, film, credits, genres, related } = data;
     let site = state.site();
     let card = &review.card;
     let path = format!("/reviews/{}", card.slug);
@@ -151,7 +154,7 @@ fn review_page(
         image_alt: format!("{} poster", film.title),
         published_time: published.as_ref().map(|d| d.iso.clone()),
     });
-    layout.json_ld = Some(review_json_ld(state, &site, review, film, credits, genres, poster.as_ref(), &layout.canonical));
+    layout.json_ld = Some(review_json_ld(state, &site, data, poster.as_ref(), &layout.canonical));
     ReviewPage {
         layout,
         film_title: film.title.clone(),
@@ -171,7 +174,8 @@ fn review_page(
             (Some(slug), Some(name)) => Some(Link { href: format!("/writers/{slug}"), text: name.clone() }),
             _ => None,
         },
-        updated: DateView::from_unix(review.updated_at).filter(|u| published.as_ref().is_some_and(|p| p.human != u.human)),
+        updated: DateView::from_unix(review.updated_at)
+            .filter(|u| published.as_ref().is_some_and(|p| p.human != u.human)),
         published,
         watched: review.watched_on.clone(),
         rewatch: review.rewatch,
@@ -211,13 +215,11 @@ fn film_facts(film: &Film, credits: &[Credit], genres: &[Named]) -> Vec<Fact> {
 fn review_json_ld(
     state: &AppState,
     site: &Site,
-    review: &Review,
-    film: &Film,
-    credits: &[Credit],
-    genres: &[Named],
+    data: &ReviewData,
     poster: Option<&PictureView>,
     canonical: &str,
 ) -> marquee_core::SafeHtml {
+    let ReviewData { review, film, credits, genres, .. } = data;
     let card = &review.card;
     let person = |c: &Credit| json!({"@type": "Person", "name": c.person_name, "url": state.absolute_url(&format!("/people/{}", c.person_slug))});
     let mut movie = json!({
@@ -256,7 +258,8 @@ fn review_json_ld(
         ld["author"]["url"] = json!(state.absolute_url(&format!("/writers/{slug}")));
     }
     if let Some(score) = card.score {
-        ld["reviewRating"] = json!({"@type": "Rating", "ratingValue": score.as_f64(), "bestRating": 10, "worstRating": 0});
+        ld["reviewRating"] =
+            json!({"@type": "Rating", "ratingValue": score.as_f64(), "bestRating": 10, "worstRating": 0});
     }
     if let Some(date) = card.published_at.and_then(DateView::from_unix) {
         ld["datePublished"] = json!(date.iso);
@@ -288,7 +291,10 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
         .describe(film.synopsis.as_deref().unwrap_or_default());
     render(FilmPage {
         layout,
-        poster: film.poster.as_ref().map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false)),
+        poster: film
+            .poster
+            .as_ref()
+            .map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false)),
         facts: film_facts(&film, &credits, &genres),
         title: film.title,
         year: film.year,
@@ -329,13 +335,19 @@ async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
     render(PersonPage { layout, name: person.name, summary, groups })
 }
 
-async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+async fn year(
+    State(state): State<Arc<AppState>>,
+    Path(year): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult {
     let year: i32 = year.parse().ok().filter(|y| (1800..=2200).contains(y)).ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/years/{year}");
     let heading = format!("Films of {year}");
     let spec = ListSpec {
         filter: Filter::Year(year),
-        layout: Layout::new(&state, &heading, &path).in_section("years").describe(&format!("Reviews of films released in {year}.")),
+        layout: Layout::new(&state, &heading, &path)
+            .in_section("years")
+            .describe(&format!("Reviews of films released in {year}.")),
         path,
         heading,
         intro: None,
@@ -345,7 +357,11 @@ async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, Quer
     list(&state, spec, &query).await
 }
 
-async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+async fn genre(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult {
     let name = films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/genres/{slug}");
     let spec = ListSpec {
@@ -360,7 +376,11 @@ async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Que
     list(&state, spec, &query).await
 }
 
-async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+async fn tag(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult {
     let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/tags/{slug}");
     let heading = format!("Tagged “{name}”");
@@ -376,7 +396,11 @@ async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Query
     list(&state, spec, &query).await
 }
 
-async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+async fn score_band(
+    State(state): State<Arc<AppState>>,
+    Path(band): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult {
     let site = state.site();
     let (found, below) = site.bands.by_slug(&band).ok_or_else(|| Error::not_found(&state))?;
     let range = match below {
@@ -396,7 +420,11 @@ async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>
     list(&state, spec, &query).await
 }
 
-async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Query(query): Query<PageQuery>) -> AppResult {
+async fn writer(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> AppResult {
     let user = users::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/writers/{slug}");
     let heading = format!("Reviews by {}", user.display_name);
@@ -412,13 +440,23 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, Qu
     list(&state, spec, &query).await
 }
 
-fn index_page(state: &AppState, section: &'static str, heading: &str, intro: &str, path: &str, items: Vec<IndexItem>) -> AppResult {
+fn index_page(
+    state: &AppState,
+    section: &'static str,
+    heading: &str,
+    intro: &str,
+    path: &str,
+    items: Vec<IndexItem>,
+) -> AppResult {
     let layout = Layout::new(state, heading, path).in_section(section).describe(intro);
     render(IndexPage { layout, heading: heading.into(), intro: intro.into(), items })
 }
 
 fn named_items(prefix: &str, named: Vec<Named>) -> Vec<IndexItem> {
-    named.into_iter().map(|n| IndexItem { href: format!("{prefix}/{}", n.slug), label: n.name, count: n.reviews }).collect()
+    named
+        .into_iter()
+        .map(|n| IndexItem { href: format!("{prefix}/{}", n.slug), label: n.name, count: n.reviews })
+        .collect()
 }
 
 async fn films_index(State(state): State<Arc<AppState>>) -> AppResult {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Marquee's whole test suite, as CI runs it: formatting, lints, unit and integration tests
+# (real SQLite files, real HTTP), then the browser tests in headless Debian Chromium.
+# On a fresh Debian machine it installs what it lacks (Rust's components, Chromium, Node).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "test.sh: cargo is missing; install Rust (https://rustup.rs) first" >&2
+  exit 1
+fi
+if ! command -v cc >/dev/null 2>&1; then
+  echo "test.sh: installing a C compiler (SQLite is built from source)" >&2
+  $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends build-essential
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "unit and integration tests"
+cargo test --workspace --locked
+
+step "browser tests (headless Chromium)"
+cargo build --locked -p marquee
+MARQUEE_BIN="$PWD/target/debug/marquee" e2e/run.sh
