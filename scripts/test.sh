@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Marquee's whole test suite, as CI runs it: formatting, lints, unit and integration tests
-# (real SQLite files, real HTTP), then the browser tests in headless Debian Chromium.
-# On a fresh Debian machine it installs what it lacks (Rust's components, Chromium, Node).
+# (real SQLite files and a real PostgreSQL server, real HTTP), then the browser tests in headless Debian Chromium.
+# On a fresh Debian machine it installs what it lacks (Rust's components, PostgreSQL, Chromium, Node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,8 +26,12 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "unit and integration tests"
+step "unit and integration tests on SQLite"
 cargo test --workspace --locked
+
+step "integration tests on PostgreSQL"
+postgres_url="$(scripts/postgres.sh)"
+MARQUEE_TEST_DATABASE=postgres MARQUEE_TEST_POSTGRES_URL="$postgres_url" cargo test --workspace --locked --tests
 
 step "browser tests (headless Chromium)"
 cargo build --locked -p marquee

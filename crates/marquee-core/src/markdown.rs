@@ -266,6 +266,9 @@ fn figure_html(
     html
 }
 
+/// Prefix of every id inside a rendered body.
+pub const BODY_ID_PREFIX: &str = "body-";
+
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
@@ -279,6 +282,10 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .add_allowed_classes("div", ["footnote-definition"])
             .url_schemes(["http", "https", "mailto"].into_iter().collect())
             .attribute_filter(|_element, attribute, value| match attribute {
+                // Ids from a body (footnotes) live in their own namespace, so they can never
+                // collide with the page's own ids; in-page links follow them.
+                "id" => Some(format!("{BODY_ID_PREFIX}{value}").into()),
+                "href" if value.starts_with('#') => Some(format!("#{BODY_ID_PREFIX}{}", &value[1..]).into()),
                 // srcset holds URLs the URL-scheme check does not see: keep only local or https ones.
                 "srcset" => value
                     .split(',')
@@ -379,6 +386,16 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<p>Next.</p>"));
+    }
+
+    #[test]
+    fn body_ids_cannot_collide_with_the_page_and_footnote_links_still_work() {
+        let html =
+            render("A note.[^n]\n\n[^n]: Said here.\n\n<div id=\"main\">x</div>\n", &no_images).html.into_string();
+        assert!(!html.contains("id=\"main\""), "{html}");
+        assert!(html.contains("id=\"body-main\""), "{html}");
+        assert!(html.contains("href=\"#body-n\""), "{html}");
+        assert!(html.contains("id=\"body-n\""), "{html}");
     }
 
     #[test]

@@ -48,16 +48,24 @@ impl Document<'_> {
         self.front_text
             .lines()
             .position(|line| {
-                let line = line.trim_start();
+                let line = line.trim_start().trim_start_matches(['"', '\'']).to_lowercase();
                 line.strip_prefix(key)
                     .map(|rest| {
-                        let rest = rest.trim_start();
+                        let rest = rest.trim_start_matches(['"', '\'']).trim_start();
                         rest.starts_with('=') || rest.starts_with(':')
                     })
                     .unwrap_or(false)
             })
             .map(|i| i + self.front_first_line)
     }
+}
+
+/// Whether the text opens with a `+++` or `---` line (other files in a content folder, such as a
+/// README, are not reviews).
+pub fn has_front_matter(text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = text.lines().next().unwrap_or("").trim_end();
+    first == "+++" || first == "---"
 }
 
 /// Splits front matter from the body and parses it (TOML or YAML), with nested `params`,
@@ -101,13 +109,15 @@ pub fn parse(text: &str) -> Result<Document<'_>, Problem> {
         Format::Toml => parse_toml(front_text, front_first_line)?,
         Format::Yaml => parse_yaml(front_text, front_first_line)?,
     };
-    let Value::Object(mut front) = value else {
+    let Value::Object(top) = value else {
         return Err(problem(Some(front_first_line), None, "the front matter must be a table of keys and values"));
     };
+    // Hugo reads keys case-insensitively (`Title`, `Date`); so does Marquee.
+    let mut front: Map<String, Value> = top.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
     for nested in ["params", "extra", "taxonomies"] {
         if let Some(Value::Object(inner)) = front.remove(nested) {
             for (key, value) in inner {
-                front.entry(key).or_insert(value);
+                front.entry(key.to_lowercase()).or_insert(value);
             }
         }
     }
@@ -217,44 +227,14 @@ pub struct ReviewSource {
     pub draft: bool,
 }
 
+#[rustfmt::skip]
 /// Keys read from the front matter, and aliases other generators write for them.
 const KNOWN_KEYS: &[&str] = &[
-    "title",
-    "year",
-    "original_title",
-    "release_date",
-    "imdb",
-    "tmdb",
-    "letterboxd",
-    "runtime",
-    "directors",
-    "director",
-    "cast",
-    "writers",
-    "genres",
-    "countries",
-    "languages",
-    "tagline",
-    "synopsis",
-    "poster",
-    "backdrop",
-    "score",
-    "rating",
-    "verdict",
-    "summary",
-    "description",
-    "headline",
-    "slug",
-    "author",
-    "authors",
-    "tags",
-    "spoilers",
-    "watched",
-    "rewatch",
-    "date",
-    "updated",
-    "lastmod",
-    "draft",
+    "title", "year", "original_title", "release_date", "imdb", "tmdb", "letterboxd", "runtime", "directors",
+    "director", "cast", "writers", "genres", "countries", "languages", "tagline", "synopsis", "poster", "backdrop",
+    "score", "rating", "verdict", "summary", "description", "headline", "slug", "author", "authors", "tags",
+    "spoilers", "watched", "rewatch", "date", "updated", "lastmod", "modified", "draft", "publishdate", "pubdate",
+    "published", "cover", "image", "images", "featured_image", "categories",
 ];
 
 /// Reads the typed review out of a parsed document; all field problems are returned together,
@@ -284,36 +264,48 @@ pub fn review_source(doc: &Document) -> Result<(ReviewSource, Vec<Problem>), Vec
         },
         cast: field.list("cast"),
         writers: field.list("writers"),
-        genres: field.list("genres"),
-        countries: field.list("countries"),
-        languages: field.list("languages"),
+        genres: field.split_list("genres"),
+        countries: field.split_list("countries"),
+        languages: field.split_list("languages"),
         tagline: field.text("tagline"),
         synopsis: field.text("synopsis"),
-        poster: field.text("poster"),
+        poster: field
+            .text("poster")
+            .or_else(|| ["cover", "featured_image", "image"].iter().find_map(|key| field.image_text(key)))
+            .or_else(|| field.list("images").into_iter().next()),
         backdrop: field.text("backdrop"),
         score: field.score(),
         verdict: field.text("verdict"),
         summary: field.text("summary").or_else(|| field.text("description")),
         headline: field.text("headline"),
         slug: field.slug(),
-        author: field.text("author").or_else(|| field.list("authors").into_iter().next()),
-        tags: field.list("tags"),
+        author: field.list("author").into_iter().next().or_else(|| field.list("authors").into_iter().next()),
+        tags: {
+            let mut tags = field.split_list("tags");
+            tags.extend(field.split_list("categories"));
+            tags
+        },
         spoilers: field.boolean("spoilers"),
         watched: field.date("watched").map(|d| d.date().to_string()),
         rewatch: field.boolean("rewatch"),
-        date: field.date("date"),
-        updated: field.date("updated").or_else(|| field.date("lastmod")),
+        date: ["date", "publishdate", "pubdate", "published"].iter().find_map(|key| field.date(key)),
+        updated: ["updated", "lastmod", "modified"].iter().find_map(|key| field.date(key)),
         draft: field.boolean("draft"),
         ..ReviewSource::default()
     };
+    let already_reported = |errors: &Vec<Problem>, key: &str| errors.iter().any(|e| e.field.as_deref() == Some(key));
     match title {
         Some(title) => source.title = title,
-        None if !doc.front.contains_key("title") => errors.push(problem(None, Some("title"), "required, missing")),
+        None if !already_reported(&errors, "title") => {
+            errors.push(problem(doc.line_of("title"), Some("title"), "required, missing or empty"))
+        }
         None => {}
     }
     match year {
         Some(year) => source.year = year,
-        None if !doc.front.contains_key("year") => errors.push(problem(None, Some("year"), "required, missing")),
+        None if !already_reported(&errors, "year") => {
+            errors.push(problem(doc.line_of("year"), Some("year"), "required, missing or empty"))
+        }
         None => {}
     }
     if errors.is_empty() {
@@ -375,6 +367,28 @@ impl Fields<'_, '_> {
             }
         }
         out
+    }
+
+    /// A list where a single string may hold several comma-separated values (`tags: "a, b"`).
+    fn split_list(&mut self, key: &str) -> Vec<String> {
+        let single_string = matches!(self.get(key), Some(Value::String(_)));
+        let items = self.list(key);
+        if !single_string {
+            return items;
+        }
+        items.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
+    /// An image given as a string or as a theme's table with a path (`cover.image`, `image.src`).
+    fn image_text(&mut self, key: &str) -> Option<String> {
+        match self.get(key)? {
+            Value::Object(table) => ["image", "src", "url", "path"]
+                .iter()
+                .find_map(|k| table.get(*k).and_then(Value::as_str))
+                .map(str::to_string),
+            Value::String(_) => self.text(key),
+            _ => None,
+        }
     }
 
     fn integer(&mut self, key: &str, min: i64, max: i64) -> Option<i64> {
@@ -502,6 +516,11 @@ pub fn parse_datetime(text: &str) -> Option<OffsetDateTime> {
     if let Ok(t) = OffsetDateTime::parse(&with_t, &Rfc3339) {
         return Some(t);
     }
+    // `2024-05-01 10:00:00 +02:00` (YAML timestamps) and `…T10:00:00-0700` (Go layouts).
+    let normalised = normalise_offset(&with_t);
+    if let Ok(t) = OffsetDateTime::parse(&normalised, &Rfc3339) {
+        return Some(t);
+    }
     let local = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
     if let Ok(t) = PrimitiveDateTime::parse(&with_t, local) {
         return Some(t.assume_utc());
@@ -511,6 +530,18 @@ pub fn parse_datetime(text: &str) -> Option<OffsetDateTime> {
         return Some(t.assume_utc());
     }
     Date::parse(text, format_description!("[year]-[month]-[day]")).ok().map(|d| d.midnight().assume_utc())
+}
+
+/// Joins a space-separated offset to the time and puts a colon into a `+hhmm` offset.
+fn normalise_offset(text: &str) -> String {
+    let text = text.replace(" +", "+").replace(" -", "-").replace(" Z", "Z");
+    let Some(sign_at) = text.rfind(['+', '-']).filter(|at| *at > 10) else { return text };
+    let offset = &text[sign_at + 1..];
+    if offset.len() == 4 && offset.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}{}:{}", &text[..sign_at + 1], &offset[..2], &offset[2..])
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
@@ -562,6 +593,26 @@ mod tests {
         assert_eq!(review.year, 1985);
         assert_eq!(review.tags, vec!["epic"]);
         assert_eq!(review.genres, vec!["Drama"]);
+    }
+
+    #[test]
+    fn hugo_style_keys_any_case_aliases_and_theme_images_are_read() {
+        let text = "---\r\nTitle: Heat\r\nYear: 1995\r\npublishDate: 2024-05-01 10:00:00 +02:00\r\n\
+                    tags: \"crime, la\"\r\ncategories: [Reviews]\r\nauthor: [Jane Doe]\r\ncover:\r\n  image: heat.jpg\r\n---\r\nBody\r\n";
+        let (review, warnings) = source(text).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(review.title, "Heat");
+        assert_eq!(review.date.unwrap().unix_timestamp(), 1714550400);
+        assert_eq!(review.tags, vec!["crime", "la", "Reviews"]);
+        assert_eq!(review.author.as_deref(), Some("Jane Doe"));
+        assert_eq!(review.poster.as_deref(), Some("heat.jpg"));
+    }
+
+    #[test]
+    fn empty_required_fields_are_errors() {
+        let errors = source("---\ntitle: \"\"\nyear:\n---\n").unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field.clone().unwrap(), e.line)).collect();
+        assert_eq!(fields, vec![("title".to_string(), Some(2)), ("year".to_string(), Some(3))]);
     }
 
     #[test]
@@ -618,6 +669,9 @@ mod tests {
             ("2002-10-02T15:00:00", 1033570800),
             ("2002-10-02 15:00:00+02:00", 1033563600),
             ("2002-10-02T15:00:00.123456Z", 1033570800),
+            ("2002-10-02 15:00:00 +02:00", 1033563600),
+            ("2002-10-02T15:00:00+0200", 1033563600),
+            ("2002-10-02 15:00", 1033570800),
         ] {
             assert_eq!(parse_datetime(text).map(|d| d.unix_timestamp()), Some(unix), "{text}");
         }

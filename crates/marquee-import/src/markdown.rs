@@ -16,22 +16,37 @@ use walkdir::WalkDir;
 /// Who a review is credited to when its file names no author.
 pub const DEFAULT_AUTHOR: &str = "Staff";
 
-/// A file read and checked, ready to write.
+/// Bumped whenever rendering changes, so unchanged files are rendered again on the next import.
+const RENDER_VERSION: &str = "1";
+
+/// A file read and checked, with its images already in the media store, ready to write.
 struct Prepared {
     file: PathBuf,
     source: ReviewSource,
     body: String,
     slug: Slug,
-    poster: Option<ImageSource>,
-    backdrop: Option<ImageSource>,
-    /// Body image destinations found on disk, with their files.
-    body_images: Vec<(String, PathBuf)>,
+    poster: Option<Picture>,
+    backdrop: Option<Picture>,
+    /// Body image destinations found on disk, with the images they were stored as.
+    body_images: Vec<(String, Stored)>,
     fingerprint: String,
 }
 
+enum Picture {
+    Stored(Stored),
+    Url(String),
+}
+
+/// Where an image reference points.
 enum ImageSource {
     File(PathBuf),
     Url(String),
+}
+
+struct Stored {
+    image: StoredImage,
+    byte_size: u64,
+    name: String,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -39,7 +54,9 @@ pub struct Options {
     pub dry_run: bool,
 }
 
-/// Imports every `*.md` under `dir` (section pages `_index.md` excepted).
+/// Imports every `*.md` under `dir` (section pages `_index.md` and hidden folders excepted).
+/// Every file is read and checked, and its images stored, before one transaction writes them
+/// all; a problem anywhere leaves the store as it was.
 pub async fn import_dir(
     store: &Store,
     media_store: &MediaStore,
@@ -55,20 +72,17 @@ pub async fn import_dir(
     progress.start(files.len() as u64, "reading");
     for file in &files {
         progress.advance(&file.display().to_string());
-        match prepare(dir, file) {
+        match prepare(dir, file, media_store, options) {
             Ok((item, warnings)) => {
-                summary
-                    .warnings
-                    .extend(warnings.into_iter().map(|problem| FileProblem { file: file.clone(), problem }));
+                let at = |problem| FileProblem { file: file.clone(), problem };
+                summary.warnings.extend(warnings.into_iter().map(at));
+                let Some(item) = item else { continue };
                 if let Some(other) = slugs.insert(item.slug.clone(), file.clone()) {
-                    problems.push(FileProblem {
-                        file: file.clone(),
-                        problem: Problem {
-                            line: None,
-                            field: Some("slug".into()),
-                            message: format!("\"{}\" is also the slug of {}", item.slug, other.display()),
-                        },
-                    });
+                    problems.push(at(problem(
+                        None,
+                        Some("slug"),
+                        format!("\"{}\" is also the slug of {}", item.slug, other.display()),
+                    )));
                 }
                 prepared.push(item);
             }
@@ -86,8 +100,9 @@ pub async fn import_dir(
     progress.start(prepared.len() as u64, "importing");
     for item in &prepared {
         progress.advance(&item.file.display().to_string());
-        match reviews::source_hash(&mut tx, &item.slug).await? {
-            Some(Some(hash)) if hash == item.fingerprint => {
+        let existing = reviews::import_state(&mut tx, &item.slug).await?;
+        match &existing {
+            Some(state) if state.source_hash.as_deref() == Some(item.fingerprint.as_str()) => {
                 summary.unchanged += 1;
                 continue;
             }
@@ -95,11 +110,10 @@ pub async fn import_dir(
             None => summary.created += 1,
         }
         if !options.dry_run {
-            write(&mut tx, media_store, item).await.map_err(|e| match e {
-                WriteError::Import(e) => e,
-                WriteError::File(problem) => {
-                    ImportError::BadFiles(vec![FileProblem { file: item.file.clone(), problem }])
-                }
+            let kept_published_at = existing.and_then(|state| state.published_at);
+            write(&mut tx, item, kept_published_at).await.map_err(|e| {
+                let problem = problem(None, None, format!("could not be written: {e}"));
+                ImportError::BadFiles(vec![FileProblem { file: item.file.clone(), problem }])
             })?;
         }
     }
@@ -120,46 +134,69 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
         });
     }
     let mut files = Vec::new();
-    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+    let walk = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.'));
+    for entry in walk {
         let entry = entry.map_err(|e| ImportError::Io {
             path: e.path().unwrap_or(dir).to_path_buf(),
             source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("directory loop")),
         })?;
         let name = entry.file_name().to_string_lossy();
-        let hidden = entry.depth() > 0 && name.starts_with('.');
-        if entry.file_type().is_file() && name.ends_with(".md") && name != "_index.md" && !hidden {
+        // `_index.md` (and `_index.fr.md`) are Hugo/Zola section pages, not reviews.
+        let section = name.starts_with("_index.");
+        if entry.file_type().is_file() && name.ends_with(".md") && !section {
             files.push(entry.into_path());
         }
     }
     Ok(files)
 }
 
-fn prepare(root: &Path, file: &Path) -> Result<(Prepared, Vec<Problem>), Vec<Problem>> {
+type Prepare = Result<(Option<Prepared>, Vec<Problem>), Vec<Problem>>;
+
+fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Options) -> Prepare {
     let bytes = std::fs::read(file).map_err(|e| vec![problem(None, None, format!("cannot read: {e}"))])?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         vec![problem(Some(line), None, "not valid UTF-8 text")]
     })?;
+    if !frontmatter::has_front_matter(&text) {
+        return Ok((None, vec![problem(Some(1), None, "no +++ or --- front matter: not a review, skipped")]));
+    }
     let doc = frontmatter::parse(&text).map_err(|p| vec![p])?;
     let (mut source, mut warnings) = frontmatter::review_source(&doc)?;
     let dir = file.parent().unwrap_or(root);
     let mut errors = Vec::new();
-    let mut image = |field: &str, value: &Option<String>| -> Option<ImageSource> {
+    let mut hasher = Sha256::new();
+    hasher.update(RENDER_VERSION.as_bytes());
+    hasher.update(text.as_bytes());
+    let mut picture = |field: &str, value: &Option<String>, warnings: &mut Vec<Problem>| -> Option<Picture> {
         let value = value.as_ref()?;
+        let line = doc.line_of(field);
         match resolve_image(root, dir, value) {
-            Some(found) => Some(found),
+            Some(ImageSource::Url(url)) => {
+                if url.starts_with("http://") {
+                    warnings.push(problem(line, Some(field), "an http:// image is blocked on https pages; use https"));
+                }
+                Some(Picture::Url(url))
+            }
+            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher) {
+                Ok(stored) => Some(Picture::Stored(stored)),
+                Err(message) => {
+                    errors.push(problem(line, Some(field), message));
+                    None
+                }
+            },
             None => {
-                errors.push(problem(
-                    doc.line_of(field),
-                    Some(field),
-                    format!("image \"{value}\" not found next to the file"),
-                ));
+                errors.push(problem(line, Some(field), format!("image \"{value}\" not found next to the file")));
                 None
             }
         }
     };
-    let poster = image("poster", &source.poster);
-    let backdrop = image("backdrop", &source.backdrop);
+    let poster = picture("poster", &source.poster, &mut warnings);
+    let backdrop = picture("backdrop", &source.backdrop, &mut warnings);
     let (body, more_summary) = split_more(doc.body);
     if source.summary.is_none() {
         source.summary = more_summary;
@@ -167,35 +204,64 @@ fn prepare(root: &Path, file: &Path) -> Result<(Prepared, Vec<Problem>), Vec<Pro
     let mut body_images = Vec::new();
     for url in md::image_urls(&body) {
         match resolve_image(root, dir, &url) {
-            Some(ImageSource::File(path)) => body_images.push((url, path)),
+            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher) {
+                Ok(stored) => body_images.push((url, stored)),
+                Err(message) => errors.push(problem(None, Some("body"), message)),
+            },
             Some(ImageSource::Url(_)) => {}
             None => warnings.push(problem(None, Some("body"), format!("image \"{url}\" not found; left as written"))),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     let slug = match &source.slug {
-        Some(slug) => slug.clone(),
-        None => Slug::for_film(&source.title, source.year)
-            .map_err(|e| vec![problem(doc.line_of("title"), Some("title"), format!("cannot make a slug: {e}"))])?,
+        Some(slug) => Some(slug.clone()),
+        None => match Slug::for_film(&source.title, source.year) {
+            Ok(slug) => Some(slug),
+            Err(e) => {
+                errors.push(problem(doc.line_of("title"), Some("title"), format!("cannot make a slug: {e}")));
+                None
+            }
+        },
     };
-    let mut hasher = Sha256::new();
-    hasher.update(text.as_bytes());
-    for path in [&poster, &backdrop].into_iter().flatten().filter_map(|s| match s {
-        ImageSource::File(p) => Some(p),
-        ImageSource::Url(_) => None,
-    }) {
-        hasher.update(std::fs::read(path).map_err(|e| vec![problem(None, Some("poster"), e.to_string())])?);
+    check_names(&doc, &source, &mut errors);
+    match slug {
+        Some(slug) if errors.is_empty() => {
+            let fingerprint = format!("{:x}", hasher.finalize());
+            let item =
+                Prepared { file: file.to_path_buf(), source, body, slug, poster, backdrop, body_images, fingerprint };
+            Ok((Some(item), warnings))
+        }
+        _ => Err(errors),
     }
-    for (_, path) in &body_images {
-        hasher.update(std::fs::read(path).map_err(|e| vec![problem(None, Some("body"), e.to_string())])?);
+}
+
+/// Names become slugs (people, genres, tags, the author): each must keep a letter or digit.
+fn check_names(doc: &frontmatter::Document, source: &ReviewSource, errors: &mut Vec<Problem>) {
+    let lists: [(&str, &Vec<String>); 6] = [
+        ("directors", &source.directors),
+        ("cast", &source.cast),
+        ("writers", &source.writers),
+        ("genres", &source.genres),
+        ("tags", &source.tags),
+        ("author", &source.author.iter().cloned().collect()),
+    ];
+    for (field, names) in lists {
+        for name in names {
+            if Slug::from_text(name).is_err() {
+                errors.push(problem(doc.line_of(field), Some(field), format!("\"{name}\" has no letters or digits")));
+            }
+        }
     }
-    let fingerprint = format!("{:x}", hasher.finalize());
-    Ok((
-        Prepared { file: file.to_path_buf(), source, body, slug, poster, backdrop, body_images, fingerprint },
-        warnings,
-    ))
+}
+
+/// Reads an image file and stores it (or, in a dry run, only checks it), adding its bytes to
+/// the file's fingerprint.
+fn store_file(media_store: &MediaStore, path: &Path, options: Options, hasher: &mut Sha256) -> Result<Stored, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    hasher.update(&bytes);
+    let ingested = if options.dry_run { media_store.check(&bytes) } else { media_store.ingest(&bytes) };
+    let ingested = ingested.map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    Ok(Stored { image: ingested.image, byte_size: ingested.byte_size, name })
 }
 
 fn problem(line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Problem {
@@ -225,7 +291,10 @@ fn resolve_image(root: &Path, dir: &Path, reference: &str) -> Option<ImageSource
     let path = reference.split(['?', '#']).next().unwrap_or(reference);
     let path = percent_decode(path);
     let candidates = if let Some(site_absolute) = path.strip_prefix('/') {
-        vec![root.join(site_absolute), root.join("static").join(site_absolute)]
+        // Hugo and Zola keep site-wide files in `static/` beside `content/`.
+        let mut candidates = vec![root.join(site_absolute)];
+        candidates.extend(root.ancestors().take(3).map(|dir| dir.join("static").join(site_absolute)));
+        candidates
     } else {
         vec![dir.join(&path)]
     };
@@ -250,56 +319,38 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
-enum WriteError {
-    Import(ImportError),
-    File(Problem),
-}
-
-impl From<marquee_store::Error> for WriteError {
-    fn from(e: marquee_store::Error) -> Self {
-        WriteError::Import(ImportError::Store(e))
+fn picture_input(id: Option<i64>, picture: &Option<Picture>) -> Option<PictureInput> {
+    match picture {
+        Some(Picture::Stored(_)) => id.map(PictureInput::Media),
+        Some(Picture::Url(url)) => Some(PictureInput::Url(url.clone())),
+        None => None,
     }
 }
 
-async fn store_image(
-    tx: &mut marquee_store::Conn,
-    media_store: &MediaStore,
-    path: &Path,
-    field: &str,
-) -> Result<(i64, StoredImage), WriteError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| WriteError::File(problem(None, Some(field), format!("cannot read {}: {e}", path.display()))))?;
-    let ingested = media_store
-        .ingest(&bytes)
-        .map_err(|e| WriteError::File(problem(None, Some(field), format!("{}: {e}", path.display()))))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let id = media::insert_or_get(tx, &ingested.image, ingested.byte_size as i64, &name).await?;
-    Ok((id, ingested.image))
+async fn media_id(tx: &mut marquee_store::Conn, picture: &Option<Picture>) -> marquee_store::Result<Option<i64>> {
+    match picture {
+        Some(Picture::Stored(stored)) => Ok(Some(record(tx, stored).await?)),
+        _ => Ok(None),
+    }
 }
 
-async fn picture_input(
-    tx: &mut marquee_store::Conn,
-    media_store: &MediaStore,
-    source: &Option<ImageSource>,
-    field: &str,
-) -> Result<Option<PictureInput>, WriteError> {
-    Ok(match source {
-        Some(ImageSource::File(path)) => Some(PictureInput::Media(store_image(tx, media_store, path, field).await?.0)),
-        Some(ImageSource::Url(url)) => Some(PictureInput::Url(url.clone())),
-        None => None,
-    })
+async fn record(tx: &mut marquee_store::Conn, stored: &Stored) -> marquee_store::Result<i64> {
+    media::insert_or_get(tx, &stored.image, stored.byte_size as i64, &stored.name).await
 }
 
-async fn write(tx: &mut marquee_store::Conn, media_store: &MediaStore, item: &Prepared) -> Result<(), WriteError> {
+async fn write(
+    tx: &mut marquee_store::Conn,
+    item: &Prepared,
+    kept_published_at: Option<i64>,
+) -> marquee_store::Result<()> {
     let s = &item.source;
-    let poster = picture_input(tx, media_store, &item.poster, "poster").await?;
-    let backdrop = picture_input(tx, media_store, &item.backdrop, "backdrop").await?;
+    let poster = picture_input(media_id(tx, &item.poster).await?, &item.poster);
+    let backdrop = picture_input(media_id(tx, &item.backdrop).await?, &item.backdrop);
     let mut images = Vec::new();
-    let mut resolved: HashMap<String, StoredImage> = HashMap::new();
-    for (url, path) in &item.body_images {
-        let (id, image) = store_image(tx, media_store, path, "body").await?;
-        images.push((url.clone(), id));
-        resolved.insert(url.clone(), image);
+    let mut resolved: HashMap<&str, &StoredImage> = HashMap::new();
+    for (url, stored) in &item.body_images {
+        images.push((url.clone(), record(tx, stored).await?));
+        resolved.insert(url.as_str(), &stored.image);
     }
     let credit = |department: &str, name: &String| CreditInput {
         name: name.clone(),
@@ -314,8 +365,7 @@ async fn write(tx: &mut marquee_store::Conn, media_store: &MediaStore, item: &Pr
         .chain(s.cast.iter().map(|n| credit(films::CAST, n)))
         .collect();
     let film = FilmInput {
-        slug: Slug::for_film(&s.title, s.year)
-            .map_err(|e| WriteError::File(problem(None, Some("title"), e.to_string())))?,
+        slug: Slug::for_film(&s.title, s.year).map_err(|e| marquee_store::Error::Corrupt(e.to_string()))?,
         title: s.title.clone(),
         original_title: s.original_title.clone(),
         year: Some(s.year),
@@ -345,9 +395,11 @@ async fn write(tx: &mut marquee_store::Conn, media_store: &MediaStore, item: &Pr
     } else {
         ReviewStatus::Published
     };
-    let published_at = match status {
-        ReviewStatus::Draft => s.date.map(|d| d.unix_timestamp()),
-        _ => Some(s.date.unwrap_or(now).unix_timestamp()),
+    // A file without a date keeps the time it was first published, however often it is re-imported.
+    let published_at = match (status, s.date) {
+        (_, Some(date)) => Some(date.unix_timestamp()),
+        (ReviewStatus::Draft, None) => kept_published_at,
+        (_, None) => Some(kept_published_at.unwrap_or(now.unix_timestamp())),
     };
     let review = reviews::ReviewInput {
         slug: item.slug.clone(),

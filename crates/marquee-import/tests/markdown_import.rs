@@ -8,19 +8,19 @@ use marquee_store::{content, reviews, Store};
 use std::path::Path;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
     source: std::path::PathBuf,
     store: Store,
     media: MediaStore,
+    _test: marquee_store::testing::TestStore,
 }
 
+/// An empty store on the test backend (SQLite, or PostgreSQL with MARQUEE_TEST_DATABASE=postgres).
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("content");
+    let test = marquee_store::testing::fresh().await;
+    let source = test.dir.path().join("content");
     std::fs::create_dir_all(&source).unwrap();
-    let store = Store::open_sqlite(&dir.path().join("marquee.db")).await.unwrap();
-    let media = MediaStore::new(dir.path().join("media"));
-    Fixture { _dir: dir, source, store, media }
+    let media = MediaStore::new(test.dir.path().join("media"));
+    Fixture { source, store: test.store.clone(), media, _test: test }
 }
 
 fn write(path: &Path, text: &str) {
@@ -133,19 +133,28 @@ async fn a_bad_file_is_reported_with_path_line_and_field_and_nothing_is_written(
 }
 
 #[tokio::test]
+async fn a_corrupt_image_is_reported_before_anything_is_written() {
+    let f = fixture().await;
+    sample_site(&f.source);
+    write(&f.source.join("zz-fake.md"), "+++\ntitle = \"Fake\"\nyear = 2001\nposter = \"fake.png\"\n+++\nBody\n");
+    write(&f.source.join("fake.png"), "this is not a picture");
+    let message = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err().to_string();
+    assert!(message.contains("zz-fake.md:4: poster:") && message.contains("not an image"), "{message}");
+    assert_eq!(count(&f.store, "reviews").await, 0);
+    assert_eq!(count(&f.store, "media").await, 0);
+}
+
+#[tokio::test]
 async fn a_failure_while_writing_rolls_the_whole_import_back() {
     let f = fixture().await;
     sample_site(&f.source);
-    // Valid front matter, but the poster is not an image: found only when writing.
-    write(&f.source.join("zz-fake.md"), "+++\ntitle = \"Fake\"\nyear = 2001\nposter = \"fake.png\"\n+++\nBody\n");
-    write(&f.source.join("fake.png"), "this is not a picture");
-    let err = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err();
-    let message = err.to_string();
-    assert!(
-        message.contains("zz-fake.md") && message.contains("poster") && message.contains("not an image"),
-        "{message}"
-    );
+    // Two different films claiming one IMDb id: only the database's unique index can tell.
+    write(&f.source.join("zz-a.md"), "+++\ntitle = \"Alpha\"\nyear = 2001\nimdb = \"tt0000001\"\n+++\nA\n");
+    write(&f.source.join("zz-b.md"), "+++\ntitle = \"Beta\"\nyear = 2002\nimdb = \"tt0000001\"\n+++\nB\n");
+    let message = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err().to_string();
+    assert!(message.contains("zz-b.md") && message.contains("could not be written"), "{message}");
     assert_eq!(count(&f.store, "reviews").await, 0, "the earlier files were rolled back too");
+    assert_eq!(count(&f.store, "films").await, 0);
     assert_eq!(count(&f.store, "media").await, 0);
 }
 

@@ -8,7 +8,8 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageFormat, ImageReader};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use marquee_core::StoredImage;
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
@@ -77,39 +78,67 @@ impl MediaStore {
 
     /// Checks and stores an image; the same bytes stored twice are written once.
     pub fn ingest(&self, bytes: &[u8]) -> Result<Ingested> {
+        let (image, format) = self.inspect(bytes)?;
+        if !self.is_complete(&image) {
+            let decoded = self.decode(bytes, format)?;
+            self.write_variants(&image, &decoded)?;
+        }
+        Ok(Ingested { image, byte_size: bytes.len() as u64 })
+    }
+
+    /// Checks an image as `ingest` would (decoding it whole) without writing anything.
+    pub fn check(&self, bytes: &[u8]) -> Result<Ingested> {
+        let (image, format) = self.inspect(bytes)?;
+        self.decode(bytes, format)?;
+        Ok(Ingested { image, byte_size: bytes.len() as u64 })
+    }
+
+    /// What the bytes are, from their headers alone: format, upright size, content hash.
+    fn inspect(&self, bytes: &[u8]) -> Result<(StoredImage, ImageFormat)> {
         let size = bytes.len() as u64;
         if size > self.limits.max_bytes {
             return Err(MediaError::TooLarge { size, limit: self.limits.max_bytes });
         }
         let format = sniff(bytes)?;
-        let reader = ImageReader::with_format(Cursor::new(bytes), format);
-        let (width, height) = reader.into_dimensions().map_err(|e| MediaError::Corrupt(e.to_string()))?;
+        let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
+            .into_decoder()
+            .map_err(|e| MediaError::Corrupt(e.to_string()))?;
+        let (width, height) = decoder.dimensions();
         if u64::from(width) * u64::from(height) > self.limits.max_pixels {
             return Err(MediaError::TooManyPixels { width, height, limit: self.limits.max_pixels });
         }
-        let sha256 = hex(&Sha256::digest(bytes));
+        // Phone photos are stored sideways with an EXIF orientation; variants are written upright.
+        let (width, height) = match decoder.orientation().unwrap_or(Orientation::NoTransforms) {
+            Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH => (height, width),
+            _ => (width, height),
+        };
         let extension = match format {
             ImageFormat::Jpeg => "jpg",
             _ => "png",
         };
         let image = StoredImage {
-            sha256,
+            sha256: hex(&Sha256::digest(bytes)),
             extension: extension.to_string(),
             width,
             height,
             widths: StoredImage::widths_for(width),
         };
-        if !self.is_complete(&image) {
-            let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-            let mut limits = image::Limits::default();
-            limits.max_image_width = Some(width);
-            limits.max_image_height = Some(height);
-            limits.max_alloc = Some(self.limits.max_pixels * 8);
-            reader.limits(limits);
-            let decoded = reader.decode().map_err(|e| MediaError::Corrupt(e.to_string()))?;
-            self.write_variants(&image, &decoded)?;
-        }
-        Ok(Ingested { image, byte_size: size })
+        Ok((image, format))
+    }
+
+    fn decode(&self, bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(self.limits.max_pixels * 8);
+        reader.limits(limits);
+        let mut decoder = reader.into_decoder().map_err(|e| MediaError::Corrupt(e.to_string()))?;
+        let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+        let mut decoded = DynamicImage::from_decoder(decoder).map_err(|e| MediaError::Corrupt(e.to_string()))?;
+        decoded.apply_orientation(orientation);
+        Ok(decoded)
     }
 
     fn dir_of(&self, sha256: &str) -> PathBuf {
@@ -259,6 +288,17 @@ mod tests {
         bomb[20..24].copy_from_slice(&30000u32.to_be_bytes());
         let err = store.ingest(&bomb).unwrap_err();
         assert!(matches!(err, MediaError::TooManyPixels { .. } | MediaError::Corrupt(_)), "{err}");
+    }
+
+    #[test]
+    fn check_refuses_what_ingest_refuses_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path().join("media"));
+        let mut truncated = png(64, 64);
+        truncated.truncate(truncated.len() - 30);
+        assert!(matches!(store.check(&truncated), Err(MediaError::Corrupt(_))));
+        assert_eq!(store.check(&png(50, 80)).unwrap().image.width, 50);
+        assert!(!dir.path().join("media").exists());
     }
 
     #[test]

@@ -170,16 +170,14 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
 /// The id of the genre or tag called `name` (matched by slug), created when new.
 pub(crate) async fn ensure_named(conn: &mut Conn, table: &str, name: &str) -> Result<i64> {
     let slug = Slug::from_text(name).map_err(|e| Error::Corrupt(format!("{table} \"{name}\": {e}")))?;
-    if let Some(id) = sqlx::query_scalar::<_, i64>(&format!("SELECT id FROM {table} WHERE slug = $1"))
-        .bind(slug.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    {
-        return Ok(id);
-    }
-    Ok(sqlx::query_scalar(&format!("INSERT INTO {table} (slug, name) VALUES ($1, $2) RETURNING id"))
+    // Insert-if-absent then read: safe when two servers or imports add the same name at once.
+    sqlx::query(&format!("INSERT INTO {table} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING"))
         .bind(slug.as_str())
         .bind(name.trim())
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE slug = $1"))
+        .bind(slug.as_str())
         .fetch_one(conn)
         .await?)
 }

@@ -10,6 +10,8 @@ pub mod media;
 pub mod people;
 pub mod reviews;
 pub mod settings;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -14,17 +14,10 @@ pub enum Picture {
 
 /// Records an image (or finds it, when the same bytes were stored before) and returns its id.
 pub async fn insert_or_get(conn: &mut Conn, image: &StoredImage, byte_size: i64, original_name: &str) -> Result<i64> {
-    if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM media WHERE sha256 = $1")
-        .bind(&image.sha256)
-        .fetch_optional(&mut *conn)
-        .await?
-    {
-        return Ok(id);
-    }
     let widths = image.widths.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-    Ok(sqlx::query_scalar(
+    sqlx::query(
         "INSERT INTO media (sha256, extension, width, height, widths, byte_size, original_name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sha256) DO NOTHING",
     )
     .bind(&image.sha256)
     .bind(&image.extension)
@@ -34,8 +27,9 @@ pub async fn insert_or_get(conn: &mut Conn, image: &StoredImage, byte_size: i64,
     .bind(byte_size)
     .bind(original_name)
     .bind(now())
-    .fetch_one(conn)
-    .await?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar("SELECT id FROM media WHERE sha256 = $1").bind(&image.sha256).fetch_one(conn).await?)
 }
 
 /// Reads a stored image from columns named with `prefix` (`sha256`, `extension`, `width`,

@@ -23,19 +23,13 @@ pub struct Role {
 /// The person called `name` (matched by slug), created when new.
 pub async fn ensure(conn: &mut Conn, name: &str) -> Result<i64> {
     let slug = Slug::from_text(name).map_err(|e| Error::Corrupt(format!("person \"{name}\": {e}")))?;
-    if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM people WHERE slug = $1")
-        .bind(slug.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    {
-        return Ok(id);
-    }
-    Ok(sqlx::query_scalar("INSERT INTO people (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+    sqlx::query("INSERT INTO people (slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
         .bind(slug.as_str())
         .bind(name.trim())
         .bind(now())
-        .fetch_one(conn)
-        .await?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT id FROM people WHERE slug = $1").bind(slug.as_str()).fetch_one(conn).await?)
 }
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<Person>> {

@@ -43,12 +43,23 @@ pub enum Outcome {
     Updated,
 }
 
-/// The fingerprint stored for the review with this slug, if it exists.
-pub async fn source_hash(conn: &mut Conn, slug: &Slug) -> Result<Option<Option<String>>> {
-    Ok(sqlx::query_scalar("SELECT source_hash FROM reviews WHERE slug = $1")
+/// What an importer needs to know of an existing review.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportState {
+    pub source_hash: Option<String>,
+    pub published_at: Option<i64>,
+}
+
+/// The import state of the review with this slug, if it exists.
+pub async fn import_state(conn: &mut Conn, slug: &Slug) -> Result<Option<ImportState>> {
+    let row = sqlx::query("SELECT source_hash, published_at FROM reviews WHERE slug = $1")
         .bind(slug.as_str())
         .fetch_optional(conn)
-        .await?)
+        .await?;
+    row.map(|row| {
+        Ok(ImportState { source_hash: row.try_get("source_hash")?, published_at: row.try_get("published_at")? })
+    })
+    .transpose()
 }
 
 /// Writes a review (matched by slug), replacing its tags and images, keeping a revision, and
@@ -177,6 +188,8 @@ pub struct ReviewCard {
     pub slug: String,
     pub headline: Option<String>,
     pub summary: Option<String>,
+    /// The first few hundred characters of the body's text, for an excerpt when there is no summary.
+    pub body_start: String,
     pub score: Option<Score>,
     pub verdict_override: Option<String>,
     pub published_at: Option<i64>,
@@ -220,7 +233,7 @@ pub enum Filter {
     },
 }
 
-const CARD_COLUMNS: &str = "r.id, r.slug, r.headline, r.summary, r.score_tenths, r.verdict_override, r.published_at, \
+const CARD_COLUMNS: &str = "r.id, r.slug, r.headline, r.summary, SUBSTR(r.body_text, 1, 600) AS body_start, r.score_tenths, r.verdict_override, r.published_at, \
     r.word_count, r.film_id, f.slug AS film_slug, f.title AS film_title, f.year AS film_year, f.poster_url, \
     u.slug AS author_slug, u.display_name AS author_name";
 
@@ -239,6 +252,7 @@ fn card_from_row(row: &AnyRow) -> Result<ReviewCard> {
         slug: row.try_get("slug")?,
         headline: row.try_get("headline")?,
         summary: row.try_get("summary")?,
+        body_start: row.try_get("body_start")?,
         score: score.map(Score::from_tenths).transpose().map_err(|e| Error::Corrupt(e.to_string()))?,
         verdict_override: row.try_get("verdict_override")?,
         published_at: row.try_get("published_at")?,

@@ -15,21 +15,15 @@ pub struct User {
 /// The user called `name`, created as a writer without a login when new (imported authors).
 pub async fn ensure_author(conn: &mut Conn, name: &str) -> Result<i64> {
     let slug = Slug::from_text(name).map_err(|e| crate::Error::Corrupt(format!("author \"{name}\": {e}")))?;
-    if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE slug = $1")
-        .bind(slug.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-    {
-        return Ok(id);
-    }
-    Ok(sqlx::query_scalar(
-        "INSERT INTO users (slug, display_name, role, created_at) VALUES ($1, $2, 'writer', $3) RETURNING id",
+    sqlx::query(
+        "INSERT INTO users (slug, display_name, role, created_at) VALUES ($1, $2, 'writer', $3) ON CONFLICT (slug) DO NOTHING",
     )
     .bind(slug.as_str())
     .bind(name.trim())
     .bind(now())
-    .fetch_one(conn)
-    .await?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE slug = $1").bind(slug.as_str()).fetch_one(conn).await?)
 }
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {

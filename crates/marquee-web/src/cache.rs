@@ -20,19 +20,26 @@ pub struct CachedPage {
 }
 
 pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<CachedPage>>>,
+    pages: RwLock<Pages>,
     /// Moves on every clear, so a page rendered before a clear is not stored after it.
     generation: AtomicU64,
-    capacity: usize,
+    /// The most bytes of page bodies held at once; past it the cache starts over.
+    max_bytes: usize,
+}
+
+#[derive(Default)]
+struct Pages {
+    by_key: HashMap<String, Arc<CachedPage>>,
+    bytes: usize,
 }
 
 impl PageCache {
-    pub fn new(capacity: usize) -> PageCache {
-        PageCache { pages: RwLock::new(HashMap::new()), generation: AtomicU64::new(0), capacity }
+    pub fn new(max_bytes: usize) -> PageCache {
+        PageCache { pages: RwLock::new(Pages::default()), generation: AtomicU64::new(0), max_bytes }
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
-        self.pages.read().expect("cache lock is never poisoned").get(key).cloned()
+        self.pages.read().expect("cache lock is never poisoned").by_key.get(key).cloned()
     }
 
     pub fn generation(&self) -> u64 {
@@ -45,20 +52,24 @@ impl PageCache {
         if self.generation() != generation {
             return;
         }
-        if pages.len() >= self.capacity {
-            pages.clear();
+        let size = key.len() + page.body.len();
+        if pages.bytes + size > self.max_bytes {
+            *pages = Pages::default();
         }
-        pages.insert(key, Arc::new(page));
+        pages.bytes += size;
+        if let Some(old) = pages.by_key.insert(key.clone(), Arc::new(page)) {
+            pages.bytes -= key.len() + old.body.len();
+        }
     }
 
     pub fn clear(&self) {
         let mut pages = self.pages.write().expect("cache lock is never poisoned");
         self.generation.fetch_add(1, Ordering::AcqRel);
-        pages.clear();
+        *pages = Pages::default();
     }
 
     pub fn len(&self) -> usize {
-        self.pages.read().expect("cache lock is never poisoned").len()
+        self.pages.read().expect("cache lock is never poisoned").by_key.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -72,7 +83,7 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return next.run(request).await;
     }
-    let key = request.uri().path_and_query().map(|pq| pq.as_str().to_string()).unwrap_or_default();
+    let key = cache_key(request.uri());
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     if let Some(page) = state.cache.get(&key) {
         return respond(&page, if_none_match.as_ref());
@@ -103,6 +114,14 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
     response
 }
 
+/// Pages differ only by path and page number; other query parameters must not mint new entries.
+fn cache_key(uri: &axum::http::Uri) -> String {
+    match crate::routes::public::page_param(uri.query()) {
+        Ok(Some(page)) => format!("{}?page={page}", uri.path()),
+        _ => uri.path().to_string(),
+    }
+}
+
 fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, page.content_type.clone());
@@ -112,4 +131,39 @@ fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>) -> Response {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     (StatusCode::OK, headers, Body::from(page.body.clone())).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(size: usize) -> CachedPage {
+        CachedPage {
+            body: Bytes::from(vec![b'x'; size]),
+            content_type: HeaderValue::from_static("text/html"),
+            etag: HeaderValue::from_static("\"e\""),
+        }
+    }
+
+    #[test]
+    fn the_cache_stays_within_its_byte_budget() {
+        let cache = PageCache::new(1000);
+        for i in 0..50 {
+            cache.insert(format!("/{i}"), page(100), cache.generation());
+            let held = cache.pages.read().unwrap().bytes;
+            assert!(held <= 1000, "{held}");
+        }
+        assert!(!cache.is_empty());
+    }
+
+    #[test]
+    fn a_page_rendered_before_a_clear_is_not_stored_after_it() {
+        let cache = PageCache::new(10_000);
+        let generation = cache.generation();
+        cache.clear();
+        cache.insert("/".into(), page(10), generation);
+        assert!(cache.get("/").is_none());
+        cache.insert("/".into(), page(10), cache.generation());
+        assert!(cache.get("/").is_some());
+    }
 }

@@ -22,7 +22,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A 404 that renders in the site's layout.
     pub fn not_found(state: &AppState) -> Error {
-        Error::NotFound(Box::new(Layout::new(state, "Page not found", "/404")))
+        let mut layout = Layout::new(state, "Page not found", "/");
+        layout.canonical = String::new();
+        Error::NotFound(Box::new(layout))
     }
 }
 

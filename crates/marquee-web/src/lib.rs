@@ -14,7 +14,7 @@ pub mod state;
 pub mod views;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
@@ -78,11 +78,7 @@ async fn log_request(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
-    if method == Method::HEAD || path == "/healthz" {
-        tracing::debug!(%method, %path, status, micros, "request");
-    } else {
-        tracing::info!(%method, %path, status, micros, "request");
-    }
+    tracing::info!(%method, %path, status, micros, "request");
     response
 }
 

@@ -37,6 +37,9 @@ impl Default for Site {
     }
 }
 
+/// Memory for rendered pages: thousands of review pages.
+const PAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 pub struct AppState {
     pub store: Store,
     pub media: MediaStore,
@@ -55,7 +58,7 @@ impl AppState {
             store,
             media,
             config: WebConfig { base_url: config.base_url.trim_end_matches('/').to_string() },
-            cache: PageCache::new(10_000),
+            cache: PageCache::new(PAGE_CACHE_BYTES),
             related: Mutex::new(None),
         });
         Ok(state)

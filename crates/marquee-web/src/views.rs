@@ -191,6 +191,20 @@ pub fn score_view(
     })
 }
 
+/// The opening words of a body, about forty, ending with an ellipsis when cut.
+fn excerpt_of(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return None;
+    }
+    let cut = words.len() > 40;
+    let mut excerpt = words[..words.len().min(40)].join(" ");
+    if cut {
+        excerpt.push('…');
+    }
+    Some(excerpt)
+}
+
 pub fn reading_label(words: i64) -> String {
     format!("{}-minute read", reading_minutes(words.max(0) as usize))
 }
@@ -202,12 +216,10 @@ impl CardView {
             film_title: card.film_title.clone(),
             year: card.film_year,
             headline: card.headline.clone(),
-            excerpt: card.summary.clone(),
+            excerpt: card.summary.clone().or_else(|| excerpt_of(&card.body_start)),
             score: score_view(site, card.score, card.verdict_override.as_deref()),
-            poster: card
-                .poster
-                .as_ref()
-                .map(|p| PictureView::from_picture(p, format!("{} poster", card.film_title), CARD_SIZES, 320, true)),
+            // The title link beside it names the film: the thumbnail is decorative.
+            poster: card.poster.as_ref().map(|p| PictureView::from_picture(p, String::new(), CARD_SIZES, 320, true)),
             published: card.published_at.and_then(DateView::from_unix),
             author: card.author_name.clone(),
             reading: reading_label(card.word_count),

@@ -3,7 +3,6 @@
 use marquee_import::markdown::{import_dir, Options};
 use marquee_import::Silent;
 use marquee_media::MediaStore;
-use marquee_store::Store;
 use marquee_web::{AppState, WebConfig};
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +12,7 @@ struct Site {
     client: reqwest::Client,
     state: Arc<AppState>,
     source: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    _test: marquee_store::testing::TestStore,
 }
 
 fn write(path: &Path, text: &str) {
@@ -62,8 +61,9 @@ A long paragraph about *compartments* and **faces**.
 
 /// A site with one rich review, reviews that relate to it, a draft and a hostile file.
 async fn site() -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let source = dir.path().join("content");
+    let test = marquee_store::testing::fresh().await;
+    let dir = test.dir.path();
+    let source = dir.join("content");
     write(&source.join("night-train.md"), NIGHT_TRAIN);
     png(&source.join("night-train.png"), 500, 750);
     png(&source.join("stills/window.png"), 960, 540);
@@ -81,7 +81,12 @@ async fn site() -> Site {
          summary = \"</script><b>bold</b>\"\nscore = 1.5\ndate = 2024-01-01\ndirectors = [\"<script>alert(3)</script>\"]\n+++\n\
          <script>alert(4)</script>\n\n[x](javascript:alert(5))\n\n<img src=y onerror=alert(6)>\n",
     );
-    for i in 0..12 {
+    let long_body = "word ".repeat(300);
+    write(
+        &source.join("long-read.md"),
+        &format!("+++\ntitle = \"Long Read\"\nyear = 1980\nscore = 5\ndate = 2022-01-01\n+++\n{long_body}\n"),
+    );
+    for i in 0..11 {
         write(
             &source.join(format!("filler-{i:02}.md")),
             &format!(
@@ -92,14 +97,14 @@ async fn site() -> Site {
             ),
         );
     }
-    let store = Store::open_sqlite(&dir.path().join("marquee.db")).await.unwrap();
-    let media = MediaStore::new(dir.path().join("media"));
+    let store = test.store.clone();
+    let media = MediaStore::new(dir.join("media"));
     import_dir(&store, &media, &source, Options::default(), &Silent).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(store, media, WebConfig { base_url: base.clone() }).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, state.clone(), std::future::pending()));
-    Site { base, client: reqwest::Client::new(), state, source, _dir: dir }
+    Site { base, client: reqwest::Client::new(), state, source, _test: test }
 }
 
 impl Site {
@@ -403,4 +408,41 @@ async fn the_stylesheet_url_is_fingerprinted_and_cached_for_a_year() {
     assert_eq!(response.status(), 200);
     assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     assert_eq!(site.status("/static/site.000000000000.css").await, 404);
+}
+
+#[tokio::test]
+async fn reading_time_rounds_up_at_213_words_a_minute() {
+    let site = site().await;
+    let html = site.page("/reviews/long-read-1980").await;
+    assert!(html.contains(r#"<p class="reading-time">2-minute read</p>"#), "300 words");
+}
+
+#[tokio::test]
+async fn list_cards_show_excerpt_score_and_poster_or_the_opening_words() {
+    let site = site().await;
+    let html = site.page("/").await;
+    let card = |title: &str| {
+        let at = html.find(&format!(">{title} <span")).unwrap_or_else(|| panic!("{title} card"));
+        let start = html[..at].rfind("<article").unwrap();
+        let end = at + html[at..].find("</article>").unwrap();
+        html[start..end].to_string()
+    };
+    let night_train = card("Night Train");
+    assert!(night_train.contains("<picture>") && night_train.contains("alt=\"\""), "{night_train}");
+    assert!(night_train.contains("A sleeper-car chamber piece that never stops moving."));
+    assert!(night_train.contains(r#"<span class="badge-score">9.5</span>"#));
+    assert!(night_train.contains("Masterpiece"));
+    let day_boat = card("Day Boat");
+    assert!(day_boat.contains(r#"<p class="card-excerpt">A ferry, a feud.</p>"#), "{day_boat}");
+}
+
+#[tokio::test]
+async fn query_strings_other_than_page_do_not_mint_cache_entries() {
+    let site = site().await;
+    site.page("/").await;
+    let before = site.state.cache.len();
+    for i in 0..20 {
+        site.page(&format!("/?utm_source={i}")).await;
+    }
+    assert_eq!(site.state.cache.len(), before);
 }

@@ -81,6 +81,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo::fill(&store, &media, &config.data_dir).await.context("filling the demo store")?;
     }
     let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    if args.base_url.is_none() && args.listen.ip().is_unspecified() {
+        tracing::warn!(%base_url, "no --base-url given: canonical and social links will use the listen address");
+    }
     let state = marquee_web::AppState::new(store.clone(), media, marquee_web::WebConfig { base_url }).await?;
     let background = marquee_web::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::state::{AppState, Site};
 use crate::views::*;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -13,7 +13,6 @@ use marquee_core::html::json_for_script;
 use marquee_store::films::{self, Credit, Film, Named, NamedKind};
 use marquee_store::reviews::{self, Filter, Review};
 use marquee_store::{people, users};
-use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -40,9 +39,32 @@ pub fn router() -> Router<Arc<AppState>> {
 const PAGE_SIZE: i64 = 12;
 const TOP_BILLED: usize = 6;
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    page: Option<String>,
+/// A `page` query parameter that is not one page number.
+#[derive(Debug)]
+pub struct BadPage;
+
+/// The `?page=N` of a list: `Ok(None)` when absent, `Err` when not a page number (a 404).
+pub fn page_param(query: Option<&str>) -> Result<Option<i64>, BadPage> {
+    let Some(query) = query else { return Ok(None) };
+    let mut found = None;
+    for pair in query.split('&') {
+        if let Some(value) = pair.strip_prefix("page=") {
+            if found.is_some() {
+                return Err(BadPage);
+            }
+            found = Some(value.parse::<i64>().ok().filter(|p| *p >= 1).ok_or(BadPage)?);
+        }
+    }
+    Ok(found)
+}
+
+pub struct PageQuery(Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageQuery {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageQuery(parts.uri.query().map(str::to_string)))
+    }
 }
 
 fn render(page: impl Template) -> AppResult {
@@ -67,10 +89,7 @@ struct ListSpec {
 
 /// One page of a review list; a page number past the end (or not a number) is a 404.
 async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult {
-    let page = match query.page.as_deref() {
-        None => 1,
-        Some(text) => text.parse::<i64>().ok().filter(|p| *p >= 1).ok_or_else(|| Error::not_found(state))?,
-    };
+    let page = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(state))?.unwrap_or(1);
     let (cards, total) = reviews::published(&state.store, &spec.filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found) {
@@ -97,7 +116,7 @@ fn kicker(href: &str, text: &str) -> Option<Link> {
     Some(Link { href: href.into(), text: text.into() })
 }
 
-async fn home(State(state): State<Arc<AppState>>, Query(query): Query<PageQuery>) -> AppResult {
+async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult {
     let spec = ListSpec {
         filter: Filter::All,
         path: "/".into(),
@@ -335,11 +354,7 @@ async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
     render(PersonPage { layout, name: person.name, summary, groups })
 }
 
-async fn year(
-    State(state): State<Arc<AppState>>,
-    Path(year): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> AppResult {
+async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, query: PageQuery) -> AppResult {
     let year: i32 = year.parse().ok().filter(|y| (1800..=2200).contains(y)).ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/years/{year}");
     let heading = format!("Films of {year}");
@@ -357,11 +372,7 @@ async fn year(
     list(&state, spec, &query).await
 }
 
-async fn genre(
-    State(state): State<Arc<AppState>>,
-    Path(slug): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> AppResult {
+async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
     let name = films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/genres/{slug}");
     let spec = ListSpec {
@@ -376,11 +387,7 @@ async fn genre(
     list(&state, spec, &query).await
 }
 
-async fn tag(
-    State(state): State<Arc<AppState>>,
-    Path(slug): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> AppResult {
+async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
     let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/tags/{slug}");
     let heading = format!("Tagged “{name}”");
@@ -396,11 +403,7 @@ async fn tag(
     list(&state, spec, &query).await
 }
 
-async fn score_band(
-    State(state): State<Arc<AppState>>,
-    Path(band): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> AppResult {
+async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>, query: PageQuery) -> AppResult {
     let site = state.site();
     let (found, below) = site.bands.by_slug(&band).ok_or_else(|| Error::not_found(&state))?;
     let range = match below {
@@ -420,11 +423,7 @@ async fn score_band(
     list(&state, spec, &query).await
 }
 
-async fn writer(
-    State(state): State<Arc<AppState>>,
-    Path(slug): Path<String>,
-    Query(query): Query<PageQuery>,
-) -> AppResult {
+async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
     let user = users::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/writers/{slug}");
     let heading = format!("Reviews by {}", user.display_name);

@@ -1,0 +1,48 @@
+//! What only the embedded SQLite backend promises: WAL mode, foreign keys, migrations on open.
+
+use marquee_store::{Error, Store};
+
+#[tokio::test]
+async fn the_sqlite_database_runs_in_wal_mode_with_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("marquee.db")).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(mode, "wal");
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(foreign_keys, 1);
+    assert!(dir.path().join("marquee.db-wal").exists() || dir.path().join("marquee.db").exists());
+}
+
+#[tokio::test]
+async fn migrations_are_applied_on_open_and_opening_again_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("marquee.db");
+    let store = Store::open_sqlite(&path).await.unwrap();
+    let counts = store.row_counts().await.unwrap();
+    assert!(counts.values().all(|n| *n == 0), "{counts:?}");
+    store.close().await;
+    let again = Store::open_sqlite(&path).await.unwrap();
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(again.pool()).await.unwrap();
+    assert_eq!(applied, 1);
+}
+
+#[tokio::test]
+async fn a_database_written_by_a_newer_marquee_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("marquee.db");
+    let store = Store::open_sqlite(&path).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (999, 'future', CURRENT_TIMESTAMP, TRUE, x'00', 0)",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    match Store::open_sqlite(&path).await {
+        Err(Error::TooNew { found: 999, known: 1 }) => {}
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a newer database was opened"),
+    }
+}
