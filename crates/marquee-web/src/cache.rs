@@ -86,8 +86,10 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
     let key = cache_key(request.uri());
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
     if let Some(page) = state.cache.get(&key) {
+        state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
         return respond(&page, if_none_match.as_ref());
     }
+    state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
     let generation = state.cache.generation();
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {

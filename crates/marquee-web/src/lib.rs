@@ -9,15 +9,17 @@
 
 pub mod cache;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod state;
 pub mod views;
 
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,14 +28,18 @@ pub use state::{AppState, WebConfig};
 /// The whole application: public pages, assets and operations endpoints, with caching,
 /// security headers and one log line per request.
 pub fn app(state: Arc<AppState>) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .merge(routes::public::router())
         .layer(middleware::from_fn_with_state(state.clone(), cache::serve_cached))
         .merge(routes::assets::router())
-        .merge(routes::ops::router())
+        .merge(routes::ops::router());
+    if state.config.metrics_on_main {
+        router = router.merge(routes::ops::metrics_router());
+    }
+    router
         .fallback(routes::public::not_found)
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(state.clone(), log_request))
         .with_state(state)
 }
 
@@ -71,15 +77,35 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-async fn log_request(request: Request, next: Next) -> Response {
+/// One structured log line per request, and the request metrics.
+async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client = peer.map(|peer| client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies));
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    let micros = started.elapsed().as_micros() as u64;
-    tracing::info!(%method, %path, status, micros, "request");
+    let elapsed = started.elapsed();
+    let micros = elapsed.as_micros() as u64;
+    let client = client.map(|ip| ip.to_string()).unwrap_or_default();
+    tracing::info!(%method, %path, status, micros, %client, "request");
+    state.metrics.observe(method.as_str(), metrics::route_label(&path, status), status, elapsed.as_secs_f64());
     response
+}
+
+/// The reader's address: the peer's, unless the peer is a trusted proxy, in which case the
+/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let Some(list) = forwarded_for else { return peer };
+    list.rsplit(',')
+        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then finishes in-flight
@@ -89,5 +115,35 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves only `GET /metrics`, for a separate (private) metrics address.
+pub async fn serve_metrics(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    axum::serve(listener, routes::ops::metrics_router().with_state(state)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = ip("10.0.0.1");
+        let trusted = [proxy];
+        assert_eq!(client_ip(ip("203.0.113.9"), Some("1.2.3.4"), &trusted), ip("203.0.113.9"), "forged by a reader");
+        assert_eq!(client_ip(proxy, Some("198.51.100.7"), &trusted), ip("198.51.100.7"));
+        assert_eq!(
+            client_ip(proxy, Some("6.6.6.6, 198.51.100.7"), &trusted),
+            ip("198.51.100.7"),
+            "right-most untrusted"
+        );
+        assert_eq!(client_ip(proxy, None, &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("garbage"), &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("1.2.3.4"), &[]), proxy);
+    }
 }

@@ -15,6 +15,10 @@ use tokio::sync::Mutex;
 pub struct WebConfig {
     /// The public URL of the site, without a trailing slash (canonical URLs, feeds, OpenGraph).
     pub base_url: String,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Whether `/metrics` is served on the main address (no separate metrics address given).
+    pub metrics_on_main: bool,
 }
 
 /// Site settings as pages use them.
@@ -45,6 +49,7 @@ pub struct AppState {
     pub media: MediaStore,
     pub config: WebConfig,
     pub cache: PageCache,
+    pub metrics: crate::metrics::Metrics,
     site: RwLock<Arc<Site>>,
     related: Mutex<Option<Arc<RelatedIndex>>>,
     version: AtomicI64,
@@ -57,7 +62,8 @@ impl AppState {
             site: RwLock::new(Arc::new(load_site(&store).await?)),
             store,
             media,
-            config: WebConfig { base_url: config.base_url.trim_end_matches('/').to_string() },
+            config: WebConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
+            metrics: crate::metrics::Metrics::default(),
             cache: PageCache::new(PAGE_CACHE_BYTES),
             related: Mutex::new(None),
         });

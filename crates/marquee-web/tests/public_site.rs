@@ -102,7 +102,13 @@ async fn site() -> Site {
     import_dir(&store, &media, &source, Options::default(), &Silent).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(store, media, WebConfig { base_url: base.clone() }).await.unwrap();
+    let state = AppState::new(
+        store,
+        media,
+        WebConfig { base_url: base.clone(), trusted_proxies: vec![], metrics_on_main: true },
+    )
+    .await
+    .unwrap();
     tokio::spawn(marquee_web::serve(listener, state.clone(), std::future::pending()));
     Site { base, client: reqwest::Client::new(), state, source, _test: test }
 }
@@ -445,4 +451,25 @@ async fn query_strings_other_than_page_do_not_mint_cache_entries() {
         site.page(&format!("/?utm_source={i}")).await;
     }
     assert_eq!(site.state.cache.len(), before);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_cache_hits_and_pool_use() {
+    let site = site().await;
+    site.page("/reviews/night-train-1990").await;
+    site.page("/reviews/night-train-1990").await;
+    site.status("/nope").await;
+    let response = site.get("/metrics").await;
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.unwrap();
+    for needle in [
+        r#"marquee_http_requests_total{method="GET",route="/reviews/{slug}",status="200"} 2"#,
+        r#"marquee_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+        r#"marquee_http_request_duration_seconds_count{method="GET",route="/reviews/{slug}"} 2"#,
+        "marquee_page_cache_hits_total 1",
+        "marquee_db_pool_max_connections",
+        r#"marquee_db_pool_connections{state="idle"}"#,
+    ] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
 }

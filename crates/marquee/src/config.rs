@@ -1,53 +1,191 @@
-//! Configuration: typed settings from flags and `MARQUEE_…` environment variables, and
-//! opening the store and media store they name. Nothing else reads the environment.
+//! Configuration: one typed struct, layered from defaults, then a TOML file, then `MARQUEE_…`
+//! environment variables and command-line flags. Nothing else reads the environment.
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 use marquee_media::MediaStore;
 use marquee_store::Store;
-use std::path::PathBuf;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
-#[derive(Args, Clone, Debug)]
+/// Flags every command takes; each has an environment variable, and each (but `--config`)
+/// a key in the config file.
+#[derive(Args, Clone, Debug, Default)]
 pub struct CommonArgs {
-    /// Data directory: the SQLite database and the media store live here.
-    #[arg(long = "data", env = "MARQUEE_DATA", default_value = "./marquee-data")]
-    pub data_dir: PathBuf,
-    /// Database URL (sqlite://… or postgres://…); default: marquee.db in the data directory.
-    #[arg(long, env = "DATABASE_URL")]
+    /// Config file (TOML). Default: marquee.toml in the data directory, when present.
+    #[arg(long, env = "MARQUEE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Data directory: the SQLite database and the media store live here [default: ./marquee-data].
+    #[arg(long = "data", env = "MARQUEE_DATA", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB [default: marquee.db in the data directory].
+    #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// Address to serve on [default: 127.0.0.1:8080].
+    #[arg(long, env = "MARQUEE_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Public URL of the site, for canonical links and social cards [default: http://LISTEN].
+    #[arg(long, env = "MARQUEE_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Separate address for GET /metrics (Prometheus); without it /metrics is on the main address.
+    #[arg(long, env = "MARQUEE_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
-#[derive(Clone, Debug)]
+/// The config file's keys; an unknown key is an error, so a typo never passes silently.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    base_url: Option<String>,
+    metrics_listen: Option<SocketAddr>,
+    log: Option<String>,
+    log_format: Option<LogFormat>,
+    trusted_proxies: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The effective configuration.
+#[derive(Serialize, Clone, Debug)]
 pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
-    pub media_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub base_url: String,
+    pub metrics_listen: Option<SocketAddr>,
+    pub log: String,
+    pub log_format: LogFormat,
+    /// Peers whose `X-Forwarded-For`/`-Proto` headers are believed (a reverse proxy).
+    pub trusted_proxies: Vec<String>,
+    /// Where this configuration came from, for `marquee config`.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// Environment variables for keys that have no flag.
+pub struct Environment {
+    pub log: Option<String>,
+    pub log_format: Option<String>,
+    pub trusted_proxies: Option<String>,
+}
+
+impl Environment {
+    pub fn read() -> Environment {
+        Environment {
+            log: std::env::var("MARQUEE_LOG").ok(),
+            log_format: std::env::var("MARQUEE_LOG_FORMAT").ok(),
+            trusted_proxies: std::env::var("MARQUEE_TRUSTED_PROXIES").ok(),
+        }
+    }
 }
 
 impl Config {
     pub fn load(args: &CommonArgs) -> anyhow::Result<Config> {
-        let data_dir = args.data_dir.clone();
-        let database_url = match &args.database_url {
-            Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("marquee.db").display()),
+        Config::load_from(args, Environment::read())
+    }
+
+    pub fn load_from(args: &CommonArgs, env: Environment) -> anyhow::Result<Config> {
+        let default_data = args.data_dir.clone().unwrap_or_else(|| PathBuf::from("./marquee-data"));
+        let (file_path, required) = match &args.config {
+            Some(path) => (path.clone(), true),
+            None => (default_data.join("marquee.toml"), false),
         };
-        Ok(Config { media_dir: data_dir.join("media"), data_dir, database_url })
+        let file = if file_path.is_file() {
+            read_file(&file_path)?
+        } else if required {
+            bail!("config file {} does not exist", file_path.display());
+        } else {
+            FileConfig::default()
+        };
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or(default_data);
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("marquee.db").display()));
+        marquee_store::Backend::from_url(&database_url).context("database_url")?;
+        let listen = args.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let base_url = match args.base_url.clone().or(file.base_url) {
+            Some(url) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!("base_url: \"{url}\" must start with http:// or https://");
+                }
+                url.trim_end_matches('/').to_string()
+            }
+            None => format!("http://{listen}"),
+        };
+        let log_format = match env.log_format.as_deref() {
+            Some("json") => LogFormat::Json,
+            Some("text") => LogFormat::Text,
+            Some(other) => bail!("MARQUEE_LOG_FORMAT: \"{other}\" is not text or json"),
+            None => file.log_format.unwrap_or_default(),
+        };
+        let trusted_proxies = match env.trusted_proxies {
+            Some(list) => list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            None => file.trusted_proxies.unwrap_or_default(),
+        };
+        for proxy in &trusted_proxies {
+            if proxy.parse::<std::net::IpAddr>().is_err() {
+                bail!("trusted_proxies: \"{proxy}\" is not an IP address");
+            }
+        }
+        Ok(Config {
+            data_dir,
+            database_url,
+            listen,
+            base_url,
+            metrics_listen: args.metrics_listen.or(file.metrics_listen),
+            log: env.log.or(file.log).unwrap_or_else(|| "info".into()),
+            log_format,
+            trusted_proxies,
+            file: file_path.is_file().then_some(file_path),
+        })
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
     }
 
     /// Creates the data directory on first run, opens the database (applying migrations) and
     /// the media store.
     pub async fn open(&self) -> anyhow::Result<(Store, MediaStore)> {
-        std::fs::create_dir_all(&self.media_dir)
-            .with_context(|| format!("cannot create the data directory {}", self.media_dir.display()))?;
+        std::fs::create_dir_all(self.media_dir())
+            .with_context(|| format!("cannot create the data directory {}", self.media_dir().display()))?;
         let store = Store::open(&self.database_url)
             .await
             .with_context(|| format!("cannot open the database at {}", mask(&self.database_url)))?;
-        Ok((store, MediaStore::new(&self.media_dir)))
+        Ok((store, MediaStore::new(self.media_dir())))
+    }
+
+    /// The effective configuration as TOML, with secrets masked.
+    pub fn to_display_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = mask(&self.database_url);
+        let source = match &self.file {
+            Some(path) => format!("# from {} and the environment\n", path.display()),
+            None => "# no config file; defaults and the environment\n".to_string(),
+        };
+        source + &toml::to_string(&shown).expect("the configuration serializes to TOML")
     }
 }
 
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", path.display()))
+}
+
 /// A database URL with any password hidden, for messages.
-fn mask(url: &str) -> String {
+pub fn mask(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let credentials = &url[scheme_end + 3..at];
@@ -60,29 +198,90 @@ fn mask(url: &str) -> String {
     }
 }
 
-/// Structured logs to stderr: `MARQUEE_LOG` sets the filter (default `info`),
-/// `MARQUEE_LOG_FORMAT=json` writes one JSON object per line.
-pub fn init_logging() {
+/// Structured logs to stderr, filtered by `log` (e.g. `info`, `marquee_web=debug`), as text or
+/// one JSON object per line.
+pub fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("MARQUEE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = filter.add_directive("sqlx=warn".parse().expect("a valid directive"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    if std::env::var("MARQUEE_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().init();
-    } else {
-        builder.init();
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::mask;
+    use super::*;
+
+    fn no_env() -> Environment {
+        Environment { log: None, log_format: None, trusted_proxies: None }
+    }
 
     #[test]
     fn passwords_in_database_urls_are_masked() {
         assert_eq!(mask("postgres://app:s3cret@db:5432/marquee"), "postgres://app:***@db:5432/marquee");
         assert_eq!(mask("sqlite://data/marquee.db"), "sqlite://data/marquee.db");
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("marquee.toml"),
+            "listen = \"0.0.0.0:9000\"\nbase_url = \"https://reviews.example/\"\nlog = \"debug\"\n\
+             database_url = \"postgres://app:pw@db/marquee\"\ntrusted_proxies = [\"10.0.0.1\"]\n",
+        )
+        .unwrap();
+        let args = CommonArgs { data_dir: Some(dir.path().to_path_buf()), ..CommonArgs::default() };
+        let config = Config::load_from(&args, no_env()).unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.base_url, "https://reviews.example");
+        assert_eq!(config.log, "debug");
+        assert_eq!(config.trusted_proxies, vec!["10.0.0.1"]);
+        let shown = config.to_display_toml();
+        assert!(shown.contains("postgres://app:***@db/marquee") && !shown.contains("pw@"), "{shown}");
+
+        let args = CommonArgs { listen: Some("127.0.0.1:7000".parse().unwrap()), ..args };
+        let env = Environment { log: Some("warn".into()), log_format: Some("json".into()), trusted_proxies: None };
+        let config = Config::load_from(&args, env).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:7000", "flags and environment beat the file");
+        assert_eq!(config.log, "warn");
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn without_a_file_the_defaults_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = CommonArgs { data_dir: Some(dir.path().join("none")), ..CommonArgs::default() };
+        let config = Config::load_from(&args, no_env()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.base_url, "http://127.0.0.1:8080");
+        assert!(config.database_url.starts_with("sqlite://") && config.database_url.contains("marquee.db"));
+    }
+
+    #[test]
+    fn invalid_configuration_names_the_key_and_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        let args = CommonArgs { config: Some(file.clone()), ..CommonArgs::default() };
+        for (text, expected) in [
+            ("listen = \"nowhere\"\n", "listen"),
+            ("lisen = \"127.0.0.1:80\"\n", "unknown field `lisen`"),
+            ("base_url = \"reviews.example\"\n", "base_url: \"reviews.example\" must start with http"),
+            ("database_url = \"mysql://x\"\n", "database_url"),
+            ("log_format = \"xml\"\n", "log_format"),
+            ("trusted_proxies = [\"proxy.local\"]\n", "trusted_proxies: \"proxy.local\" is not an IP address"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let message = format!("{:#}", Config::load_from(&args, no_env()).unwrap_err());
+            assert!(message.contains(expected), "{text}: {message}");
+        }
+        let missing = CommonArgs { config: Some(dir.path().join("missing.toml")), ..CommonArgs::default() };
+        assert!(Config::load_from(&missing, no_env()).unwrap_err().to_string().contains("does not exist"));
     }
 }

@@ -17,6 +17,8 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "marquee", version, about, long_about = None)]
 struct Cli {
+    #[command(flatten)]
+    common: config::CommonArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,18 +30,14 @@ enum Command {
     /// Bring content in from other tools.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Print the effective configuration (file, environment and flags), secrets masked.
+    Config,
+    /// Apply pending database migrations and exit.
+    Migrate,
 }
 
 #[derive(Args)]
 struct ServeArgs {
-    #[command(flatten)]
-    common: config::CommonArgs,
-    /// Address to listen on.
-    #[arg(long, env = "MARQUEE_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: std::net::SocketAddr,
-    /// Public URL of the site, for canonical links and social cards (default: http://LISTEN).
-    #[arg(long, env = "MARQUEE_BASE_URL")]
-    base_url: Option<String>,
     /// Fill the store with sample films and reviews written for Marquee.
     #[arg(long)]
     demo: bool,
@@ -53,8 +51,6 @@ enum ImportCommand {
 
 #[derive(Args)]
 struct MarkdownArgs {
-    #[command(flatten)]
-    common: config::CommonArgs,
     /// The folder to read; every *.md below it is imported (Hugo/Zola page bundles too).
     dir: PathBuf,
     /// Report what would change without changing anything.
@@ -64,36 +60,60 @@ struct MarkdownArgs {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    config::init_logging();
+    let config = Config::load(&cli.common)?;
+    if let Command::Config = cli.command {
+        print!("{}", config.to_display_toml());
+        return Ok(());
+    }
+    config::init_logging(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
-            Command::Import(ImportCommand::Markdown(args)) => import_markdown(args).await,
+            Command::Serve(args) => serve(config, args).await,
+            Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
+            Command::Migrate => migrate(config).await,
+            Command::Config => Ok(()),
         }
     })
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = Config::load(&args.common)?;
+async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     let (store, media) = config.open().await?;
     if args.demo {
         demo::fill(&store, &media, &config.data_dir).await.context("filling the demo store")?;
     }
-    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
-    if args.base_url.is_none() && args.listen.ip().is_unspecified() {
-        tracing::warn!(%base_url, "no --base-url given: canonical and social links will use the listen address");
+    if config.base_url.starts_with("http://0.0.0.0") || config.base_url.starts_with("http://[::]") {
+        tracing::warn!(base_url = %config.base_url, "no base_url set: canonical and social links use the listen address");
     }
-    let state = marquee_web::AppState::new(store.clone(), media, marquee_web::WebConfig { base_url }).await?;
+    let web = marquee_web::WebConfig {
+        base_url: config.base_url.clone(),
+        trusted_proxies: config.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect(),
+        metrics_on_main: config.metrics_listen.is_none(),
+    };
+    let state = marquee_web::AppState::new(store.clone(), media, web).await?;
     let background = marquee_web::spawn_background(state.clone());
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    if let Some(address) = config.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address} for metrics"))?;
+        tokio::spawn(marquee_web::serve_metrics(metrics, state.clone()));
+        tracing::info!(%address, "metrics on their own address");
+    }
     tracing::info!(address = %listener.local_addr()?, data = %config.data_dir.display(), "Marquee is serving");
     marquee_web::serve(listener, Arc::clone(&state), shutdown_signal()).await?;
     background.abort();
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let (store, _) = config.open().await?;
+    store.close().await;
+    println!("The database at {} is up to date.", config::mask(&config.database_url));
     Ok(())
 }
 
@@ -122,8 +142,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn import_markdown(args: MarkdownArgs) -> anyhow::Result<()> {
-    let config = Config::load(&args.common)?;
+async fn import_markdown(config: Config, args: MarkdownArgs) -> anyhow::Result<()> {
     let (store, media) = config.open().await?;
     let progress = progress::for_terminal();
     let result =

@@ -140,3 +140,44 @@ fn the_demo_fills_a_new_store_with_reviews_across_years_genres_and_bands() {
         assert!(!row.contains(">0 reviews<"), "no demo review in {band}");
     }
 }
+
+#[test]
+fn config_prints_the_effective_settings_from_file_environment_and_flags_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("marquee.toml"),
+        "listen = \"0.0.0.0:9000\"\nbase_url = \"https://reviews.example\"\ndatabase_url = \"postgres://app:hunter2@db/marquee\"\n",
+    );
+    let out = marquee()
+        .args(["config", "--data"])
+        .arg(dir.path())
+        .env("MARQUEE_BASE_URL", "https://films.example")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("listen = \"0.0.0.0:9000\""), "{text}");
+    assert!(text.contains("base_url = \"https://films.example\""), "the environment beats the file: {text}");
+    assert!(text.contains("postgres://app:***@db/marquee") && !text.contains("hunter2"), "{text}");
+    let flagged = marquee().args(["config", "--listen", "127.0.0.1:7777", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(String::from_utf8(flagged.stdout).unwrap().contains("listen = \"127.0.0.1:7777\""));
+}
+
+#[test]
+fn an_invalid_config_fails_at_start_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("marquee.toml"), "listen = \"127.0.0.1:8080\"\nbase_url = 42\n");
+    let out = marquee().args(["serve", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("marquee.toml") && stderr.contains("base_url"), "{stderr}");
+}
+
+#[test]
+fn migrate_applies_migrations_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = marquee().args(["migrate", "--data"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("up to date"));
+    assert!(dir.path().join("marquee.db").is_file());
+}
