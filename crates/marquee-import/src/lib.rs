@@ -3,6 +3,7 @@
 //! the store as it was.
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod frontmatter;
 pub mod markdown;
 

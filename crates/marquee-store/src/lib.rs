@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod content;
+pub mod dump;
 pub mod films;
 pub mod media;
 pub mod people;

@@ -34,6 +34,36 @@ enum Command {
     Config,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Write the whole store (database snapshot and media) to one file, while serving.
+    Backup(FileArgs),
+    /// Restore a backup into an empty store.
+    Restore(FileArgs),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Args)]
+struct FileArgs {
+    /// The backup file (a tar archive).
+    file: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy a whole site's database into an empty one (e.g. SQLite to PostgreSQL) in one
+    /// transaction, then verify row counts and a checksum per table.
+    Copy(CopyArgs),
+}
+
+#[derive(Args)]
+struct CopyArgs {
+    /// The database to read, e.g. sqlite://marquee-data/marquee.db
+    #[arg(long)]
+    from: String,
+    /// The empty database to write, e.g. postgres://marquee@db/marquee
+    #[arg(long)]
+    to: String,
 }
 
 #[derive(Args)]
@@ -72,6 +102,9 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve(config, args).await,
             Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
             Command::Migrate => migrate(config).await,
+            Command::Backup(args) => backup(config, args).await,
+            Command::Restore(args) => restore(config, args).await,
+            Command::Db(DbCommand::Copy(args)) => db_copy(args).await,
             Command::Config => Ok(()),
         }
     })
@@ -114,6 +147,61 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     let (store, _) = config.open().await?;
     store.close().await;
     println!("The database at {} is up to date.", config::mask(&config.database_url));
+    Ok(())
+}
+
+async fn backup(config: Config, args: FileArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open().await?;
+    let progress = progress::for_terminal();
+    let report = marquee_import::backup::backup(&store, &media, &args.file, progress.as_ref()).await;
+    store.close().await;
+    let report = report?;
+    println!("Backed up {} rows and {} media files to {}", report.rows, report.media_files, args.file.display());
+    Ok(())
+}
+
+async fn restore(config: Config, args: FileArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open().await?;
+    let progress = progress::for_terminal();
+    let report = marquee_import::backup::restore(&store, &media, &args.file, progress.as_ref()).await;
+    store.close().await;
+    let report = report?;
+    println!("Restored {} rows and {} media files from {}", report.rows, report.media_files, args.file.display());
+    Ok(())
+}
+
+async fn db_copy(args: CopyArgs) -> anyhow::Result<()> {
+    let from = marquee_store::Store::open(&args.from)
+        .await
+        .with_context(|| format!("cannot open {}", config::mask(&args.from)))?;
+    let to = marquee_store::Store::open(&args.to)
+        .await
+        .with_context(|| format!("cannot open {}", config::mask(&args.to)))?;
+    let snapshot = marquee_store::dump::read(&from).await?;
+    marquee_store::dump::write(&to, &snapshot).await.context("copying (nothing was written)")?;
+    let copied = marquee_store::dump::read(&to).await?;
+    let (expected, found) = (marquee_store::dump::checksums(&snapshot), marquee_store::dump::checksums(&copied));
+    let mut all_match = true;
+    println!("{:<18} {:>8} {:>8}  checksum", "table", "source", "copy");
+    for (source, copy) in snapshot.tables.iter().zip(&copied.tables) {
+        let same = source.rows.len() == copy.rows.len() && expected[&source.name] == found[&copy.name];
+        all_match &= same;
+        println!(
+            "{:<18} {:>8} {:>8}  {}",
+            source.name,
+            source.rows.len(),
+            copy.rows.len(),
+            if same { &expected[&source.name][..16] } else { "MISMATCH" }
+        );
+    }
+    from.close().await;
+    to.close().await;
+    if !all_match {
+        anyhow::bail!("the copy differs from the source");
+    }
+    println!(
+        "Copied and verified. Media files are not in the database: point the new servers at the same media directory."
+    );
     Ok(())
 }
 

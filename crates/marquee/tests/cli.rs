@@ -181,3 +181,41 @@ fn migrate_applies_migrations_and_exits() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("up to date"));
     assert!(dir.path().join("marquee.db").is_file());
 }
+
+#[test]
+fn backup_restore_and_db_copy_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    write(&content.join("good.md"), "+++\ntitle = \"Good\"\nyear = 2000\nscore = 7\n+++\nFine.\n");
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        let out = marquee().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let data_arg = data.to_str().unwrap();
+    run(&["import", "markdown", "--data", data_arg, content.to_str().unwrap()]);
+    let file = dir.path().join("site.tar");
+    assert!(run(&["backup", "--data", data_arg, file.to_str().unwrap()]).contains("Backed up"));
+    let restored = dir.path().join("restored");
+    assert!(run(&["restore", "--data", restored.to_str().unwrap(), file.to_str().unwrap()]).contains("Restored"));
+    let copy = dir.path().join("copy.db");
+    let report = run(&[
+        "db",
+        "copy",
+        "--from",
+        &format!("sqlite://{}", data.join("marquee.db").display()),
+        "--to",
+        &format!("sqlite://{}?mode=rwc", copy.display()),
+    ]);
+    assert!(report.contains("Copied and verified") && !report.contains("MISMATCH"), "{report}");
+    assert!(report.lines().any(|l| l.starts_with("reviews") && l.split_whitespace().nth(1) == Some("1")), "{report}");
+    // A second copy into the now-full database is refused and changes nothing.
+    let out = marquee()
+        .args(["db", "copy", "--from", &format!("sqlite://{}", data.join("marquee.db").display())])
+        .args(["--to", &format!("sqlite://{}", copy.display())])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+}
