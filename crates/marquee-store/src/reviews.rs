@@ -167,6 +167,14 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
 /// Publishes scheduled reviews whose time has come. Each flips exactly once, whichever
 /// server runs this first. Returns how many were published.
 pub async fn publish_due(store: &Store, now: i64) -> Result<u64> {
+    // A read first, so servers do not take the write lock every time they look.
+    let due: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE status = 'scheduled' AND published_at <= $1")
+        .bind(now)
+        .fetch_one(store.pool())
+        .await?;
+    if due == 0 {
+        return Ok(0);
+    }
     let mut tx = store.begin().await?;
     let published =
         sqlx::query("UPDATE reviews SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
@@ -178,6 +186,9 @@ pub async fn publish_due(store: &Store, now: i64) -> Result<u64> {
         content::bump(&mut tx).await?;
     }
     tx.commit().await?;
+    if published > 0 {
+        tracing::info!(published, "published scheduled reviews");
+    }
     Ok(published)
 }
 

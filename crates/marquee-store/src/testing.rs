@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub struct TestStore {
     pub store: Store,
+    url: String,
     /// A scratch directory for the test (the SQLite file lives here, and media can too).
     pub dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
@@ -53,7 +54,14 @@ pub async fn fresh() -> TestStore {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (url, postgres) = fresh_url(dir.path()).await;
     let store = Store::open(&url).await.expect("opening the test store");
-    TestStore { store, dir, postgres }
+    TestStore { store, dir, postgres, url }
+}
+
+impl TestStore {
+    /// The URL the store was opened with, for other processes to share the database.
+    pub fn database_url(&self) -> &str {
+        &self.url
+    }
 }
 
 impl Drop for TestStore {

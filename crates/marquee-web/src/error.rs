@@ -41,8 +41,10 @@ impl IntoResponse for Error {
                     }
                 }
             }
-            Error::Store(marquee_store::Error::Database(sqlx::Error::PoolTimedOut)) => {
-                tracing::error!("database unavailable: pool timed out");
+            Error::Store(marquee_store::Error::Database(
+                e @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)),
+            )) => {
+                tracing::error!(error = %e, "database unavailable");
                 unavailable()
             }
             other => {

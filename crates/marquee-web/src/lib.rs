@@ -52,7 +52,7 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             ticks += 1;
-            if ticks.is_multiple_of(5) {
+            if ticks.is_multiple_of(2) {
                 if let Err(e) = marquee_store::reviews::publish_due(&state.store, marquee_store::now()).await {
                     tracing::warn!(error = %e, "publishing scheduled reviews failed");
                 }
