@@ -4,7 +4,8 @@
 # postgresql package) and starts on port 54329. Progress goes to stderr.
 set -euo pipefail
 
-if command -v psql >/dev/null 2>&1 && psql "postgres://postgres@127.0.0.1:5432/test" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+# MARQUEE_OWN_POSTGRES=1 skips the shared server (to try the throwaway cluster on any machine).
+if [ -z "${MARQUEE_OWN_POSTGRES:-}" ] && command -v psql >/dev/null 2>&1 && psql "postgres://postgres@127.0.0.1:5432/test" -qAtc 'SELECT 1' >/dev/null 2>&1; then
   echo "postgres://postgres@127.0.0.1:5432/test"
   exit 0
 fi
