@@ -32,7 +32,7 @@ pub async fn backup(
     let snapshot = dump::read(store).await?;
     let json = serde_json::to_vec(&snapshot).map_err(|e| ImportError::Io { path: file.into(), source: e.into() })?;
     let rows = snapshot.tables.iter().map(|t| t.rows.len()).sum();
-    let media_files = media_files(media.root());
+    let media_files = media.keys().await.map_err(media_error)?;
     let tmp = file.with_extension("partial");
     let out = std::fs::File::create(&tmp).map_err(io(&tmp))?;
     let mut archive = tar::Builder::new(std::io::BufWriter::new(out));
@@ -43,10 +43,16 @@ pub async fn backup(
     header.set_cksum();
     archive.append_data(&mut header, DATABASE_ENTRY, json.as_slice()).map_err(io(&tmp))?;
     progress.start(media_files.len() as u64, "media");
-    for path in &media_files {
-        let relative = path.strip_prefix(media.root()).expect("listed under the media root");
-        progress.advance(&relative.display().to_string());
-        archive.append_path_with_name(path, Path::new("media").join(relative)).map_err(io(path))?;
+    for key in &media_files {
+        progress.advance(key);
+        // A file listed but gone since (never the case: media is only added) is skipped.
+        let Some(bytes) = media.read_key(key).await.map_err(media_error)? else { continue };
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(marquee_store::now() as u64);
+        header.set_cksum();
+        archive.append_data(&mut header, format!("media/{key}"), bytes.as_ref()).map_err(io(&tmp))?;
     }
     progress.finish();
     let writer = archive.into_inner().map_err(io(&tmp))?;
@@ -55,15 +61,8 @@ pub async fn backup(
     Ok(Report { rows, media_files: media_files.len() })
 }
 
-fn media_files(root: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().contains(".tmp"))
-        .map(|e| e.into_path())
-        .collect();
-    files.sort();
-    files
+fn media_error(e: marquee_media::MediaError) -> ImportError {
+    ImportError::Io { path: PathBuf::from("media"), source: std::io::Error::other(e.to_string()) }
 }
 
 /// Restores a backup into an empty store: media files first (each checked to be a media path,
@@ -90,21 +89,16 @@ pub async fn restore(
             snapshot = Some(parsed);
             continue;
         }
-        let parts: Vec<&str> = name.split('/').collect();
-        let target = match parts.as_slice() {
-            ["media", prefix, sha, file_name] if sha.starts_with(prefix) => media.file_for(sha, file_name),
-            _ => None,
+        let unexpected = || ImportError::Io {
+            path: file.into(),
+            source: std::io::Error::other(format!("unexpected entry \"{name}\" in the backup")),
         };
-        let Some((target, _)) = target else {
-            return Err(ImportError::Io {
-                path: file.into(),
-                source: std::io::Error::other(format!("unexpected entry \"{name}\" in the backup")),
-            });
-        };
-        std::fs::create_dir_all(target.parent().expect("media files sit in a folder")).map_err(io(&target))?;
+        let key = name.strip_prefix("media/").ok_or_else(unexpected)?;
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).map_err(io(file))?;
-        std::fs::write(&target, bytes).map_err(io(&target))?;
+        if !media.restore_key(key, bytes).await.map_err(media_error)? {
+            return Err(unexpected());
+        }
         media_files += 1;
         progress.advance(&name);
     }

@@ -72,7 +72,7 @@ pub async fn import_dir(
     progress.start(files.len() as u64, "reading");
     for file in &files {
         progress.advance(&file.display().to_string());
-        match prepare(dir, file, media_store, options) {
+        match prepare(dir, file, media_store, options).await {
             Ok((item, warnings)) => {
                 let at = |problem| FileProblem { file: file.clone(), problem };
                 summary.warnings.extend(warnings.into_iter().map(at));
@@ -156,7 +156,7 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
 
 type Prepare = Result<(Option<Prepared>, Vec<Problem>), Vec<Problem>>;
 
-fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Options) -> Prepare {
+async fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Options) -> Prepare {
     let bytes = std::fs::read(file).map_err(|e| vec![problem(None, None, format!("cannot read: {e}"))])?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
@@ -172,17 +172,21 @@ fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Options)
     let mut hasher = Sha256::new();
     hasher.update(RENDER_VERSION.as_bytes());
     hasher.update(text.as_bytes());
-    let mut picture = |field: &str, value: &Option<String>, warnings: &mut Vec<Problem>| -> Option<Picture> {
-        let value = value.as_ref()?;
+    let mut pictures = Vec::new();
+    for (field, value) in [("poster", &source.poster), ("backdrop", &source.backdrop)] {
+        let Some(value) = value else {
+            pictures.push(None);
+            continue;
+        };
         let line = doc.line_of(field);
-        match resolve_image(root, dir, value) {
+        pictures.push(match resolve_image(root, dir, value) {
             Some(ImageSource::Url(url)) => {
                 if url.starts_with("http://") {
                     warnings.push(problem(line, Some(field), "an http:// image is blocked on https pages; use https"));
                 }
                 Some(Picture::Url(url))
             }
-            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher) {
+            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher).await {
                 Ok(stored) => Some(Picture::Stored(stored)),
                 Err(message) => {
                     errors.push(problem(line, Some(field), message));
@@ -193,10 +197,10 @@ fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Options)
                 errors.push(problem(line, Some(field), format!("image \"{value}\" not found next to the file")));
                 None
             }
-        }
-    };
-    let poster = picture("poster", &source.poster, &mut warnings);
-    let backdrop = picture("backdrop", &source.backdrop, &mut warnings);
+        });
+    }
+    let backdrop = pictures.pop().flatten();
+    let poster = pictures.pop().flatten();
     let (body, more_summary) = split_more(doc.body);
     if source.summary.is_none() {
         source.summary = more_summary;
@@ -204,7 +208,7 @@ fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Options)
     let mut body_images = Vec::new();
     for url in md::image_urls(&body) {
         match resolve_image(root, dir, &url) {
-            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher) {
+            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher).await {
                 Ok(stored) => body_images.push((url, stored)),
                 Err(message) => errors.push(problem(None, Some("body"), message)),
             },
@@ -255,10 +259,15 @@ fn check_names(doc: &frontmatter::Document, source: &ReviewSource, errors: &mut 
 
 /// Reads an image file and stores it (or, in a dry run, only checks it), adding its bytes to
 /// the file's fingerprint.
-fn store_file(media_store: &MediaStore, path: &Path, options: Options, hasher: &mut Sha256) -> Result<Stored, String> {
+async fn store_file(
+    media_store: &MediaStore,
+    path: &Path,
+    options: Options,
+    hasher: &mut Sha256,
+) -> Result<Stored, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     hasher.update(&bytes);
-    let ingested = if options.dry_run { media_store.check(&bytes) } else { media_store.ingest(&bytes) };
+    let ingested = if options.dry_run { media_store.check(&bytes) } else { media_store.ingest(&bytes).await };
     let ingested = ingested.map_err(|e| format!("{}: {e}", path.display()))?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     Ok(Stored { image: ingested.image, byte_size: ingested.byte_size, name })

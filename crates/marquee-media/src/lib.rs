@@ -1,9 +1,15 @@
 //! Image intake and the media store: checks uploaded or imported bytes by content (format,
-//! size, pixel count), re-encodes them (which drops EXIF and GPS metadata), and writes each
-//! image once in several widths, in its own format and in WebP, to a directory shared by every
-//! server. Pages then point at files; nothing is resized per request.
+//! size, pixel count), re-encodes them (which drops EXIF and GPS metadata, and turns phone
+//! photos upright), and writes each image once in several widths, in its own format and in WebP,
+//! to storage every server shares: a directory or S3-compatible object storage. Pages then point
+//! at those files; nothing is resized per request.
 #![forbid(unsafe_code)]
 
+mod storage;
+
+pub use storage::S3Config;
+
+use bytes::Bytes;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
@@ -13,7 +19,8 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use marquee_core::StoredImage;
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use storage::Storage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
@@ -48,10 +55,11 @@ impl Default for Limits {
     }
 }
 
-/// The media store: a directory laid out as `<root>/<sha256[0..2]>/<sha256>/<width>.<ext>`.
-#[derive(Clone, Debug)]
+/// The media store. Each image's files sit under `<sha256[0..2]>/<sha256>/`: `<width>.<ext>` per
+/// variant, and a `complete` marker written last.
+#[derive(Clone)]
 pub struct MediaStore {
-    root: PathBuf,
+    storage: Storage,
     limits: Limits,
 }
 
@@ -62,9 +70,17 @@ pub struct Ingested {
     pub byte_size: u64,
 }
 
+const COMPLETE: &str = "complete";
+
 impl MediaStore {
+    /// A store in a directory (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> MediaStore {
-        MediaStore { root: root.into(), limits: Limits::default() }
+        MediaStore { storage: Storage::Directory(root.into()), limits: Limits::default() }
+    }
+
+    /// A store in an S3-compatible bucket.
+    pub fn s3(config: &S3Config) -> Result<MediaStore> {
+        Ok(MediaStore { storage: Storage::s3(config)?, limits: Limits::default() })
     }
 
     pub fn with_limits(mut self, limits: Limits) -> MediaStore {
@@ -72,16 +88,28 @@ impl MediaStore {
         self
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Where the store is, for messages.
+    pub fn describe(&self) -> String {
+        self.storage.describe()
     }
 
     /// Checks and stores an image; the same bytes stored twice are written once.
-    pub fn ingest(&self, bytes: &[u8]) -> Result<Ingested> {
+    pub async fn ingest(&self, bytes: &[u8]) -> Result<Ingested> {
         let (image, format) = self.inspect(bytes)?;
-        if !self.is_complete(&image) {
-            let decoded = self.decode(bytes, format)?;
-            self.write_variants(&image, &decoded)?;
+        let marker = format!("{}/{COMPLETE}", prefix(&image.sha256));
+        if !self.storage.exists(&marker).await? {
+            let (owned, limits, for_encoding) = (bytes.to_vec(), self.limits, image.clone());
+            // Decoding and encoding are CPU work: off the async threads.
+            let files = tokio::task::spawn_blocking(move || {
+                let decoded = decode(&owned, format, limits)?;
+                variants(&for_encoding, &decoded)
+            })
+            .await
+            .map_err(|e| MediaError::Corrupt(format!("image processing stopped: {e}")))??;
+            for (name, data) in files {
+                self.storage.put(&format!("{}/{name}", prefix(&image.sha256)), data).await?;
+            }
+            self.storage.put(&marker, Vec::new()).await?;
         }
         Ok(Ingested { image, byte_size: bytes.len() as u64 })
     }
@@ -89,7 +117,7 @@ impl MediaStore {
     /// Checks an image as `ingest` would (decoding it whole) without writing anything.
     pub fn check(&self, bytes: &[u8]) -> Result<Ingested> {
         let (image, format) = self.inspect(bytes)?;
-        self.decode(bytes, format)?;
+        decode(bytes, format, self.limits)?;
         Ok(Ingested { image, byte_size: bytes.len() as u64 })
     }
 
@@ -129,50 +157,9 @@ impl MediaStore {
         Ok((image, format))
     }
 
-    fn decode(&self, bytes: &[u8], format: ImageFormat) -> Result<DynamicImage> {
-        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-        let mut limits = image::Limits::default();
-        limits.max_alloc = Some(self.limits.max_pixels * 8);
-        reader.limits(limits);
-        let mut decoder = reader.into_decoder().map_err(|e| MediaError::Corrupt(e.to_string()))?;
-        let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-        let mut decoded = DynamicImage::from_decoder(decoder).map_err(|e| MediaError::Corrupt(e.to_string()))?;
-        decoded.apply_orientation(orientation);
-        Ok(decoded)
-    }
-
-    fn dir_of(&self, sha256: &str) -> PathBuf {
-        self.root.join(&sha256[..2]).join(sha256)
-    }
-
-    fn is_complete(&self, image: &StoredImage) -> bool {
-        let dir = self.dir_of(&image.sha256);
-        image
-            .widths
-            .iter()
-            .all(|w| dir.join(format!("{w}.{}", image.extension)).is_file() && dir.join(format!("{w}.webp")).is_file())
-    }
-
-    fn write_variants(&self, image: &StoredImage, decoded: &DynamicImage) -> Result<()> {
-        let dir = self.dir_of(&image.sha256);
-        std::fs::create_dir_all(&dir).map_err(|source| MediaError::Io { path: dir.clone(), source })?;
-        for &width in &image.widths {
-            let resized = if width == image.width {
-                decoded.clone()
-            } else {
-                decoded.resize_exact(width, image.height_at(width).max(1), FilterType::CatmullRom)
-            };
-            let own = encode(&resized, &image.extension)?;
-            write_atomically(&dir.join(format!("{width}.{}", image.extension)), &own)?;
-            let webp = encode(&resized, "webp")?;
-            write_atomically(&dir.join(format!("{width}.webp")), &webp)?;
-        }
-        Ok(())
-    }
-
-    /// The file behind a public media URL's parts, if they name one the store could hold
-    /// (anything else, such as `..`, is refused before touching the disk).
-    pub fn file_for(&self, sha256: &str, file_name: &str) -> Option<(PathBuf, &'static str)> {
+    /// The key of a public media URL's parts, if they name a file the store could hold (anything
+    /// else, such as `..`, is refused before touching storage), and its content type.
+    pub fn key_for(sha256: &str, file_name: &str) -> Option<(String, &'static str)> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return None;
         }
@@ -186,8 +173,71 @@ impl MediaStore {
             "webp" => "image/webp",
             _ => return None,
         };
-        Some((self.dir_of(sha256).join(file_name), content_type))
+        Some((format!("{}/{file_name}", prefix(sha256)), content_type))
     }
+
+    /// A variant's bytes and content type, or `None` when the store does not hold it.
+    pub async fn read(&self, sha256: &str, file_name: &str) -> Result<Option<(Bytes, &'static str)>> {
+        let Some((key, content_type)) = MediaStore::key_for(sha256, file_name) else { return Ok(None) };
+        Ok(self.storage.get(&key).await?.map(|bytes| (bytes, content_type)))
+    }
+
+    /// Every file in the store, as `<prefix>/<sha256>/<file>` keys (for backups).
+    pub async fn keys(&self) -> Result<Vec<String>> {
+        self.storage.list().await
+    }
+
+    /// The bytes under a key from `keys`.
+    pub async fn read_key(&self, key: &str) -> Result<Option<Bytes>> {
+        self.storage.get(key).await
+    }
+
+    /// Writes a file under a key from a backup, refusing any key outside the store's layout.
+    pub async fn restore_key(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
+        let parts: Vec<&str> = key.split('/').collect();
+        let valid = match parts.as_slice() {
+            [first, sha, file] if sha.starts_with(first) && first.len() == 2 => {
+                *file == COMPLETE && MediaStore::key_for(sha, "1.png").is_some()
+                    || MediaStore::key_for(sha, file).is_some()
+            }
+            _ => false,
+        };
+        if valid {
+            self.storage.put(key, bytes).await?;
+        }
+        Ok(valid)
+    }
+}
+
+fn prefix(sha256: &str) -> String {
+    format!("{}/{sha256}", &sha256[..2])
+}
+
+fn decode(bytes: &[u8], format: ImageFormat, limits: Limits) -> Result<DynamicImage> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut image_limits = image::Limits::default();
+    image_limits.max_alloc = Some(limits.max_pixels * 8);
+    reader.limits(image_limits);
+    let mut decoder = reader.into_decoder().map_err(|e| MediaError::Corrupt(e.to_string()))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut decoded = DynamicImage::from_decoder(decoder).map_err(|e| MediaError::Corrupt(e.to_string()))?;
+    decoded.apply_orientation(orientation);
+    Ok(decoded)
+}
+
+/// Every variant's file name and bytes: each width in the original's format and in WebP.
+fn variants(image: &StoredImage, decoded: &DynamicImage) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for &width in &image.widths {
+        let resized = if width == decoded.width() {
+            decoded.clone()
+        } else {
+            decoded.resize_exact(width, image.height_at(width).max(1), FilterType::CatmullRom)
+        };
+        files.push((format!("{width}.{}", image.extension), encode(&resized, &image.extension)?));
+        files.push((format!("{width}.webp"), encode(&resized, "webp")?));
+    }
+    Ok(files)
 }
 
 /// Finds the format from the bytes themselves, never from a file name.
@@ -225,12 +275,6 @@ fn encode(image: &DynamicImage, extension: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|source| MediaError::Io { path: tmp.clone(), source })?;
-    std::fs::rename(&tmp, path).map_err(|source| MediaError::Io { path: path.to_path_buf(), source })
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -247,46 +291,49 @@ mod tests {
         out
     }
 
-    #[test]
-    fn an_image_is_stored_once_in_every_width_and_in_webp() {
+    #[tokio::test]
+    async fn an_image_is_stored_once_in_every_width_and_in_webp() {
         let dir = tempfile::tempdir().unwrap();
         let store = MediaStore::new(dir.path());
-        let stored = store.ingest(&png(700, 1050)).unwrap().image;
+        let stored = store.ingest(&png(700, 1050)).await.unwrap().image;
         assert_eq!(stored.widths, vec![320, 640, 700]);
         for w in &stored.widths {
             for ext in ["png", "webp"] {
-                let (path, _) = store.file_for(&stored.sha256, &format!("{w}.{ext}")).unwrap();
-                let decoded = image::open(&path).unwrap();
-                assert_eq!(decoded.width(), *w, "{path:?}");
+                let (bytes, content_type) = store.read(&stored.sha256, &format!("{w}.{ext}")).await.unwrap().unwrap();
+                assert_eq!(content_type, if ext == "png" { "image/png" } else { "image/webp" });
+                let decoded = image::load_from_memory(&bytes).unwrap();
+                assert_eq!(decoded.width(), *w, "{w}.{ext}");
             }
         }
-        let again = store.ingest(&png(700, 1050)).unwrap().image;
+        let keys = store.keys().await.unwrap();
+        assert_eq!(keys.len(), 7, "six variants and the marker: {keys:?}");
+        let again = store.ingest(&png(700, 1050)).await.unwrap().image;
         assert_eq!(again, stored);
     }
 
-    #[test]
-    fn corrupt_svg_oversized_and_non_images_are_refused_with_reasons() {
+    #[tokio::test]
+    async fn corrupt_svg_oversized_and_non_images_are_refused_with_reasons() {
         let dir = tempfile::tempdir().unwrap();
         let store = MediaStore::new(dir.path()).with_limits(Limits { max_bytes: 200_000, max_pixels: 1_000_000 });
         let mut truncated = png(64, 64);
         truncated.truncate(truncated.len() / 2);
-        assert!(matches!(store.ingest(&truncated), Err(MediaError::Corrupt(_))));
+        assert!(matches!(store.ingest(&truncated).await, Err(MediaError::Corrupt(_))));
         let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>"#;
-        assert!(matches!(store.ingest(svg), Err(MediaError::Svg)));
-        assert!(matches!(store.ingest(b"just some text, not a picture"), Err(MediaError::NotAnImage)));
-        assert!(matches!(store.ingest(&vec![0u8; 300_000]), Err(MediaError::TooLarge { .. })));
-        assert!(matches!(store.ingest(&png(1200, 1000)), Err(MediaError::TooManyPixels { .. })));
+        assert!(matches!(store.ingest(svg).await, Err(MediaError::Svg)));
+        assert!(matches!(store.ingest(b"just some text, not a picture").await, Err(MediaError::NotAnImage)));
+        assert!(matches!(store.ingest(&vec![0u8; 300_000]).await, Err(MediaError::TooLarge { .. })));
+        assert!(matches!(store.ingest(&png(1200, 1000)).await, Err(MediaError::TooManyPixels { .. })));
     }
 
-    #[test]
-    fn a_decompression_bomb_is_refused_before_decoding() {
+    #[tokio::test]
+    async fn a_decompression_bomb_is_refused_before_decoding() {
         // A tiny PNG whose header claims 30000×30000 pixels.
         let dir = tempfile::tempdir().unwrap();
         let store = MediaStore::new(dir.path());
         let mut bomb = png(1, 1);
         bomb[16..20].copy_from_slice(&30000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&30000u32.to_be_bytes());
-        let err = store.ingest(&bomb).unwrap_err();
+        let err = store.ingest(&bomb).await.unwrap_err();
         assert!(matches!(err, MediaError::TooManyPixels { .. } | MediaError::Corrupt(_)), "{err}");
     }
 
@@ -301,14 +348,19 @@ mod tests {
         assert!(!dir.path().join("media").exists());
     }
 
-    #[test]
-    fn media_urls_cannot_name_files_outside_the_store() {
-        let store = MediaStore::new("/srv/media");
+    #[tokio::test]
+    async fn media_keys_cannot_name_files_outside_the_store() {
         let sha = "a".repeat(64);
-        assert!(store.file_for(&sha, "640.webp").is_some());
-        assert!(store.file_for(&sha, "../../etc/passwd").is_none());
-        assert!(store.file_for("../x", "640.webp").is_none());
-        assert!(store.file_for(&sha, "640.svg").is_none());
-        assert!(store.file_for(&sha, ".webp").is_none());
+        assert_eq!(MediaStore::key_for(&sha, "640.webp").unwrap().0, format!("aa/{sha}/640.webp"));
+        assert!(MediaStore::key_for(&sha, "../../etc/passwd").is_none());
+        assert!(MediaStore::key_for("../x", "640.webp").is_none());
+        assert!(MediaStore::key_for(&sha, "640.svg").is_none());
+        assert!(MediaStore::key_for(&sha, ".webp").is_none());
+        let dir = tempfile::tempdir().unwrap();
+        let store = MediaStore::new(dir.path().join("media"));
+        assert!(!store.restore_key("../escaped", vec![1]).await.unwrap());
+        assert!(!store.restore_key(&format!("aa/{sha}/../../x.png"), vec![1]).await.unwrap());
+        assert!(store.restore_key(&format!("aa/{sha}/640.png"), vec![1]).await.unwrap());
+        assert!(!dir.path().join("escaped").exists());
     }
 }

@@ -57,17 +57,14 @@ async fn theme(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn media_file(State(state): State<Arc<AppState>>, Path((sha256, file)): Path<(String, String)>) -> Response {
-    let Some((path, content_type)) = state.media.file_for(&sha256, &file) else {
-        return crate::error::Error::not_found(&state).into_response();
-    };
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => {
+    match state.media.read(&sha256, &file).await {
+        Ok(Some((bytes, content_type))) => {
             ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE)], bytes).into_response()
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => crate::error::Error::not_found(&state).into_response(),
+        Ok(None) => crate::error::Error::not_found(&state).into_response(),
         Err(e) => {
-            tracing::error!(error = %e, path = %path.display(), "reading a media file failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            tracing::error!(error = %e, "reading a media file failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
 }
