@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Marquee's whole test suite, as CI runs it: formatting, lints, unit and integration tests
 # (real SQLite files and a real PostgreSQL server, real HTTP), then the browser tests in headless Debian Chromium.
-# On a fresh Debian machine it installs what it lacks (Rust's components, PostgreSQL, Chromium, Node).
+# On a fresh Debian machine it installs what it lacks (Rust's components, PostgreSQL, moto for S3, Chromium, Node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,21 @@ if ! command -v cc >/dev/null 2>&1; then
   $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends build-essential
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+# moto's server mode stands in for S3-compatible object storage in the media tests.
+if ! command -v moto_server >/dev/null 2>&1; then
+  venv="$PWD/target/moto-venv"
+  if [ ! -x "$venv/bin/moto_server" ]; then
+    echo "test.sh: installing moto (a local S3-compatible server) into $venv" >&2
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+      $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends python3-venv
+      python3 -m venv "$venv"
+    fi
+    "$venv/bin/pip" install --quiet 'moto[server]'
+  fi
+  export PATH="$venv/bin:$PATH"
+fi
+export MARQUEE_REQUIRE_S3=1
 
 step() { printf '\n==> %s\n' "$*"; }
 

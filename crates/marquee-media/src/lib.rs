@@ -6,6 +6,8 @@
 #![forbid(unsafe_code)]
 
 mod storage;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use storage::S3Config;
 

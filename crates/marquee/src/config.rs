@@ -45,6 +45,27 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<LogFormat>,
     trusted_proxies: Option<Vec<String>>,
+    #[serde(default)]
+    s3: S3Settings,
+}
+
+/// S3-compatible object storage for media (`[s3]` in the file, `MARQUEE_S3_…` variables); media
+/// stays in the data directory unless a bucket is named.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_http: Option<bool>,
 }
 
 #[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,16 +88,21 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Peers whose `X-Forwarded-For`/`-Proto` headers are believed (a reverse proxy).
     pub trusted_proxies: Vec<String>,
+    pub s3: S3Settings,
     /// Where this configuration came from, for `marquee config`.
     #[serde(skip)]
     pub file: Option<PathBuf>,
 }
 
 /// Environment variables for keys that have no flag.
+#[derive(Default)]
 pub struct Environment {
     pub log: Option<String>,
     pub log_format: Option<String>,
     pub trusted_proxies: Option<String>,
+    /// `MARQUEE_S3_BUCKET`, `…_ENDPOINT`, `…_REGION`, `…_ACCESS_KEY_ID`, `…_SECRET_ACCESS_KEY`,
+    /// `…_ALLOW_HTTP`.
+    pub s3: S3Settings,
 }
 
 impl Environment {
@@ -85,6 +111,14 @@ impl Environment {
             log: std::env::var("MARQUEE_LOG").ok(),
             log_format: std::env::var("MARQUEE_LOG_FORMAT").ok(),
             trusted_proxies: std::env::var("MARQUEE_TRUSTED_PROXIES").ok(),
+            s3: S3Settings {
+                bucket: std::env::var("MARQUEE_S3_BUCKET").ok(),
+                endpoint: std::env::var("MARQUEE_S3_ENDPOINT").ok(),
+                region: std::env::var("MARQUEE_S3_REGION").ok(),
+                access_key_id: std::env::var("MARQUEE_S3_ACCESS_KEY_ID").ok(),
+                secret_access_key: std::env::var("MARQUEE_S3_SECRET_ACCESS_KEY").ok(),
+                allow_http: std::env::var("MARQUEE_S3_ALLOW_HTTP").ok().map(|v| v == "true" || v == "1"),
+            },
         }
     }
 }
@@ -139,7 +173,20 @@ impl Config {
                 bail!("trusted_proxies: \"{proxy}\" is not an IP address");
             }
         }
+        let file_s3 = file.s3;
+        let s3 = S3Settings {
+            bucket: env.s3.bucket.or(file_s3.bucket),
+            endpoint: env.s3.endpoint.or(file_s3.endpoint),
+            region: env.s3.region.or(file_s3.region),
+            access_key_id: env.s3.access_key_id.or(file_s3.access_key_id),
+            secret_access_key: env.s3.secret_access_key.or(file_s3.secret_access_key),
+            allow_http: env.s3.allow_http.or(file_s3.allow_http),
+        };
+        if s3.bucket.is_some() && (s3.access_key_id.is_none() || s3.secret_access_key.is_none()) {
+            bail!("s3: a bucket needs access_key_id and secret_access_key");
+        }
         Ok(Config {
+            s3,
             data_dir,
             database_url,
             listen,
@@ -164,13 +211,28 @@ impl Config {
         let store = Store::open(&self.database_url)
             .await
             .with_context(|| format!("cannot open the database at {}", mask(&self.database_url)))?;
-        Ok((store, MediaStore::new(self.media_dir())))
+        let media = match &self.s3.bucket {
+            None => MediaStore::new(self.media_dir()),
+            Some(bucket) => MediaStore::s3(&marquee_media::S3Config {
+                bucket: bucket.clone(),
+                endpoint: self.s3.endpoint.clone(),
+                region: self.s3.region.clone().unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: self.s3.access_key_id.clone().unwrap_or_default(),
+                secret_access_key: self.s3.secret_access_key.clone().unwrap_or_default(),
+                allow_http: self.s3.allow_http.unwrap_or(false),
+            })
+            .context("s3")?,
+        };
+        Ok((store, media))
     }
 
     /// The effective configuration as TOML, with secrets masked.
     pub fn to_display_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = mask(&self.database_url);
+        if shown.s3.secret_access_key.is_some() {
+            shown.s3.secret_access_key = Some("***".into());
+        }
         let source = match &self.file {
             Some(path) => format!("# from {} and the environment\n", path.display()),
             None => "# no config file; defaults and the environment\n".to_string(),
@@ -219,7 +281,7 @@ mod tests {
     use super::*;
 
     fn no_env() -> Environment {
-        Environment { log: None, log_format: None, trusted_proxies: None }
+        Environment::default()
     }
 
     #[test]
@@ -245,9 +307,20 @@ mod tests {
         assert_eq!(config.trusted_proxies, vec!["10.0.0.1"]);
         let shown = config.to_display_toml();
         assert!(shown.contains("postgres://app:***@db/marquee") && !shown.contains("pw@"), "{shown}");
+        let s3 = Environment {
+            s3: S3Settings {
+                bucket: Some("media".into()),
+                access_key_id: Some("AKIA".into()),
+                secret_access_key: Some("s3cr3t".into()),
+                ..S3Settings::default()
+            },
+            ..Environment::default()
+        };
+        let shown = Config::load_from(&args, s3).unwrap().to_display_toml();
+        assert!(shown.contains("[s3]") && shown.contains("bucket = \"media\"") && !shown.contains("s3cr3t"), "{shown}");
 
         let args = CommonArgs { listen: Some("127.0.0.1:7000".parse().unwrap()), ..args };
-        let env = Environment { log: Some("warn".into()), log_format: Some("json".into()), trusted_proxies: None };
+        let env = Environment { log: Some("warn".into()), log_format: Some("json".into()), ..Environment::default() };
         let config = Config::load_from(&args, env).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:7000", "flags and environment beat the file");
         assert_eq!(config.log, "warn");
@@ -276,6 +349,8 @@ mod tests {
             ("database_url = \"mysql://x\"\n", "database_url"),
             ("log_format = \"xml\"\n", "log_format"),
             ("trusted_proxies = [\"proxy.local\"]\n", "trusted_proxies: \"proxy.local\" is not an IP address"),
+            ("[s3]\nbucket = \"media\"\n", "s3: a bucket needs access_key_id and secret_access_key"),
+            ("[s3]\nbuckett = \"media\"\n", "unknown field `buckett`"),
         ] {
             std::fs::write(&file, text).unwrap();
             let message = format!("{:#}", Config::load_from(&args, no_env()).unwrap_err());

@@ -32,6 +32,10 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, database_url: &str, name: &str) -> Server {
+        Server::start_with(data, database_url, name, &[])
+    }
+
+    fn start_with(data: &Path, database_url: &str, name: &str, env: &[(String, String)]) -> Server {
         let port = free_port();
         let log = data.parent().unwrap().join(format!("{name}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_marquee"))
@@ -39,6 +43,7 @@ impl Server {
             .arg(data)
             .env("DATABASE_URL", database_url)
             .env_remove("MARQUEE_LISTEN")
+            .envs(env.iter().cloned())
             .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
             .spawn()
             .unwrap();
@@ -63,7 +68,12 @@ impl Drop for Server {
 }
 
 fn import(data: &Path, database_url: &str, dir: &Path) {
+    import_with(data, database_url, dir, &[]);
+}
+
+fn import_with(data: &Path, database_url: &str, dir: &Path, env: &[(String, String)]) {
     let out = Command::new(env!("CARGO_BIN_EXE_marquee"))
+        .envs(env.iter().cloned())
         .args(["import", "markdown", "--data"])
         .arg(data)
         .arg(dir)
@@ -263,4 +273,40 @@ async fn a_database_outage_fails_requests_cleanly_and_recovers_by_itself() {
     })
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn servers_sharing_s3_object_storage_serve_each_others_media() {
+    let Some(s3) = marquee_media::testing::S3Server::start().await else { return };
+    let env: Vec<(String, String)> = [
+        ("MARQUEE_S3_BUCKET", s3.config.bucket.clone()),
+        ("MARQUEE_S3_ENDPOINT", s3.config.endpoint.clone().unwrap()),
+        ("MARQUEE_S3_ACCESS_KEY_ID", s3.config.access_key_id.clone()),
+        ("MARQUEE_S3_SECRET_ACCESS_KEY", s3.config.secret_access_key.clone()),
+        ("MARQUEE_S3_ALLOW_HTTP", "true".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _db) = shared_database(dir.path()).await;
+    // Each server has its own data directory: the media they share is only in the bucket.
+    let (a, b) = (
+        Server::start_with(&dir.path().join("a"), &url, "a", &env),
+        Server::start_with(&dir.path().join("b"), &url, "b", &env),
+    );
+    let content = dir.path().join("content");
+    write(&content.join("p.md"), "+++\ntitle = \"Poster\"\nyear = 1999\nposter = \"p.png\"\n+++\nText.\n");
+    image::RgbImage::from_fn(240, 360, |x, _| image::Rgb([x as u8, 3, 4])).save(content.join("p.png")).unwrap();
+    import_with(&dir.path().join("cli"), &url, &content, &env);
+    assert!(!dir.path().join("cli/media/").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false));
+    eventually(5, "the review shows", || get(a.port, "/reviews/poster-1999").is_some_and(|(s, _)| s == 200));
+    let (_, page) = get(a.port, "/reviews/poster-1999").unwrap();
+    let at = page.find("/media/").unwrap();
+    let poster = page[at..].split(['"', ' ']).next().unwrap().to_string();
+    for server in [&a, &b] {
+        let (status, response) = get(server.port, &poster).unwrap();
+        assert_eq!(status, 200, "{}", &response[..200.min(response.len())]);
+        assert!(response.to_lowercase().contains("content-type: image/"));
+    }
 }
