@@ -219,3 +219,29 @@ fn backup_restore_and_db_copy_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
 }
+
+#[test]
+fn metrics_can_live_on_their_own_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let mut child = marquee()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--metrics-listen"])
+        .arg(format!("127.0.0.1:{metrics_port}"))
+        .arg("--data")
+        .arg(dir.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while http_get(port, "/healthz").is_none() || http_get(metrics_port, "/metrics").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    http_get(port, "/").unwrap();
+    let metrics = http_get(metrics_port, "/metrics").unwrap();
+    let public = http_get(port, "/metrics").unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(metrics.contains(r#"marquee_http_requests_total{method="GET",route="/",status="200"}"#), "{metrics}");
+    assert!(public.starts_with("HTTP/1.1 404"), "not on the public address: {public}");
+}
