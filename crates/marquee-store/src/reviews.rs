@@ -71,67 +71,42 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
         .await?;
     let now = now();
     let updated_at = review.updated_at.or(review.published_at).unwrap_or(now);
-    let (id, outcome) = match existing {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE reviews SET film_id = $1, author_id = $2, headline = $3, body_markdown = $4, body_html = $5, \
-                   body_text = $6, word_count = $7, summary = $8, score_tenths = $9, verdict_override = $10, \
-                   spoilers = $11, watched_on = $12, rewatch = $13, status = $14, published_at = $15, \
-                   updated_at = $16, revision = revision + 1, source_hash = $17 WHERE id = $18",
-            )
-            .bind(review.film_id)
-            .bind(review.author_id)
-            .bind(&review.headline)
-            .bind(&review.body_markdown)
-            .bind(review.body_html.as_str())
-            .bind(&review.body_text)
-            .bind(review.word_count as i64)
-            .bind(&review.summary)
-            .bind(review.score.map(Score::tenths))
-            .bind(&review.verdict_override)
-            .bind(i64::from(review.spoilers))
-            .bind(&review.watched_on)
-            .bind(i64::from(review.rewatch))
-            .bind(review.status.as_str())
-            .bind(review.published_at)
-            .bind(updated_at)
-            .bind(&review.source_hash)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            (id, Outcome::Updated)
-        }
-        None => {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO reviews (slug, film_id, author_id, headline, body_markdown, body_html, body_text, word_count, \
-                   summary, score_tenths, verdict_override, spoilers, watched_on, rewatch, status, published_at, \
-                   created_at, updated_at, revision, source_hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19) RETURNING id",
-            )
-            .bind(review.slug.as_str())
-            .bind(review.film_id)
-            .bind(review.author_id)
-            .bind(&review.headline)
-            .bind(&review.body_markdown)
-            .bind(review.body_html.as_str())
-            .bind(&review.body_text)
-            .bind(review.word_count as i64)
-            .bind(&review.summary)
-            .bind(review.score.map(Score::tenths))
-            .bind(&review.verdict_override)
-            .bind(i64::from(review.spoilers))
-            .bind(&review.watched_on)
-            .bind(i64::from(review.rewatch))
-            .bind(review.status.as_str())
-            .bind(review.published_at)
-            .bind(now)
-            .bind(updated_at)
-            .bind(&review.source_hash)
-            .fetch_one(&mut *conn)
-            .await?;
-            (id, Outcome::Created)
-        }
-    };
+    let outcome = if existing.is_some() { Outcome::Updated } else { Outcome::Created };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO reviews (slug, film_id, author_id, headline, body_markdown, body_html, body_text, word_count, \
+           summary, score_tenths, verdict_override, spoilers, watched_on, rewatch, status, published_at, \
+           created_at, updated_at, revision, source_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19) \
+         ON CONFLICT (slug) DO UPDATE SET film_id = excluded.film_id, author_id = excluded.author_id, \
+           headline = excluded.headline, body_markdown = excluded.body_markdown, body_html = excluded.body_html, \
+           body_text = excluded.body_text, word_count = excluded.word_count, summary = excluded.summary, \
+           score_tenths = excluded.score_tenths, verdict_override = excluded.verdict_override, \
+           spoilers = excluded.spoilers, watched_on = excluded.watched_on, rewatch = excluded.rewatch, \
+           status = excluded.status, published_at = excluded.published_at, updated_at = excluded.updated_at, \
+           revision = reviews.revision + 1, source_hash = excluded.source_hash \
+         RETURNING id",
+    )
+    .bind(review.slug.as_str())
+    .bind(review.film_id)
+    .bind(review.author_id)
+    .bind(&review.headline)
+    .bind(&review.body_markdown)
+    .bind(review.body_html.as_str())
+    .bind(&review.body_text)
+    .bind(review.word_count as i64)
+    .bind(&review.summary)
+    .bind(review.score.map(Score::tenths))
+    .bind(&review.verdict_override)
+    .bind(i64::from(review.spoilers))
+    .bind(&review.watched_on)
+    .bind(i64::from(review.rewatch))
+    .bind(review.status.as_str())
+    .bind(review.published_at)
+    .bind(now)
+    .bind(updated_at)
+    .bind(&review.source_hash)
+    .fetch_one(&mut *conn)
+    .await?;
 
     sqlx::query("DELETE FROM review_tags WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
     for (position, tag) in review.tags.iter().enumerate() {

@@ -260,6 +260,8 @@ pub struct Fact {
 #[template(path = "review.html")]
 pub struct ReviewPage {
     pub layout: Layout,
+    /// The breadcrumb's first step.
+    pub crumb: Link,
     pub film_title: String,
     pub film_href: String,
     pub year: Option<i32>,
@@ -297,7 +299,8 @@ pub struct ListPage {
 #[template(path = "film.html")]
 pub struct FilmPage {
     pub layout: Layout,
-    pub title: String,
+    pub crumb: Link,
+    pub film_title: String,
     pub year: Option<i32>,
     pub tagline: Option<String>,
     pub poster: Option<PictureView>,

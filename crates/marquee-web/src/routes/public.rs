@@ -176,6 +176,7 @@ fn review_page(state: &AppState, data: &ReviewData) -> ReviewPage {
     layout.json_ld = Some(review_json_ld(state, &site, data, poster.as_ref(), &layout.canonical));
     ReviewPage {
         layout,
+        crumb: Link { href: "/".into(), text: "Reviews".into() },
         film_title: film.title.clone(),
         film_href: format!("/films/{}", film.slug),
         year: film.year,
@@ -315,7 +316,8 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
             .as_ref()
             .map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false)),
         facts: film_facts(&film, &credits, &genres),
-        title: film.title,
+        crumb: Link { href: "/films".into(), text: "Films".into() },
+        film_title: film.title,
         year: film.year,
         tagline: film.tagline,
         synopsis: film.synopsis,
