@@ -32,18 +32,15 @@ die() { log "review-page.sh: $*"; exit 1; }
 
 # --- tools -------------------------------------------------------------------
 PATH="$PATH:/usr/sbin:/sbin"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+. "$root/scripts/apt.sh"
 missing=()
 command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ "${#missing[@]}" -gt 0 ]; then
-  log "installing ${missing[*]} with apt-get"
-  $SUDO apt-get update
-  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+  if ! (apt_install "${missing[@]}"); then
     # nginx-light is gone from newer Debian releases: fall back to plain nginx
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]/nginx-light/nginx}"
+    apt_install "${missing[@]/nginx-light/nginx}"
   fi
 fi
 

@@ -21,17 +21,14 @@ if [ -n "${MARQUEE_BIN:-}" ]; then
   export MARQUEE_BIN
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+. "$here/../scripts/apt.sh"
 
 apt_pkgs=()
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || apt_pkgs+=(chromium fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || apt_pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_pkgs+=(npm)
 if [ "${#apt_pkgs[@]}" -gt 0 ]; then
-  echo "run.sh: installing ${apt_pkgs[*]} with apt-get" >&2
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${apt_pkgs[@]}"
+  apt_install "${apt_pkgs[@]}"
 fi
 
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then

@@ -10,18 +10,16 @@ if [ -z "${MARQUEE_OWN_POSTGRES:-}" ] && command -v psql >/dev/null 2>&1 && psql
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+. "$(dirname "$0")/apt.sh"
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
   echo "postgres.sh: installing postgresql" >&2
-  $SUDO apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends postgresql >&2
+  apt_install postgresql
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
 
 port=54329
-dir=/tmp/marquee-test-postgres
+dir=/tmp/marquee-test-postgres-$(id -u)
 url="postgres://postgres@127.0.0.1:$port/test"
 if "$bin/psql" "$url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
   echo "$url"

@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+. scripts/apt.sh
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "test.sh: cargo is missing; install Rust (https://rustup.rs) first" >&2
@@ -14,7 +13,7 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 if ! command -v cc >/dev/null 2>&1; then
   echo "test.sh: installing a C compiler (SQLite is built from source)" >&2
-  $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends build-essential
+  apt_install build-essential
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
@@ -24,7 +23,7 @@ if ! command -v moto_server >/dev/null 2>&1; then
   if [ ! -x "$venv/bin/moto_server" ]; then
     echo "test.sh: installing moto (a local S3-compatible server) into $venv" >&2
     if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-      $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends python3-venv
+      apt_install python3-venv
       python3 -m venv "$venv"
     fi
     "$venv/bin/pip" install --quiet 'moto[server]'

@@ -34,16 +34,37 @@ pub async fn backup(
     let rows = snapshot.tables.iter().map(|t| t.rows.len()).sum();
     let media_files = media.keys().await.map_err(media_error)?;
     let tmp = file.with_extension("partial");
-    let out = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    let result = write_archive(&tmp, &json, media, &media_files, progress).await;
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    std::fs::rename(&tmp, file).map_err(io(file))?;
+    Ok(Report { rows, media_files: media_files.len() })
+}
+
+async fn write_archive(
+    tmp: &Path,
+    json: &[u8],
+    media: &MediaStore,
+    media_files: &[String],
+    progress: &dyn Progress,
+) -> Result<(), ImportError> {
+    // The backup holds accounts' e-mail addresses and password hashes: readable by its owner only.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let out = options.open(tmp).map_err(io(tmp))?;
     let mut archive = tar::Builder::new(std::io::BufWriter::new(out));
     let mut header = tar::Header::new_gnu();
     header.set_size(json.len() as u64);
     header.set_mode(0o644);
     header.set_mtime(marquee_store::now() as u64);
     header.set_cksum();
-    archive.append_data(&mut header, DATABASE_ENTRY, json.as_slice()).map_err(io(&tmp))?;
+    archive.append_data(&mut header, DATABASE_ENTRY, json).map_err(io(tmp))?;
     progress.start(media_files.len() as u64, "media");
-    for key in &media_files {
+    for key in media_files {
         progress.advance(key);
         // A file listed but gone since (never the case: media is only added) is skipped.
         let Some(bytes) = media.read_key(key).await.map_err(media_error)? else { continue };
@@ -52,13 +73,12 @@ pub async fn backup(
         header.set_mode(0o644);
         header.set_mtime(marquee_store::now() as u64);
         header.set_cksum();
-        archive.append_data(&mut header, format!("media/{key}"), bytes.as_ref()).map_err(io(&tmp))?;
+        archive.append_data(&mut header, format!("media/{key}"), bytes.as_ref()).map_err(io(tmp))?;
     }
     progress.finish();
-    let writer = archive.into_inner().map_err(io(&tmp))?;
-    writer.into_inner().map_err(|e| io(&tmp)(e.into_error()))?.sync_all().map_err(io(&tmp))?;
-    std::fs::rename(&tmp, file).map_err(io(file))?;
-    Ok(Report { rows, media_files: media_files.len() })
+    let writer = archive.into_inner().map_err(io(tmp))?;
+    writer.into_inner().map_err(|e| io(tmp)(e.into_error()))?.sync_all().map_err(io(tmp))?;
+    Ok(())
 }
 
 fn media_error(e: marquee_media::MediaError) -> ImportError {
@@ -86,8 +106,16 @@ pub async fn restore(
             entry.read_to_end(&mut json).map_err(io(file))?;
             let parsed: dump::Dump = serde_json::from_slice(&json)
                 .map_err(|e| ImportError::Io { path: file.into(), source: std::io::Error::other(e) })?;
+            // Checked before any media is written, so a refused restore leaves the store alone.
+            dump::check_target(store, parsed.schema_version).await?;
             snapshot = Some(parsed);
             continue;
+        }
+        if snapshot.is_none() {
+            return Err(ImportError::Io {
+                path: file.into(),
+                source: std::io::Error::other("not a Marquee backup: the database must come first"),
+            });
         }
         let unexpected = || ImportError::Io {
             path: file.into(),

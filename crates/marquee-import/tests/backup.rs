@@ -4,7 +4,7 @@ use marquee_import::markdown::{import_dir, Options};
 use marquee_import::{backup, Silent};
 use marquee_media::MediaStore;
 use marquee_store::testing::{self, TestStore};
-use marquee_store::{dump, reviews, settings, Store};
+use marquee_store::{dump, reviews, settings, users, Store};
 use std::path::Path;
 
 fn write(path: &Path, text: &str) {
@@ -69,17 +69,36 @@ async fn restore_refuses_a_store_that_is_not_empty_and_leaves_it_alone() {
     let (original, media) = filled().await;
     let file = original.dir.path().join("site.tar");
     backup::backup(&original.store, &media, &file, &Silent).await.unwrap();
-    let before = dump::checksums(&dump::read(&original.store).await.unwrap());
-    let err = backup::restore(&original.store, &media, &file, &Silent).await.unwrap_err();
+    // Another site, with a review and no images yet: neither its rows nor its media may change.
+    let other = testing::fresh().await;
+    let other_media = MediaStore::new(other.dir.path().join("media"));
+    write(&other.dir.path().join("c/x.md"), "+++\ntitle = \"X\"\nyear = 2000\n+++\nX.\n");
+    import_dir(&other.store, &other_media, &other.dir.path().join("c"), Options::default(), &Silent).await.unwrap();
+    let before = dump::checksums(&dump::read(&other.store).await.unwrap());
+    let err = backup::restore(&other.store, &other_media, &file, &Silent).await.unwrap_err();
     assert!(err.to_string().contains("not empty"), "{err}");
-    assert_eq!(dump::checksums(&dump::read(&original.store).await.unwrap()), before);
+    assert_eq!(dump::checksums(&dump::read(&other.store).await.unwrap()), before);
+    assert!(other_media.keys().await.unwrap().is_empty(), "no media was written");
 }
 
 #[tokio::test]
 async fn an_archive_entry_outside_the_media_store_is_refused() {
+    let (original, media) = filled().await;
+    let real = original.dir.path().join("site.tar");
+    backup::backup(&original.store, &media, &real, &Silent).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("evil.tar");
     let mut archive = tar::Builder::new(std::fs::File::create(&file).unwrap());
+    // A genuine database entry first, then the hostile one.
+    let mut genuine = tar::Archive::new(std::fs::File::open(&real).unwrap());
+    let mut first = genuine.entries().unwrap().next().unwrap().unwrap();
+    let mut json = Vec::new();
+    std::io::Read::read_to_end(&mut first, &mut json).unwrap();
+    let mut db_header = tar::Header::new_gnu();
+    db_header.set_size(json.len() as u64);
+    db_header.set_mode(0o600);
+    db_header.set_cksum();
+    archive.append_data(&mut db_header, "marquee-backup.json", json.as_slice()).unwrap();
     // tar's builder refuses `..`, so the name is written into the header by hand, as an
     // attacker's tool would.
     let name = b"media/../../escaped.txt";
@@ -101,23 +120,21 @@ async fn an_archive_entry_outside_the_media_store_is_refused() {
 async fn a_snapshot_taken_while_writes_go_on_is_consistent() {
     let test = testing::fresh().await;
     let store = test.store.clone();
-    // Each write adds a pair of rows in one transaction; a snapshot must never hold half a pair.
+    // Each write adds a row to two tables in one transaction; a snapshot must hold both or neither.
     let writer = tokio::spawn(async move {
         for i in 0..150 {
             let mut tx = store.begin().await.unwrap();
-            settings::set(&mut tx, &format!("a{i:03}"), "x").await.unwrap();
-            settings::set(&mut tx, &format!("b{i:03}"), "x").await.unwrap();
+            settings::set(&mut tx, &format!("k{i:03}"), "x").await.unwrap();
+            users::ensure_author(&mut tx, &format!("Writer {i}")).await.unwrap();
             tx.commit().await.unwrap();
         }
     });
     let mut sizes = Vec::new();
     while !writer.is_finished() {
         let snapshot = dump::read(&test.store).await.unwrap();
-        let rows = &snapshot.tables.iter().find(|t| t.name == "settings").unwrap().rows;
-        let a = rows.iter().filter(|r| r[0].as_str().unwrap().starts_with('a')).count();
-        let b = rows.iter().filter(|r| r[0].as_str().unwrap().starts_with('b')).count();
-        assert_eq!(a, b, "a snapshot split a transaction");
-        sizes.push(a);
+        let rows = |name: &str| snapshot.tables.iter().find(|t| t.name == name).unwrap().rows.len();
+        assert_eq!(rows("settings"), rows("users"), "a snapshot split a transaction");
+        sizes.push(rows("users"));
     }
     writer.await.unwrap();
     assert!(sizes.len() > 1, "the snapshot ran while writing");

@@ -184,9 +184,10 @@ impl MediaStore {
         Ok(self.storage.get(&key).await?.map(|bytes| (bytes, content_type)))
     }
 
-    /// Every file in the store, as `<prefix>/<sha256>/<file>` keys (for backups).
+    /// Every media file in the store, as `<prefix>/<sha256>/<file>` keys (for backups); anything
+    /// else sharing the directory or bucket is left out.
     pub async fn keys(&self) -> Result<Vec<String>> {
-        self.storage.list().await
+        Ok(self.storage.list().await?.into_iter().filter(|key| is_media_key(key)).collect())
     }
 
     /// The bytes under a key from `keys`.
@@ -196,18 +197,22 @@ impl MediaStore {
 
     /// Writes a file under a key from a backup, refusing any key outside the store's layout.
     pub async fn restore_key(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
-        let parts: Vec<&str> = key.split('/').collect();
-        let valid = match parts.as_slice() {
-            [first, sha, file] if sha.starts_with(first) && first.len() == 2 => {
-                *file == COMPLETE && MediaStore::key_for(sha, "1.png").is_some()
-                    || MediaStore::key_for(sha, file).is_some()
-            }
-            _ => false,
-        };
+        let valid = is_media_key(key);
         if valid {
             self.storage.put(key, bytes).await?;
         }
         Ok(valid)
+    }
+}
+
+/// Whether a key names a file of this store's layout (a variant or a completion marker).
+fn is_media_key(key: &str) -> bool {
+    match key.split('/').collect::<Vec<_>>().as_slice() {
+        [first, sha, file] if sha.starts_with(first) && first.len() == 2 => {
+            (*file == COMPLETE && MediaStore::key_for(sha, "1.png").is_some())
+                || MediaStore::key_for(sha, file).is_some()
+        }
+        _ => false,
     }
 }
 

@@ -85,7 +85,14 @@ impl Storage {
                 let path = root.join(key);
                 let dir = path.parent().expect("keys have folders").to_path_buf();
                 tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
-                let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+                // Unique per write, even across hosts sharing the directory with the same pid.
+                static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or_default();
+                let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let tmp = path.with_extension(format!("tmp{}-{n}-{nanos}", std::process::id()));
                 tokio::fs::write(&tmp, bytes).await.map_err(io(&tmp))?;
                 tokio::fs::rename(&tmp, &path).await.map_err(io(&path))
             }

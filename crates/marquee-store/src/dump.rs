@@ -74,27 +74,50 @@ fn value_at(row: &sqlx::any::AnyRow, i: usize) -> Result<Value> {
     Err(Error::Corrupt(format!("column {} holds a value of an unexpected type", row.columns()[i].name())))
 }
 
-/// Writes a dump into an empty store in one transaction; on any error nothing is written.
-pub async fn write(store: &Store, dump: &Dump) -> Result<()> {
+/// Checks that a dump of `schema_version` may be written into `store`: same schema, and an
+/// empty store (its settings aside).
+pub async fn check_target(store: &Store, schema_version: i64) -> Result<()> {
     let known: i64 = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
         .fetch_one(store.pool())
         .await?;
-    if dump.schema_version != known {
+    if schema_version != known {
         return Err(Error::Corrupt(format!(
-            "the dump is of schema version {}, this store is at {known}",
-            dump.schema_version
+            "the dump is of schema version {schema_version}, this store is at {known}"
         )));
     }
     let counts = store.row_counts().await?;
     if let Some((table, n)) = counts.iter().find(|(table, n)| **n > 0 && **table != "settings") {
         return Err(Error::Corrupt(format!("the target store is not empty ({table} has {n} rows)")));
     }
+    Ok(())
+}
+
+/// Refuses a dump that is not whole or whose names could be anything but columns.
+fn check_shape(dump: &Dump) -> Result<()> {
+    let names: Vec<&str> = dump.tables.iter().map(|t| t.name.as_str()).collect();
+    if names != TABLES {
+        return Err(Error::Corrupt(format!("the dump's tables are {names:?}, expected {TABLES:?}")));
+    }
+    for table in &dump.tables {
+        let identifier =
+            |c: &String| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !table.columns.iter().all(identifier) {
+            return Err(Error::Corrupt(format!("table {} has an invalid column name", table.name)));
+        }
+        if table.rows.iter().any(|row| row.len() != table.columns.len()) {
+            return Err(Error::Corrupt(format!("table {} has a row of the wrong length", table.name)));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a dump into an empty store in one transaction; on any error nothing is written.
+pub async fn write(store: &Store, dump: &Dump) -> Result<()> {
+    check_shape(dump)?;
+    check_target(store, dump.schema_version).await?;
     let mut tx = store.begin().await?;
     sqlx::query("DELETE FROM settings").execute(&mut *tx).await?;
     for table in &dump.tables {
-        if !TABLES.contains(&table.name.as_str()) {
-            return Err(Error::Corrupt(format!("unknown table {} in the dump", table.name)));
-        }
         if table.rows.is_empty() {
             continue;
         }
@@ -146,9 +169,13 @@ pub fn checksums(dump: &Dump) -> BTreeMap<String, String> {
     dump.tables
         .iter()
         .map(|table| {
+            // Rows are sorted here, not by the database: text collates differently per backend.
+            let mut rows: Vec<Vec<u8>> =
+                table.rows.iter().map(|row| serde_json::to_vec(row).expect("JSON values serialize")).collect();
+            rows.sort();
             let mut hasher = Sha256::new();
-            for row in &table.rows {
-                hasher.update(serde_json::to_vec(row).expect("JSON values serialize"));
+            for row in &rows {
+                hasher.update(row);
                 hasher.update(b"\n");
             }
             (table.name.clone(), format!("{:x}", hasher.finalize()))

@@ -83,7 +83,9 @@ async fn log_request(State(state): State<Arc<AppState>>, request: Request, next:
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-    let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let forwarded: Vec<&str> =
+        request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
     let client = peer.map(|peer| client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies));
     let response = next.run(request).await;
     let status = response.status().as_u16();
@@ -96,16 +98,22 @@ async fn log_request(State(state): State<Arc<AppState>>, request: Request, next:
 }
 
 /// The reader's address: the peer's, unless the peer is a trusted proxy, in which case the
-/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
+/// right-most `X-Forwarded-For` entry that is not itself a trusted proxy (an entry that does not
+/// parse stops the walk: nothing to its left can be believed).
 pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
     if !trusted.contains(&peer) {
         return peer;
     }
     let Some(list) = forwarded_for else { return peer };
-    list.rsplit(',')
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
+    let mut client = peer;
+    for entry in list.rsplit(',') {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then finishes in-flight
@@ -144,6 +152,11 @@ mod tests {
         );
         assert_eq!(client_ip(proxy, None, &trusted), proxy);
         assert_eq!(client_ip(proxy, Some("garbage"), &trusted), proxy);
+        assert_eq!(
+            client_ip(proxy, Some("6.6.6.6, 1.2.3.4:99"), &trusted),
+            proxy,
+            "an unparsable entry stops the walk"
+        );
         assert_eq!(client_ip(proxy, Some("1.2.3.4"), &[]), proxy);
     }
 }

@@ -59,6 +59,11 @@ pub fn route_label(path: &str, status: u16) -> &'static str {
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &'static str, status: u16, seconds: f64) {
+        // Methods are a fixed set of labels: a client cannot mint new series with made-up ones.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "OTHER",
+        };
         let mut requests = self.requests.lock().expect("metrics lock is never poisoned");
         let series = requests.entry((method.to_string(), route, status)).or_default();
         series.count += 1;
@@ -141,6 +146,9 @@ mod tests {
         assert_eq!(route_label("/years", 200), "/years");
         assert_eq!(route_label("/anything/at/all", 404), "unmatched");
         assert_eq!(route_label("/wp-login.php", 200), "other");
+        let metrics = Metrics::default();
+        metrics.observe("BREW", "/", 405, 0.001);
+        assert!(metrics.render((0, 0, 1)).contains(r#"method="OTHER""#));
     }
 
     #[test]

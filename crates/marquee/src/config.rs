@@ -20,7 +20,7 @@ pub struct CommonArgs {
     #[arg(long = "data", env = "MARQUEE_DATA", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB [default: marquee.db in the data directory].
-    #[arg(long, env = "DATABASE_URL", global = true)]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Address to serve on [default: 127.0.0.1:8080].
     #[arg(long, env = "MARQUEE_LISTEN", global = true)]

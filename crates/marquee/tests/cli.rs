@@ -7,7 +7,11 @@ use std::time::{Duration, Instant};
 
 fn marquee() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_marquee"));
-    command.env_remove("MARQUEE_DATA").env_remove("MARQUEE_LISTEN").env_remove("DATABASE_URL");
+    for variable in
+        ["MARQUEE_DATA", "MARQUEE_LISTEN", "DATABASE_URL", "MARQUEE_CONFIG", "MARQUEE_LOG", "MARQUEE_LOG_FORMAT"]
+    {
+        command.env_remove(variable);
+    }
     command
 }
 

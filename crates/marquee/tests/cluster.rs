@@ -43,6 +43,8 @@ impl Server {
             .arg(data)
             .env("DATABASE_URL", database_url)
             .env_remove("MARQUEE_LISTEN")
+            .env_remove("MARQUEE_CONFIG")
+            .env_remove("MARQUEE_LOG_FORMAT")
             .envs(env.iter().cloned())
             .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
             .spawn()
@@ -137,13 +139,13 @@ async fn two_servers_on_one_database_behave_as_one_site() {
     assert_eq!(get(b.port, poster).unwrap().0, 200);
 
     // A scheduled review is published once, whichever server gets there first.
-    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(6);
     let date = soon.format(&time::format_description::well_known::Rfc3339).unwrap();
     write(&content.join("soon.md"), &format!("+++\ntitle = \"Coming Soon\"\nyear = 2026\ndate = {date}\n+++\nSoon.\n"));
     import(&data, &url, &content);
     assert_eq!(get(a.port, "/reviews/coming-soon-2026").unwrap().0, 404, "not before its time");
     for server in [&a, &b] {
-        eventually(10, "the scheduled review is published on every server", || {
+        eventually(20, "the scheduled review is published on every server", || {
             get(server.port, "/reviews/coming-soon-2026").is_some_and(|(status, _)| status == 200)
         });
     }
@@ -160,26 +162,36 @@ async fn a_server_killed_under_load_loses_nothing_and_the_other_keeps_serving() 
     write(&content.join("one.md"), "+++\ntitle = \"One\"\nyear = 2001\nscore = 6\n+++\nText.\n");
     import(&data, &url, &content);
     let (mut a, b) = (Server::start(&data, &url, "a"), Server::start(&data, &url, "b"));
+    // Load on both for 1.5 s; A is killed half a second in.
     let load = |port: u16| {
         std::thread::spawn(move || {
+            let started = Instant::now();
             let mut statuses = Vec::new();
-            for _ in 0..200 {
+            while started.elapsed() < Duration::from_millis(1500) {
                 statuses.push(get(port, "/reviews/one-2001").map(|(s, _)| s));
             }
             statuses
         })
     };
     let (load_a, load_b) = (load(a.port), load(b.port));
-    std::thread::sleep(Duration::from_millis(50));
+    std::thread::sleep(Duration::from_millis(500));
     a.child.kill().unwrap(); // SIGKILL
     a.child.wait().unwrap();
+    // Written while A lies dead: committed data stays.
+    write(&content.join("two.md"), "+++\ntitle = \"Two\"\nyear = 2002\n+++\nMore.\n");
+    import(&data, &url, &content);
     let on_b = load_b.join().unwrap();
     assert!(on_b.iter().all(|s| *s == Some(200)), "the surviving server failed requests: {on_b:?}");
     let on_a = load_a.join().unwrap();
+    assert!(on_a.iter().any(|s| *s == Some(200)), "A answered before it was killed");
     assert!(on_a.iter().any(Option::is_none), "the killed server stopped answering");
     // Nothing committed is lost: a new server on the same database shows it all.
     let c = Server::start(&data, &url, "c");
     assert_eq!(get(c.port, "/reviews/one-2001").unwrap().0, 200);
+    assert_eq!(get(c.port, "/reviews/two-2002").unwrap().0, 200);
+    eventually(3, "B shows what was written while A lay dead", || {
+        get(b.port, "/reviews/two-2002").is_some_and(|(s, _)| s == 200)
+    });
 }
 
 /// A TCP relay to the database that the test can cut and restore, as a database restart or a
