@@ -183,7 +183,7 @@ async fn a_server_killed_under_load_loses_nothing_and_the_other_keeps_serving() 
     let on_b = load_b.join().unwrap();
     assert!(on_b.iter().all(|s| *s == Some(200)), "the surviving server failed requests: {on_b:?}");
     let on_a = load_a.join().unwrap();
-    assert!(on_a.iter().any(|s| *s == Some(200)), "A answered before it was killed");
+    assert!(on_a.contains(&Some(200)), "A answered before it was killed");
     assert!(on_a.iter().any(Option::is_none), "the killed server stopped answering");
     // Nothing committed is lost: a new server on the same database shows it all.
     let c = Server::start(&data, &url, "c");
