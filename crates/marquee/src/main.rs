@@ -132,7 +132,12 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         let metrics = tokio::net::TcpListener::bind(address)
             .await
             .with_context(|| format!("cannot listen on {address} for metrics"))?;
-        tokio::spawn(marquee_web::serve_metrics(metrics, state.clone()));
+        let metrics_state = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = marquee_web::serve_metrics(metrics, metrics_state).await {
+                tracing::error!(error = %e, "the metrics server stopped");
+            }
+        });
         tracing::info!(%address, "metrics on their own address");
     }
     tracing::info!(address = %listener.local_addr()?, data = %config.data_dir.display(), "Marquee is serving");
