@@ -1,7 +1,7 @@
 //! Films: their facts, genres, countries, languages and credits.
 
 use crate::media::{image_columns, picture_from_row, Picture};
-use crate::{now, people, Conn, Error, Result, Store};
+use crate::{now, people, Conn, Result, Store};
 use marquee_core::Slug;
 use sqlx::Row;
 
@@ -169,17 +169,8 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
 
 /// The id of the genre or tag called `name` (matched by slug), created when new.
 pub(crate) async fn ensure_named(conn: &mut Conn, table: &str, name: &str) -> Result<i64> {
-    let slug = Slug::from_text(name).map_err(|e| Error::Corrupt(format!("{table} \"{name}\": {e}")))?;
-    // Insert-if-absent then read: safe when two servers or imports add the same name at once.
-    sqlx::query(&format!("INSERT INTO {table} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING"))
-        .bind(slug.as_str())
-        .bind(name.trim())
-        .execute(&mut *conn)
-        .await?;
-    Ok(sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE slug = $1"))
-        .bind(slug.as_str())
-        .fetch_one(conn)
-        .await?)
+    let insert = format!("INSERT INTO {table} (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING");
+    crate::ensure_slugged(conn, table, table, name, &insert).await
 }
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<Film>> {

@@ -195,6 +195,22 @@ pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// The id of the row of `table` whose slug comes from `name`, inserted first when absent.
+/// Insert-if-absent then read is safe when two servers or imports add the same name at once.
+/// `insert` takes `$1` the slug, `$2` the name and, when it has a `$3`, the current time.
+pub(crate) async fn ensure_slugged(conn: &mut Conn, table: &str, what: &str, name: &str, insert: &str) -> Result<i64> {
+    let slug = marquee_core::Slug::from_text(name).map_err(|e| Error::Corrupt(format!("{what} \"{name}\": {e}")))?;
+    let mut query = sqlx::query(insert).bind(slug.as_str()).bind(name.trim());
+    if insert.contains("$3") {
+        query = query.bind(now());
+    }
+    query.execute(&mut *conn).await?;
+    Ok(sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE slug = $1"))
+        .bind(slug.as_str())
+        .fetch_one(conn)
+        .await?)
+}
+
 /// A placeholder list `$first, $first+1, …` for `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")

@@ -1,7 +1,6 @@
 //! People: directors, cast and crew, and the roles they hold on reviewed films.
 
-use crate::{now, Conn, Error, Result, Store};
-use marquee_core::Slug;
+use crate::{Conn, Result, Store};
 use sqlx::Row;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,14 +21,8 @@ pub struct Role {
 
 /// The person called `name` (matched by slug), created when new.
 pub async fn ensure(conn: &mut Conn, name: &str) -> Result<i64> {
-    let slug = Slug::from_text(name).map_err(|e| Error::Corrupt(format!("person \"{name}\": {e}")))?;
-    sqlx::query("INSERT INTO people (slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
-        .bind(slug.as_str())
-        .bind(name.trim())
-        .bind(now())
-        .execute(&mut *conn)
-        .await?;
-    Ok(sqlx::query_scalar("SELECT id FROM people WHERE slug = $1").bind(slug.as_str()).fetch_one(conn).await?)
+    let insert = "INSERT INTO people (slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING";
+    crate::ensure_slugged(conn, "people", "person", name, insert).await
 }
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<Person>> {

@@ -1,7 +1,6 @@
 //! Users: the writers a review is credited to (and, with authoring, accounts).
 
-use crate::{now, Conn, Result, Store};
-use marquee_core::Slug;
+use crate::{Conn, Result, Store};
 use sqlx::Row;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -14,16 +13,9 @@ pub struct User {
 
 /// The user called `name`, created as a writer without a login when new (imported authors).
 pub async fn ensure_author(conn: &mut Conn, name: &str) -> Result<i64> {
-    let slug = Slug::from_text(name).map_err(|e| crate::Error::Corrupt(format!("author \"{name}\": {e}")))?;
-    sqlx::query(
-        "INSERT INTO users (slug, display_name, role, created_at) VALUES ($1, $2, 'writer', $3) ON CONFLICT (slug) DO NOTHING",
-    )
-    .bind(slug.as_str())
-    .bind(name.trim())
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
-    Ok(sqlx::query_scalar("SELECT id FROM users WHERE slug = $1").bind(slug.as_str()).fetch_one(conn).await?)
+    let insert = "INSERT INTO users (slug, display_name, role, created_at) VALUES ($1, $2, 'writer', $3) \
+                  ON CONFLICT (slug) DO NOTHING";
+    crate::ensure_slugged(conn, "users", "author", name, insert).await
 }
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
