@@ -6,6 +6,7 @@
 pub mod html;
 pub mod image;
 pub mod markdown;
+pub mod permissions;
 pub mod related;
 pub mod score;
 pub mod slug;
@@ -13,6 +14,7 @@ pub mod status;
 
 pub use html::SafeHtml;
 pub use image::StoredImage;
+pub use permissions::{Action, Actor, ReviewAccess};
 pub use score::{Score, ScoreError, VerdictBand, VerdictBands, VerdictBandsError};
 pub use slug::{Slug, SlugError};
 pub use status::{ReviewStatus, Role};

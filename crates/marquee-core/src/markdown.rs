@@ -51,6 +51,32 @@ pub fn image_urls(markdown: &str) -> Vec<String> {
     urls
 }
 
+/// Image destinations in the body whose alt text is empty, in order (an editor refuses them:
+/// every image needs a description for readers who cannot see it).
+pub fn images_without_alt(markdown: &str) -> Vec<String> {
+    let mut missing = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Image { dest_url, .. }) => current = Some((dest_url.to_string(), String::new())),
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, alt)) = current.as_mut() {
+                    alt.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some((url, alt)) = current.take() {
+                    if alt.trim().is_empty() {
+                        missing.push(url);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    missing
+}
+
 /// Renders and sanitizes a body. `resolve` maps an image destination to the store's prepared
 /// variants; images it does not know keep their URL (and the sanitizer decides).
 pub fn render(markdown: &str, resolve: &dyn Fn(&str) -> Option<ResponsiveImage>) -> RenderedBody {
@@ -308,6 +334,12 @@ pub fn sanitize(html: &str) -> SafeHtml {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_without_alt_text_are_found() {
+        let md = "![A still](/a.png)\n\n![](/b.png)\n\n![  ](/c.png \"title only\")\n\n![*styled* alt](/d.png)";
+        assert_eq!(images_without_alt(md), vec!["/b.png".to_string(), "/c.png".to_string()]);
+    }
 
     fn no_images(_: &str) -> Option<ResponsiveImage> {
         None

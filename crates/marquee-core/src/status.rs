@@ -6,6 +6,8 @@ use std::str::FromStr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReviewStatus {
     Draft,
+    /// Submitted by its writer for an editor to publish.
+    Pending,
     Scheduled,
     Published,
 }
@@ -14,10 +16,26 @@ impl ReviewStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ReviewStatus::Draft => "draft",
+            ReviewStatus::Pending => "pending",
             ReviewStatus::Scheduled => "scheduled",
             ReviewStatus::Published => "published",
         }
     }
+}
+
+impl ReviewStatus {
+    /// How the admin names the status.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewStatus::Draft => "Draft",
+            ReviewStatus::Pending => "Awaiting review",
+            ReviewStatus::Scheduled => "Scheduled",
+            ReviewStatus::Published => "Published",
+        }
+    }
+
+    pub const ALL: [ReviewStatus; 4] =
+        [ReviewStatus::Draft, ReviewStatus::Pending, ReviewStatus::Scheduled, ReviewStatus::Published];
 }
 
 impl FromStr for ReviewStatus {
@@ -25,6 +43,7 @@ impl FromStr for ReviewStatus {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "draft" => Ok(ReviewStatus::Draft),
+            "pending" => Ok(ReviewStatus::Pending),
             "scheduled" => Ok(ReviewStatus::Scheduled),
             "published" => Ok(ReviewStatus::Published),
             other => Err(format!("unknown review status \"{other}\"")),
@@ -46,6 +65,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Owner, Role::Editor, Role::Writer];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Writer => "writer",
@@ -73,7 +94,7 @@ mod tests {
 
     #[test]
     fn statuses_and_roles_round_trip_through_text() {
-        for status in [ReviewStatus::Draft, ReviewStatus::Scheduled, ReviewStatus::Published] {
+        for status in ReviewStatus::ALL {
             assert_eq!(status.as_str().parse::<ReviewStatus>().unwrap(), status);
         }
         for role in [Role::Writer, Role::Editor, Role::Owner] {

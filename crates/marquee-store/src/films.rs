@@ -343,3 +343,112 @@ pub async fn with_reviews(store: &Store) -> Result<Vec<Named>> {
         })
         .collect()
 }
+
+/// A film as it stands, in the shape it is written in: for an editor to change and write back.
+pub async fn editable(store: &Store, id: i64) -> Result<Option<FilmInput>> {
+    let Some(row) = sqlx::query("SELECT * FROM films WHERE id = $1").bind(id).fetch_optional(store.pool()).await?
+    else {
+        return Ok(None);
+    };
+    let picture =
+        |media: Option<i64>, url: Option<String>| media.map(PictureInput::Media).or(url.map(PictureInput::Url));
+    let slug: String = row.try_get("slug")?;
+    let year: Option<i64> = row.try_get("year")?;
+    let credits = sqlx::query(
+        "SELECT p.name, c.department, c.job, c.character_name FROM credits c JOIN people p ON p.id = c.person_id \
+         WHERE c.film_id = $1 ORDER BY c.billing_order",
+    )
+    .bind(id)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(CreditInput {
+            name: row.try_get("name")?,
+            department: row.try_get("department")?,
+            job: row.try_get("job")?,
+            character: row.try_get("character_name")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    Ok(Some(FilmInput {
+        slug: Slug::parse(&slug).map_err(|e| crate::Error::Corrupt(format!("film {id} slug: {e}")))?,
+        title: row.try_get("title")?,
+        original_title: row.try_get("original_title")?,
+        year: year.map(|y| y as i32),
+        release_date: row.try_get("release_date")?,
+        runtime_minutes: row.try_get("runtime_minutes")?,
+        tagline: row.try_get("tagline")?,
+        synopsis: row.try_get("synopsis")?,
+        poster: picture(row.try_get("poster_media_id")?, row.try_get("poster_url")?),
+        backdrop: picture(row.try_get("backdrop_media_id")?, row.try_get("backdrop_url")?),
+        imdb_id: row.try_get("imdb_id")?,
+        tmdb_id: row.try_get("tmdb_id")?,
+        letterboxd_uri: row.try_get("letterboxd_uri")?,
+        genres: genres(store, id).await?.into_iter().map(|g| g.name).collect(),
+        countries: ordered_names(store, "film_countries", id).await?,
+        languages: ordered_names(store, "film_languages", id).await?,
+        credits,
+    }))
+}
+
+/// A film in the admin's lists and pickers.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ListedFilm {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub reviews: i64,
+}
+
+/// Films whose title or original title contains `query` (any case), by title, a page at a time.
+pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Result<(Vec<ListedFilm>, i64)> {
+    let pattern = format!("%{}%", query.trim().to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+    let condition = "(LOWER(f.title) LIKE $1 OR LOWER(COALESCE(f.original_title, '')) LIKE $1)";
+    let rows = sqlx::query(&format!(
+        "SELECT f.id, f.slug, f.title, f.year, (SELECT COUNT(*) FROM reviews r WHERE r.film_id = f.id) AS reviews \
+         FROM films f WHERE {condition} ORDER BY LOWER(f.title), f.year, f.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(store.pool())
+    .await?;
+    let films = rows
+        .iter()
+        .map(|row| {
+            let year: Option<i64> = row.try_get("year")?;
+            Ok(ListedFilm {
+                id: row.try_get("id")?,
+                slug: row.try_get("slug")?,
+                title: row.try_get("title")?,
+                year: year.map(|y| y as i32),
+                reviews: row.try_get("reviews")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM films f WHERE {condition}"))
+        .bind(&pattern)
+        .fetch_one(store.pool())
+        .await?;
+    Ok((films, total))
+}
+
+pub async fn id_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM films WHERE slug = $1").bind(slug).fetch_optional(conn).await?)
+}
+
+/// Gives a film a poster from the media store when it has none.
+pub async fn set_poster_if_missing(conn: &mut Conn, film_id: i64, media_id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE films SET poster_media_id = $1, updated_at = $2 \
+         WHERE id = $3 AND poster_media_id IS NULL AND poster_url IS NULL",
+    )
+    .bind(media_id)
+    .bind(now())
+    .bind(film_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

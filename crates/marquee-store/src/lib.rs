@@ -4,12 +4,15 @@
 //! this file and in `migrations/sqlite` beside `migrations/postgres`.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod audit;
 pub mod content;
 pub mod dump;
 pub mod films;
 pub mod media;
 pub mod people;
 pub mod reviews;
+pub mod revisions;
 pub mod settings;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -37,6 +40,12 @@ pub enum Error {
     UnsupportedUrl(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A write refused because it would duplicate something unique (an email, a slug).
+    #[error("{0}")]
+    Exists(String),
+    /// A write refused because its values break a rule the store keeps.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -105,8 +114,14 @@ impl Store {
 
     fn migrator(&self) -> Migrator {
         let sources: &[(i64, &str, &str)] = match self.backend {
-            Backend::Sqlite => &[(1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"))],
-            Backend::Postgres => &[(1, "initial", include_str!("../migrations/postgres/0001_initial.sql"))],
+            Backend::Sqlite => &[
+                (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql")),
+                (2, "authoring", include_str!("../migrations/sqlite/0002_authoring.sql")),
+            ],
+            Backend::Postgres => &[
+                (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
+                (2, "authoring", include_str!("../migrations/postgres/0002_authoring.sql")),
+            ],
         };
         let migrations = sources
             .iter()
@@ -188,6 +203,7 @@ pub const TABLES: &[&str] = &[
     "review_images",
     "review_revisions",
     "settings",
+    "audit_log",
 ];
 
 /// The current time as Unix seconds, the form every time is stored in.
@@ -209,6 +225,20 @@ pub(crate) async fn ensure_slugged(conn: &mut Conn, table: &str, what: &str, nam
         .bind(slug.as_str())
         .fetch_one(conn)
         .await?)
+}
+
+/// `base`, or `base-2`, `base-3`, … : the first slug not yet used in `table`.
+pub(crate) async fn unique_slug(conn: &mut Conn, table: &str, base: &str) -> Result<String> {
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE slug = $1");
+    let mut candidate = base.to_string();
+    for n in 2.. {
+        let taken: i64 = sqlx::query_scalar(&sql).bind(&candidate).fetch_one(&mut *conn).await?;
+        if taken == 0 {
+            break;
+        }
+        candidate = format!("{base}-{n}");
+    }
+    Ok(candidate)
 }
 
 /// A placeholder list `$first, $first+1, …` for `count` values.

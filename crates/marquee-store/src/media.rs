@@ -70,3 +70,86 @@ pub(crate) fn picture_from_row(row: &AnyRow, url_column: &str, prefix: &str) -> 
     let url: Option<String> = row.try_get(url_column)?;
     Ok(url.map(Picture::Url))
 }
+
+/// An image in the media library.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MediaItem {
+    pub id: i64,
+    pub image: StoredImage,
+    pub alt: String,
+    pub original_name: String,
+    pub byte_size: i64,
+    pub created_at: i64,
+    pub uploaded_by: Option<String>,
+}
+
+const ITEM_SELECT: &str = "SELECT m.id, m.sha256, m.extension, m.width, m.height, m.widths, m.alt, m.original_name, \
+    m.byte_size, m.created_at, u.display_name AS uploaded_by FROM media m LEFT JOIN users u ON u.id = m.uploaded_by";
+
+fn item_from_row(row: &AnyRow) -> Result<MediaItem> {
+    Ok(MediaItem {
+        id: row.try_get("id")?,
+        image: stored_image_from_row(row, "")?.ok_or_else(|| Error::Corrupt("a media row without a hash".into()))?,
+        alt: row.try_get("alt")?,
+        original_name: row.try_get("original_name")?,
+        byte_size: row.try_get("byte_size")?,
+        created_at: row.try_get("created_at")?,
+        uploaded_by: row.try_get("uploaded_by")?,
+    })
+}
+
+/// One page of the library, newest first, and how many images there are in all.
+pub async fn library(store: &crate::Store, limit: i64, offset: i64) -> Result<(Vec<MediaItem>, i64)> {
+    let rows = sqlx::query(&format!("{ITEM_SELECT} ORDER BY m.created_at DESC, m.id DESC LIMIT $1 OFFSET $2"))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(store.pool())
+        .await?;
+    let items = rows.iter().map(item_from_row).collect::<Result<Vec<_>>>()?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM media").fetch_one(store.pool()).await?;
+    Ok((items, total))
+}
+
+pub async fn by_id(store: &crate::Store, id: i64) -> Result<Option<MediaItem>> {
+    let row = sqlx::query(&format!("{ITEM_SELECT} WHERE m.id = $1")).bind(id).fetch_optional(store.pool()).await?;
+    row.as_ref().map(item_from_row).transpose()
+}
+
+/// The library's images with these content hashes (in any order; unknown hashes are left out).
+pub async fn by_sha256(store: &crate::Store, hashes: &[String]) -> Result<Vec<MediaItem>> {
+    if hashes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{ITEM_SELECT} WHERE m.sha256 IN ({})", crate::placeholders(1, hashes.len()));
+    let mut query = sqlx::query(&sql);
+    for hash in hashes {
+        query = query.bind(hash.as_str());
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    rows.iter().map(item_from_row).collect()
+}
+
+/// Records an upload: the image (stored once, whoever uploads it again), its uploader when
+/// new, and its alt text.
+pub async fn record_upload(
+    conn: &mut Conn,
+    image: &StoredImage,
+    byte_size: i64,
+    original_name: &str,
+    alt: &str,
+    uploaded_by: i64,
+) -> Result<i64> {
+    let id = insert_or_get(conn, image, byte_size, original_name).await?;
+    sqlx::query("UPDATE media SET uploaded_by = COALESCE(uploaded_by, $1) WHERE id = $2")
+        .bind(uploaded_by)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    set_alt(conn, id, alt).await?;
+    Ok(id)
+}
+
+pub async fn set_alt(conn: &mut Conn, id: i64, alt: &str) -> Result<()> {
+    sqlx::query("UPDATE media SET alt = $1 WHERE id = $2").bind(alt.trim()).bind(id).execute(conn).await?;
+    Ok(())
+}

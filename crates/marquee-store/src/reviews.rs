@@ -108,6 +108,14 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
     .fetch_one(&mut *conn)
     .await?;
 
+    write_parts(conn, id, review, review.author_id).await?;
+    content::bump(conn).await?;
+    Ok((id, outcome))
+}
+
+/// Replaces a review's tags and images with the input's and keeps the saved state as a revision.
+pub(crate) async fn write_parts(conn: &mut Conn, id: i64, review: &ReviewInput, saved_by: Option<i64>) -> Result<()> {
+    let now = now();
     sqlx::query("DELETE FROM review_tags WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
     for (position, tag) in review.tags.iter().enumerate() {
         let tag_id = ensure_named(conn, "tags", tag).await?;
@@ -128,15 +136,18 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
             .await?;
     }
     sqlx::query(
-        "INSERT INTO review_revisions (review_id, revision, headline, body_markdown, summary, score_tenths, verdict_override, saved_by, saved_at) \
-         SELECT id, revision, headline, body_markdown, summary, score_tenths, verdict_override, author_id, $2 FROM reviews WHERE id = $1",
+        "INSERT INTO review_revisions (review_id, revision, headline, body_markdown, summary, score_tenths, \
+           verdict_override, saved_by, saved_at, film_id, tags, spoilers, status) \
+         SELECT id, revision, headline, body_markdown, summary, score_tenths, verdict_override, $2, $3, film_id, $4, \
+           spoilers, status FROM reviews WHERE id = $1",
     )
     .bind(id)
+    .bind(saved_by)
     .bind(now)
+    .bind(review.tags.join(", "))
     .execute(&mut *conn)
     .await?;
-    content::bump(conn).await?;
-    Ok((id, outcome))
+    Ok(())
 }
 
 /// Publishes scheduled reviews whose time has come. Each flips exactly once, whichever

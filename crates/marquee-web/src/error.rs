@@ -15,6 +15,27 @@ pub enum Error {
     Store(#[from] marquee_store::Error),
     #[error("template failed: {0}")]
     Template(#[from] askama::Error),
+    /// Signed in, but the role does not allow it.
+    #[error("forbidden")]
+    Forbidden,
+    /// A state-changing request without this site's CSRF token, or from another site.
+    #[error("forged or expired form")]
+    Csrf,
+    /// Not signed in: to the login page, then back to this path.
+    #[error("sign-in required")]
+    SignIn(String),
+    #[error("request body over {0} bytes")]
+    TooLarge(usize),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        Error::Store(marquee_store::Error::Database(e))
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -41,6 +62,23 @@ impl IntoResponse for Error {
                     }
                 }
             }
+            Error::Forbidden => status_page(StatusCode::FORBIDDEN, "You do not have permission to do that."),
+            Error::Csrf => status_page(
+                StatusCode::FORBIDDEN,
+                "This form has expired or was sent from another site. Go back, reload the page and try again.",
+            ),
+            Error::SignIn(next) => {
+                let location = format!(
+                    "/admin/login?next={}",
+                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, location)]).into_response()
+            }
+            Error::TooLarge(limit) => status_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("The upload is too large: the limit is {} MB.", limit / (1024 * 1024)),
+            ),
+            Error::BadRequest(message) => status_page(StatusCode::BAD_REQUEST, &message),
             Error::Store(marquee_store::Error::Database(
                 e @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)),
             )) => {
@@ -56,6 +94,11 @@ impl IntoResponse for Error {
             }
         }
     }
+}
+
+fn status_page(status: StatusCode, message: &str) -> Response {
+    let html = ErrorPage { message }.render().unwrap_or_else(|_| message.to_string());
+    (status, Html(html)).into_response()
 }
 
 fn unavailable() -> Response {

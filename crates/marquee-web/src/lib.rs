@@ -5,8 +5,10 @@
 //! - `error`: the one error type and its mapping to status pages.
 //! - `views`: view structs that templates print (templates render data, never fetch it).
 //! - `routes::public`: the public site; `routes::assets`: CSS and media files.
+//! - `auth` and `routes::admin`: sign-in, sessions, CSRF, and the admin area under `/admin`.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod cache;
 pub mod error;
 pub mod metrics;
@@ -31,6 +33,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     let mut router = Router::new()
         .merge(routes::public::router())
         .layer(middleware::from_fn_with_state(state.clone(), cache::serve_cached))
+        .merge(routes::admin::router(state.clone()))
         .merge(routes::assets::router())
         .merge(routes::ops::router());
     if state.config.metrics_on_main {

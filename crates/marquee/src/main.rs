@@ -5,6 +5,7 @@
 mod config;
 mod demo;
 mod progress;
+mod users;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -41,6 +42,44 @@ enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Accounts that sign in to the admin.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account (the password is asked for, or read from standard input).
+    Add(UserAddArgs),
+    /// Set a new password for an account and sign it out everywhere.
+    Password(UserPasswordArgs),
+    /// List the users.
+    List,
+}
+
+#[derive(Args)]
+struct UserAddArgs {
+    /// The email the user signs in with.
+    #[arg(long)]
+    email: String,
+    /// The name readers see on their reviews.
+    #[arg(long)]
+    name: String,
+    /// owner (users and settings), editor (publishes anything) or writer (own drafts).
+    #[arg(long, default_value = "writer")]
+    role: String,
+    /// Read the password from the first line of standard input instead of asking.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Args)]
+struct UserPasswordArgs {
+    /// The account's email.
+    email: String,
+    /// Read the password from the first line of standard input instead of asking.
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Args)]
@@ -105,6 +144,7 @@ fn main() -> anyhow::Result<()> {
             Command::Backup(args) => backup(config, args).await,
             Command::Restore(args) => restore(config, args).await,
             Command::Db(DbCommand::Copy(args)) => db_copy(args).await,
+            Command::User(command) => users::run(config, command).await,
             Command::Config => Ok(()),
         }
     })

@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 
 const STYLESHEET: &str = include_str!("../../static/site.css");
+const ADMIN_STYLESHEET: &str = include_str!("../../static/admin.css");
+const ADMIN_SCRIPT: &str = include_str!("../../static/admin.js");
 const ICON: &str = include_str!("../../static/icon.svg");
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -21,19 +23,53 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/robots.txt", get(robots))
 }
 
+/// A file whose URL carries a hash of its content, so it can be cached for a year.
+struct Fingerprinted {
+    stem: &'static str,
+    extension: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+    url: OnceLock<String>,
+}
+
+impl Fingerprinted {
+    const fn new(stem: &'static str, extension: &'static str, content_type: &'static str, body: &'static str) -> Self {
+        Fingerprinted { stem, extension, content_type, body, url: OnceLock::new() }
+    }
+
+    fn url(&self) -> &str {
+        self.url.get_or_init(|| {
+            let digest = Sha256::digest(self.body.as_bytes());
+            let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+            format!("/static/{}.{hex}.{}", self.stem, self.extension)
+        })
+    }
+}
+
+static FINGERPRINTED: [Fingerprinted; 3] = [
+    Fingerprinted::new("site", "css", "text/css; charset=utf-8", STYLESHEET),
+    Fingerprinted::new("admin", "css", "text/css; charset=utf-8", ADMIN_STYLESHEET),
+    Fingerprinted::new("admin", "js", "text/javascript; charset=utf-8", ADMIN_SCRIPT),
+];
+
 /// `/static/site.<hash>.css`: the URL changes whenever the stylesheet does.
 pub fn stylesheet_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let digest = Sha256::digest(STYLESHEET.as_bytes());
-        let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-        format!("/static/site.{hex}.css")
-    })
+    FINGERPRINTED[0].url()
+}
+
+/// The admin's own stylesheet and script (a file: the CSP allows no inline script).
+pub fn admin_stylesheet_url() -> &'static str {
+    FINGERPRINTED[1].url()
+}
+
+pub fn admin_script_url() -> &'static str {
+    FINGERPRINTED[2].url()
 }
 
 async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
-    if format!("/static/{file}") == stylesheet_url() {
-        return ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, IMMUTABLE)], STYLESHEET)
+    let path = format!("/static/{file}");
+    if let Some(asset) = FINGERPRINTED.iter().find(|asset| asset.url() == path) {
+        return ([(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, IMMUTABLE)], asset.body)
             .into_response();
     }
     if file == "icon.svg" {

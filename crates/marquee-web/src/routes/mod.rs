@@ -1,5 +1,6 @@
 //! Routes, one module per area: the public site, static assets and media, operations endpoints.
 
+pub mod admin;
 pub mod assets;
 pub mod ops;
 pub mod public;

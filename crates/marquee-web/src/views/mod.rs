@@ -1,6 +1,8 @@
 //! View structs: what each template prints, built by handlers from store data. Templates
 //! escape everything they print except `SafeHtml` (sanitized Markdown, JSON-LD).
 
+pub mod admin;
+
 use crate::routes::assets::stylesheet_url;
 use crate::state::{AppState, Site};
 use askama::Template;
@@ -348,6 +350,6 @@ pub struct NotFoundPage {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage {
-    pub message: &'static str,
+pub struct ErrorPage<'a> {
+    pub message: &'a str,
 }

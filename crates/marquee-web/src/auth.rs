@@ -1,0 +1,387 @@
+//! Signing in and staying safe in the admin: password hashing (argon2id), server-side sessions
+//! behind an `HttpOnly` cookie, CSRF tokens on every state-changing request, and the guard that
+//! every `/admin` request passes through.
+
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use marquee_core::{Action, Actor};
+use marquee_store::accounts::{self, Session};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+pub const SESSION_COOKIE: &str = "marquee_session";
+/// Before sign-in there is no session to hold a CSRF token: the login and setup forms pair
+/// their token with this cookie instead.
+pub const FORM_COOKIE: &str = "marquee_form";
+/// A session lasts two weeks from its last use.
+pub const SESSION_SECONDS: i64 = 14 * 24 * 3600;
+/// Sessions are extended at most this often, so reading pages does not write on every request.
+const TOUCH_SECONDS: i64 = 3600;
+/// The largest request body the admin reads: an image at the media limit plus the form around it.
+pub const MAX_BODY_BYTES: usize = 26 * 1024 * 1024;
+
+/// 32 random bytes as hex: session tokens and CSRF tokens.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    hex(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Sessions are stored by the hash of their token, so the sessions table alone opens nothing.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn same(a: &str, b: &str) -> bool {
+    // Constant time over the length of the expected token.
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Hashes a password with argon2id (off the async threads: it is deliberately slow).
+pub async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).expect("the operating system's random source is available");
+        let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| Error::Internal(format!("hashing a password failed: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))?
+}
+
+/// Checks a password against a stored hash. Without a hash (no such account) a fixed hash is
+/// checked instead, so a wrong email takes as long as a wrong password.
+pub async fn verify_password(password: &str, hash: Option<&str>) -> bool {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    let decoy = match DECOY.get() {
+        Some(decoy) => decoy.clone(),
+        None => {
+            let made = hash_password("not a password anyone has").await.unwrap_or_default();
+            DECOY.get_or_init(|| made).clone()
+        }
+    };
+    let known = hash.is_some();
+    let hash = hash.map(str::to_string).unwrap_or(decoy);
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        PasswordHash::new(&hash)
+            .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false);
+    known && matches
+}
+
+/// The value of cookie `name` in the request, if sent.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (key, value) = pair.trim().split_once('=')?;
+        (key == name).then(|| value.to_string())
+    })
+}
+
+/// A `Set-Cookie` value for the admin's cookies: `HttpOnly`, `SameSite=Lax`, limited to
+/// `/admin`, and `Secure` when the site is served over HTTPS.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/admin; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+        .expect("cookie values are hex tokens")
+}
+
+/// Starts a session for a user and returns the cookie that carries it.
+pub async fn start_session(state: &AppState, user_id: i64) -> Result<HeaderValue> {
+    let token = random_token();
+    let now = marquee_store::now();
+    accounts::create_session(&state.store, &token_hash(&token), user_id, &random_token(), now, now + SESSION_SECONDS)
+        .await?;
+    Ok(set_cookie(state, SESSION_COOKIE, &token, SESSION_SECONDS))
+}
+
+/// A form as sent, urlencoded or multipart: text fields by name, and files.
+#[derive(Clone, Debug, Default)]
+pub struct FormData {
+    fields: HashMap<String, Vec<String>>,
+    pub files: Vec<Upload>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Bytes,
+}
+
+impl FormData {
+    /// A field's first value, trimmed; empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.raw(name).trim().to_string()
+    }
+
+    /// A field's first value as sent (a Markdown body keeps its leading spaces).
+    pub fn raw(&self, name: &str) -> &str {
+        self.fields.get(name).and_then(|v| v.first()).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn optional(&self, name: &str) -> Option<String> {
+        Some(self.text(name)).filter(|v| !v.is_empty())
+    }
+
+    pub fn all(&self, name: &str) -> &[String] {
+        self.fields.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn checked(&self, name: &str) -> bool {
+        !self.raw(name).is_empty()
+    }
+
+    /// The first non-empty file sent in field `name`.
+    pub fn file(&self, name: &str) -> Option<&Upload> {
+        self.files.iter().find(|f| f.field == name && !f.bytes.is_empty())
+    }
+
+    /// Builds a form from field pairs (for handlers that re-read a stored state as a form).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> FormData {
+        let mut form = FormData::default();
+        for (key, value) in pairs {
+            form.fields.entry(key).or_default().push(value);
+        }
+        form
+    }
+
+    async fn parse(content_type: &str, body: Bytes) -> Result<FormData> {
+        if content_type.starts_with("multipart/form-data") {
+            let boundary = multer::parse_boundary(content_type)
+                .map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
+            let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+            let mut multipart = multer::Multipart::new(stream, boundary);
+            let mut form = FormData::default();
+            while let Some(field) = multipart
+                .next_field()
+                .await
+                .map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?
+            {
+                let name = field.name().unwrap_or_default().to_string();
+                let file_name = field.file_name().map(str::to_string);
+                let bytes =
+                    field.bytes().await.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
+                match file_name {
+                    Some(file_name) => form.files.push(Upload { field: name, file_name, bytes }),
+                    None => form.fields.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned()),
+                }
+            }
+            Ok(form)
+        } else {
+            Ok(FormData::from_pairs(form_urlencoded_pairs(&body)))
+        }
+    }
+}
+
+fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FormData {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        parts.extensions.remove::<FormData>().ok_or_else(|| Error::BadRequest("the request carried no form".into()))
+    }
+}
+
+/// The signed-in user of an admin request.
+#[derive(Clone, Debug)]
+pub struct Admin {
+    pub session: Session,
+}
+
+impl Admin {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: self.session.user.id, role: self.session.user.role }
+    }
+
+    pub fn id(&self) -> i64 {
+        self.session.user.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.session.user.display_name
+    }
+
+    /// `Ok` when the user may take `action`; a 403 otherwise.
+    pub fn require(&self, action: Action) -> Result<()> {
+        if self.actor().may(action) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        match parts.extensions.get::<Option<Session>>().cloned().flatten() {
+            Some(session) => Ok(Admin { session }),
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/admin");
+                Err(Error::SignIn(next.to_string()))
+            }
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Admin {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Option<Session>>().cloned().flatten().map(|session| Admin { session }))
+    }
+}
+
+/// Every `/admin` request passes here: the session is looked up (and extended now and then);
+/// a state-changing request must come from this site (`Origin`, `Sec-Fetch-Site`) and carry the
+/// CSRF token of its session (or, before sign-in, of the form cookie); its body is read once,
+/// within a limit, into a `FormData`. Responses are never stored by caches.
+pub async fn admin_guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    match guard(&state, request, next).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+    .tap_no_store()
+}
+
+trait NoStore {
+    fn tap_no_store(self) -> Self;
+}
+
+impl NoStore for Response {
+    fn tap_no_store(mut self) -> Self {
+        self.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        self
+    }
+}
+
+async fn guard(state: &AppState, request: Request, next: Next) -> Result<Response> {
+    let (mut parts, body) = request.into_parts();
+    let now = marquee_store::now();
+    let token = cookie(&parts.headers, SESSION_COOKIE);
+    let session = match &token {
+        Some(token) => accounts::session(&state.store, &token_hash(token), now).await?,
+        None => None,
+    };
+    let mut refreshed_cookie = None;
+    if let (Some(session), Some(token)) = (&session, &token) {
+        if now - session.last_seen_at > TOUCH_SECONDS {
+            accounts::touch_session(&state.store, &session.token_hash, now, now + SESSION_SECONDS).await?;
+            refreshed_cookie = Some(set_cookie(state, SESSION_COOKIE, token, SESSION_SECONDS));
+        }
+    }
+    let body = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        Body::empty()
+    } else {
+        check_origin(state, &parts.headers)?;
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| Error::TooLarge(MAX_BODY_BYTES))?;
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let form = FormData::parse(content_type, bytes).await?;
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .unwrap_or_else(|| form.text("csrf"));
+        let expected = match &session {
+            Some(session) => Some(session.csrf_token.clone()),
+            None => cookie(&parts.headers, FORM_COOKIE),
+        };
+        match expected {
+            Some(expected) if !sent.is_empty() && same(&sent, &expected) => {}
+            _ => return Err(Error::Csrf),
+        }
+        parts.extensions.insert(form);
+        Body::empty()
+    };
+    let address = client_address(state, &parts.headers, parts.extensions.get::<ConnectInfo<SocketAddr>>());
+    parts.extensions.insert(ClientAddress(address));
+    parts.extensions.insert(session);
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if let Some(cookie) = refreshed_cookie {
+        if !response.headers().contains_key(header::SET_COOKIE) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+    Ok(response)
+}
+
+/// Refuses a request a browser says came from another site.
+fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<()> {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(Error::Csrf);
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
+    let origin_host = origin.split_once("://").map(|(_, host)| host).unwrap_or("");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let base_host = state.config.base_url.split_once("://").map(|(_, host)| host).unwrap_or("");
+    if origin_host.is_empty() || (origin_host != host && origin_host != base_host) {
+        return Err(Error::Csrf);
+    }
+    Ok(())
+}
+
+/// The client's address (as `log_request` sees it), for throttling sign-ins.
+#[derive(Clone, Debug)]
+pub struct ClientAddress(pub String);
+
+fn client_address(state: &AppState, parts_headers: &HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>) -> String {
+    let Some(peer) = connect.map(|c| c.0.ip()) else { return "unknown".into() };
+    let forwarded: Vec<&str> =
+        parts_headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+    crate::client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencoded_forms_decode_plus_percent_and_utf8() {
+        let pairs = form_urlencoded_pairs(b"title=Am%C3%A9lie+%282001%29&empty=&flag&bad=%zz%4");
+        assert_eq!(pairs[0], ("title".into(), "Amélie (2001)".into()));
+        assert_eq!(pairs[1], ("empty".into(), String::new()));
+        assert_eq!(pairs[2], ("flag".into(), String::new()));
+        assert_eq!(pairs[3].0, "bad");
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("xmarquee_session=1; marquee_session=abc; other=2"));
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn tokens_are_compared_whole() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("ab", "abc"));
+    }
+}

@@ -1,0 +1,250 @@
+//! Signing in and out, the first-run setup that creates the owner, and a user's own account
+//! (profile and password).
+
+use super::{notice, render, render_status, see_other};
+use crate::auth::{
+    cookie, hash_password, random_token, set_cookie, start_session, verify_password, Admin, ClientAddress, FormData,
+    FORM_COOKIE, SESSION_COOKIE,
+};
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::views::admin::*;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use marquee_core::permissions::password_problem;
+use marquee_core::Role;
+use marquee_store::accounts::{self, Throttle};
+use std::sync::Arc;
+
+/// Failed sign-ins allowed per account, and per client address, within the window.
+const ACCOUNT_LIMIT: i64 = 5;
+const ADDRESS_LIMIT: i64 = 20;
+const WINDOW_SECONDS: i64 = 15 * 60;
+
+/// The same words whether the email is unknown, the password wrong or the account disabled.
+const WRONG: &str = "The email or password is incorrect.";
+
+/// The form cookie's token, set when the browser has none yet.
+fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
+    match cookie(headers, FORM_COOKIE).filter(|t| t.len() == 64) {
+        Some(token) => (token, None),
+        None => {
+            let token = random_token();
+            let set = set_cookie(state, FORM_COOKIE, &token, 24 * 3600);
+            (token, Some(set))
+        }
+    }
+}
+
+/// Only paths inside the admin are followed after sign-in (never another site).
+fn safe_next(next: &str) -> String {
+    if next.starts_with("/admin") && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/admin".to_string()
+    }
+}
+
+fn with_cookie(mut response: Response, cookie: Option<axum::http::HeaderValue>) -> Response {
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+pub async fn login_page(
+    State(state): State<Arc<AppState>>,
+    admin: Option<Admin>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response> {
+    if admin.is_some() {
+        return Ok(Redirect::to("/admin").into_response());
+    }
+    let setup_open = !accounts::owner_exists(&state.store).await?;
+    let (token, set) = form_token(&state, &headers);
+    let page = LoginPage {
+        layout: AdminLayout::public(&state, "Sign in", token).with_notice(notice(uri.query())),
+        email: String::new(),
+        next: safe_next(&super::query_value(uri.query(), "next")),
+        error: None,
+        setup_open,
+    };
+    Ok(with_cookie(render(&page)?, set))
+}
+
+pub async fn login(
+    State(state): State<Arc<AppState>>,
+    Extension(ClientAddress(address)): Extension<ClientAddress>,
+    headers: HeaderMap,
+    form: FormData,
+) -> Result<Response> {
+    let email = accounts::normalize_email(&form.text("email"));
+    let password = form.raw("password").to_string();
+    let next = safe_next(&form.text("next"));
+    let now = marquee_store::now();
+    let refuse = |status: StatusCode, message: String| -> Result<Response> {
+        let page = LoginPage {
+            layout: AdminLayout::public(&state, "Sign in", cookie(&headers, FORM_COOKIE).unwrap_or_default()),
+            email: email.clone(),
+            next: next.clone(),
+            error: Some(message),
+            setup_open: false,
+        };
+        render_status(status, &page)
+    };
+    for (scope, subject, limit, whom) in [
+        (Throttle::Account, email.as_str(), ACCOUNT_LIMIT, "for this account"),
+        (Throttle::Address, address.as_str(), ADDRESS_LIMIT, "from your network address"),
+    ] {
+        let (failures, oldest) = accounts::failures_since(&state.store, scope, subject, now - WINDOW_SECONDS).await?;
+        if failures >= limit {
+            let wait = oldest.map(|t| t + WINDOW_SECONDS - now).unwrap_or(WINDOW_SECONDS).max(60);
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many failed sign-ins {whom}. Try again in {} minutes.", (wait + 59) / 60),
+            );
+        }
+    }
+    let account = accounts::by_email(&state.store, &email).await?.filter(|a| !a.disabled);
+    let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
+    let verified = verify_password(&password, hash).await;
+    let Some(account) = account.filter(|_| verified) else {
+        accounts::record_failure(&state.store, &email, &address, now).await?;
+        tracing::info!(%address, "failed sign-in");
+        return refuse(StatusCode::UNAUTHORIZED, WRONG.to_string());
+    };
+    accounts::clear_failures(&state.store, &email).await?;
+    let cookie = start_session(&state, account.id).await?;
+    tracing::info!(user = account.id, "signed in");
+    Ok(with_cookie(Redirect::to(&next).into_response(), Some(cookie)))
+}
+
+pub async fn logout(State(state): State<Arc<AppState>>, admin: Admin) -> Result<Response> {
+    accounts::end_session(&state.store, &admin.session.token_hash).await?;
+    let cleared = set_cookie(&state, SESSION_COOKIE, "", 0);
+    Ok(with_cookie(Redirect::to("/admin/login?notice=signed-out").into_response(), Some(cleared)))
+}
+
+/// The setup page exists only while the site has no owner.
+pub async fn setup_page(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response> {
+    if accounts::owner_exists(&state.store).await? {
+        return Err(Error::not_found(&state));
+    }
+    let (token, set) = form_token(&state, &headers);
+    let page = SetupPage {
+        layout: AdminLayout::public(&state, "Set up your site", token),
+        email: String::new(),
+        name: String::new(),
+        errors: Vec::new(),
+    };
+    Ok(with_cookie(render(&page)?, set))
+}
+
+/// Errors in an email and a new password typed twice.
+fn account_errors(email: &str, password: &str, confirm: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !email.contains('@') || email.chars().any(char::is_whitespace) || email.len() > 254 {
+        errors.push(FieldError { field: "email", message: "Enter an email address, like name@example.com.".into() });
+    }
+    if let Some(problem) = password_problem(password, email) {
+        errors.push(FieldError { field: "password", message: problem });
+    } else if password != confirm {
+        errors.push(FieldError { field: "confirm", message: "The two passwords differ.".into() });
+    }
+    errors
+}
+
+pub async fn setup(State(state): State<Arc<AppState>>, headers: HeaderMap, form: FormData) -> Result<Response> {
+    if accounts::owner_exists(&state.store).await? {
+        return Err(Error::not_found(&state));
+    }
+    let (email, name, password) = (form.text("email"), form.text("name"), form.raw("password").to_string());
+    let mut errors = account_errors(&email, &password, form.raw("confirm"));
+    if name.is_empty() {
+        errors.push(FieldError { field: "name", message: "Enter the name readers will see on your reviews.".into() });
+    }
+    if !errors.is_empty() {
+        let page = SetupPage {
+            layout: AdminLayout::public(&state, "Set up your site", cookie(&headers, FORM_COOKIE).unwrap_or_default()),
+            email,
+            name,
+            errors,
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let hash = hash_password(&password).await?;
+    let mut tx = state.store.begin().await?;
+    // Two first visitors at once: the owner check inside the transaction lets only one through.
+    if accounts::owners(&mut tx).await? > 0 {
+        return Err(Error::not_found(&state));
+    }
+    let id = accounts::create(&mut tx, &email, &name, Role::Owner, &hash).await?;
+    marquee_store::audit::record(&mut tx, id, &name, "site.setup", &email, "first owner created").await?;
+    tx.commit().await?;
+    let cookie = start_session(&state, id).await?;
+    Ok(with_cookie(Redirect::to("/admin").into_response(), Some(cookie)))
+}
+
+pub async fn account_page(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
+    let user = &admin.session.user;
+    let bio = marquee_store::users::by_slug(&state.store, &user.slug).await?.map(|u| u.bio).unwrap_or_default();
+    let page = AccountPage {
+        layout: AdminLayout::new(&state, &admin, "Your account", "account").with_notice(notice(uri.query())),
+        name: user.display_name.clone(),
+        bio,
+        email: user.email.clone().unwrap_or_default(),
+        errors: Vec::new(),
+    };
+    render(&page)
+}
+
+pub async fn account_save(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
+    let (name, bio) = (form.text("name"), form.text("bio"));
+    if name.is_empty() {
+        let page = AccountPage {
+            layout: AdminLayout::new(&state, &admin, "Your account", "account"),
+            name,
+            bio,
+            email: admin.session.user.email.clone().unwrap_or_default(),
+            errors: vec![FieldError { field: "name", message: "Enter the name readers see.".into() }],
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let mut tx = state.store.begin().await?;
+    accounts::set_profile(&mut tx, admin.id(), &name, &bio).await?;
+    tx.commit().await?;
+    Ok(see_other("/admin/account", "saved"))
+}
+
+/// Changing one's password ends every other session of the account.
+pub async fn change_password(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
+    let user = &admin.session.user;
+    let email = user.email.clone().unwrap_or_default();
+    let (password, confirm) = (form.raw("password"), form.raw("confirm"));
+    let mut errors: Vec<FieldError> =
+        account_errors(&email, password, confirm).into_iter().filter(|e| e.field != "email").collect();
+    if !verify_password(form.raw("current"), user.password_hash.as_deref()).await {
+        errors.insert(0, FieldError { field: "current", message: "Your current password is not that.".into() });
+    }
+    if !errors.is_empty() {
+        let bio = marquee_store::users::by_slug(&state.store, &user.slug).await?.map(|u| u.bio).unwrap_or_default();
+        let page = AccountPage {
+            layout: AdminLayout::new(&state, &admin, "Your account", "account"),
+            name: user.display_name.clone(),
+            bio,
+            email,
+            errors,
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let hash = hash_password(password).await?;
+    let mut tx = state.store.begin().await?;
+    accounts::set_password(&mut tx, admin.id(), &hash).await?;
+    accounts::end_sessions(&mut tx, admin.id(), Some(&admin.session.token_hash)).await?;
+    tx.commit().await?;
+    tracing::info!(user = admin.id(), "password changed; other sessions ended");
+    Ok(see_other("/admin/account", "password"))
+}
