@@ -7,149 +7,26 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  HERE,
+  SCREENSHOT_DIR,
+  TEST_TIMEOUT_MS,
+  startServer,
+  stopServer,
+  launchBrowser,
+  formatViolations,
+  axeViolations,
+  loadLazyImages,
+  reviewPageProblems,
+  reviewPartsOrder,
+  assertPartsInOrder,
+} from './helpers.mjs';
 
-const require = createRequire(import.meta.url);
-const axe = require('axe-core');
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCREENSHOT_DIR = path.join(HERE, 'screenshots');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
-const STARTUP_TIMEOUT_MS = Number(process.env.MARQUEE_STARTUP_TIMEOUT_MS || 120_000);
-const TEST_TIMEOUT_MS = 120_000;
 const NOT_FOUND_PATH = '/this-page-does-not-exist-e2e';
 
-function marqueeBinary() {
-  if (process.env.MARQUEE_BIN) return path.resolve(process.env.MARQUEE_BIN);
-  const debug = path.resolve(HERE, '../target/debug/marquee');
-  const release = path.resolve(HERE, '../target/release/marquee');
-  if (!fs.existsSync(debug) && fs.existsSync(release)) return release;
-  return debug;
-}
-
-// ---------------------------------------------------------------------------
-// server lifecycle
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let server = null; // { child, base, dataRoot, log: string[], exited }
-
-function serverLogTail(n = 40) {
-  if (!server) return '(server not started)';
-  return server.log.slice(-n).join('\n');
-}
-
-async function startServer() {
-  const bin = marqueeBinary();
-  if (!fs.existsSync(bin)) {
-    throw new Error(`marquee binary not found at ${bin} (set MARQUEE_BIN or build the workspace first)`);
-  }
-  const port = await freePort();
-  const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'marquee-e2e-'));
-  const dataDir = path.join(dataRoot, 'data');
-  const listen = `127.0.0.1:${port}`;
-  const args = ['serve', '--demo', '--data', dataDir, '--listen', listen];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-  const s = { child, base: `http://${listen}`, dataRoot, log: [], exited: null, cmd: `${bin} ${args.join(' ')}` };
-  server = s;
-  const collect = (stream) => {
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-      buf += chunk;
-      const lines = buf.split('\n');
-      buf = lines.pop();
-      for (const l of lines) {
-        s.log.push(l);
-        if (s.log.length > 2000) s.log.splice(0, 1000);
-      }
-    });
-  };
-  collect(child.stdout);
-  collect(child.stderr);
-  child.on('exit', (code, signal) => {
-    s.exited = { code, signal };
-  });
-  child.on('error', (err) => {
-    s.exited = { code: null, signal: null, error: err };
-  });
-
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let lastErr = null;
-  while (Date.now() < deadline) {
-    if (s.exited) {
-      throw new Error(
-        `marquee exited before it was ready (${JSON.stringify(s.exited)})\ncommand: ${s.cmd}\nlog:\n${serverLogTail()}`,
-      );
-    }
-    try {
-      const res = await fetch(`${s.base}/healthz`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return s;
-      lastErr = new Error(`/healthz answered ${res.status}`);
-    } catch (err) {
-      lastErr = err;
-    }
-    await sleep(200);
-  }
-  throw new Error(
-    `marquee not ready after ${STARTUP_TIMEOUT_MS} ms (${lastErr && lastErr.message})\ncommand: ${s.cmd}\nlog:\n${serverLogTail()}`,
-  );
-}
-
-async function stopServer() {
-  const s = server;
-  if (!s) return;
-  if (!s.exited) {
-    const exited = new Promise((r) => s.child.once('exit', r));
-    s.child.kill('SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-    if (!done && !s.exited) {
-      s.child.kill('SIGKILL');
-      await Promise.race([exited, sleep(2000)]);
-    }
-  }
-  fs.rmSync(s.dataRoot, { recursive: true, force: true });
-}
-
-process.on('exit', () => {
-  if (server && !server.exited) {
-    try {
-      server.child.kill('SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-});
+let server = null; // { child, base, dataRoot, log: string[], exited } (see helpers.mjs startServer)
 
 // ---------------------------------------------------------------------------
 // discovery of one URL per page type
@@ -277,17 +154,6 @@ function requirePath(p, what) {
   return p;
 }
 
-function formatViolations(violations) {
-  return violations
-    .map((v) => {
-      const nodes = v.nodes
-        .map((n) => `    - ${n.target.join(' ')}\n      ${(n.failureSummary || '').replace(/\n/g, '\n      ')}\n      html: ${n.html}`)
-        .join('\n');
-      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`;
-    })
-    .join('\n');
-}
-
 async function axeCheck(t, name, ctxOpts) {
   const entry = pageList().find((p) => p.name === name);
   if (!entry) {
@@ -299,12 +165,7 @@ async function axeCheck(t, name, ctxOpts) {
   const ctx = await newContext({ bypassCSP: true, ...ctxOpts });
   try {
     const { page } = await openPage(ctx, entry.path, entry.status ?? 200);
-    await page.addScriptTag({ content: axe.source });
-    const result = await page.evaluate(
-      (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
-      AXE_TAGS,
-    );
-    const v = result.violations;
+    const v = await axeViolations(page);
     if (v.length) {
       const mode = ctxOpts.colorScheme ? `, ${ctxOpts.colorScheme} colour scheme` : '';
       const report = `axe violations on ${name} page (${entry.path}${mode}):\n${formatViolations(v)}`;
@@ -316,33 +177,13 @@ async function axeCheck(t, name, ctxOpts) {
   }
 }
 
-// Scroll through the page so loading="lazy" images load, then wait for every image and font.
-async function loadLazyImages(page) {
-  await page.evaluate(async () => {
-    for (let y = 0; y < document.documentElement.scrollHeight; y += 400) {
-      window.scrollTo(0, y);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    window.scrollTo(0, 0);
-    const pending = [...document.images].filter((img) => !img.complete);
-    await Promise.race([
-      Promise.all(pending.map((img) => new Promise((r) => { img.addEventListener('load', r); img.addEventListener('error', r); }))),
-      new Promise((r) => setTimeout(r, 5000)),
-    ]);
-    if (document.fonts) await document.fonts.ready;
-  });
-}
-
-// Order check: returns true if a precedes b in document order.
-const PRECEDES = 4; // Node.DOCUMENT_POSITION_FOLLOWING
-
 // ---------------------------------------------------------------------------
 
 describe('marquee site', { timeout: 30 * 60_000 }, () => {
   before(async () => {
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await startServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    await startServer({ onSpawn: (s) => { server = s; } });
+    browser = await launchBrowser();
     await discover();
     console.log(`# server: ${server.base}`);
     console.log(`# pages under test: ${JSON.stringify(urls)}`);
@@ -352,7 +193,7 @@ describe('marquee site', { timeout: 30 * 60_000 }, () => {
   after(async () => {
     if (browser) await browser.close().catch(() => {});
     if (server) fs.writeFileSync(path.join(HERE, 'server.log'), server.log.join('\n') + '\n');
-    await stopServer();
+    await stopServer(server);
   });
 
   describe('axe (wcag2a, wcag2aa, wcag21a, wcag21aa, best-practice)', () => {
@@ -485,74 +326,7 @@ describe('marquee site', { timeout: 30 * 60_000 }, () => {
     const ctx = await newContext();
     try {
       const { page } = await openPage(ctx, requirePath(urls.review, 'review'));
-      const r = await page.evaluate((self) => {
-        const q = (s) => document.querySelector(s);
-        const img = q('picture img');
-        const related = q('section.related');
-        const labelId = related && related.getAttribute('aria-labelledby');
-        const label = labelId && document.getElementById(labelId);
-        const relatedLinks = related ? [...related.querySelectorAll('a[href]')].map((a) => new URL(a.href).pathname) : [];
-        const facts = q('dl.facts');
-        const ld = [...document.querySelectorAll('script[type="application/ld+json"]')].map((s) => s.textContent);
-        const srcsets = img ? [img.getAttribute('srcset'), ...[...img.parentElement.querySelectorAll('source')].map((s) => s.getAttribute('srcset'))] : [];
-        return {
-          h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
-          kickerHref: q('a.kicker') && q('a.kicker').getAttribute('href'),
-          imgAlt: img && img.getAttribute('alt'),
-          imgSrcset: srcsets.filter(Boolean),
-          imgSizes: img && (img.getAttribute('sizes') || [...img.parentElement.querySelectorAll('source')].map((s) => s.getAttribute('sizes')).find(Boolean)),
-          factsText: facts && [...facts.querySelectorAll('dt, dd')].map((d) => d.textContent.trim()).join(' | '),
-          factsPeople: facts ? facts.querySelectorAll('a[href^="/people/"]').length : 0,
-          readingTime: q('p.reading-time') && q('p.reading-time').textContent.trim(),
-          scoreText: q('p.score') && q('p.score').textContent.replace(/\s+/g, ' ').trim(),
-          verdict: q('p.score span.verdict') && q('p.score span.verdict').textContent.trim(),
-          closing: !!q('.closing-verdict'),
-          relatedLabel: label ? label.textContent.trim() : null,
-          relatedLinks,
-          self,
-          writer: !!q('a[href^="/writers/"]'),
-          time: q('time[datetime]') && q('time[datetime]').getAttribute('datetime'),
-          tags: document.querySelectorAll('a[href^="/tags/"]').length,
-          ld,
-        };
-      }, urls.review);
-      const problems = [];
-      const check = (ok, msg) => ok || problems.push(msg);
-      check(r.h1s.length === 1, `expected one <h1>, found ${JSON.stringify(r.h1s)}`);
-      check(/^\/years\/\d{4}$/.test(r.kickerHref || ''), `a.kicker href is ${JSON.stringify(r.kickerHref)}, expected /years/YYYY`);
-      check(r.imgAlt !== null && r.imgAlt === `${r.h1s[0]} poster`, `poster alt is ${JSON.stringify(r.imgAlt)}, expected "${r.h1s[0]} poster"`);
-      check(r.imgSrcset.length > 0, 'poster has no srcset (on <img> or <source>)');
-      check(!!r.imgSizes, 'poster has no sizes attribute');
-      check(/(^|\| )\d+ minutes( \||$)/.test(r.factsText || ''), `dl.facts has no "NNN minutes" runtime: ${JSON.stringify(r.factsText)}`);
-      check(r.factsPeople >= 2, `dl.facts has ${r.factsPeople} links to /people/ (expected director and cast)`);
-      check(/^\d+-minute read$/.test(r.readingTime || ''), `p.reading-time is ${JSON.stringify(r.readingTime)}`);
-      check(/\d+(\.\d+)?\s*\/\s*10/.test(r.scoreText || ''), `p.score text is ${JSON.stringify(r.scoreText)}`);
-      check(!!r.verdict, 'no span.verdict inside p.score');
-      check(r.closing, 'no .closing-verdict');
-      check(r.relatedLabel === 'Keep exploring', `section.related aria-labelledby target text is ${JSON.stringify(r.relatedLabel)}`);
-      const relReviews = r.relatedLinks.filter((p) => p.startsWith('/reviews/'));
-      check(relReviews.length >= 1 && relReviews.length <= 6, `section.related has ${relReviews.length} /reviews/ links (expected 1..6)`);
-      check(!relReviews.includes(r.self), 'section.related links to the review itself');
-      check(r.writer, 'no link to /writers/ (author)');
-      check(!!r.time && !Number.isNaN(Date.parse(r.time)), `<time datetime> missing or unparsable: ${JSON.stringify(r.time)}`);
-      check(r.tags >= 1, 'no tag links');
-      let review = null;
-      for (const text of r.ld) {
-        try {
-          const j = JSON.parse(text);
-          const items = Array.isArray(j) ? j : j['@graph'] ? j['@graph'] : [j];
-          review = review || items.find((x) => x && x['@type'] === 'Review');
-        } catch (e) {
-          problems.push(`ld+json does not parse: ${e.message}`);
-        }
-      }
-      check(!!review, 'no JSON-LD object with @type Review');
-      if (review) {
-        const item = review.itemReviewed;
-        check(item && item['@type'] === 'Movie', `Review.itemReviewed is not a Movie: ${JSON.stringify(item)}`);
-        check(!!review.reviewRating, 'Review has no reviewRating');
-        check(!!review.author, 'Review has no author');
-      }
+      const problems = await reviewPageProblems(page, urls.review);
       assert.deepEqual(problems, []);
     } finally {
       await ctx.close();
@@ -563,41 +337,7 @@ describe('marquee site', { timeout: 30 * 60_000 }, () => {
     const ctx = await newContext();
     try {
       const { page } = await openPage(ctx, requirePath(urls.review, 'review'));
-      const result = await page.evaluate((PRECEDES) => {
-        const outsideRelated = (sel) => [...document.querySelectorAll(sel)].find((el) => !el.closest('section.related')) || null;
-        const parts = [
-          ['skip link', document.querySelector('a.skip-link')],
-          ['kicker', document.querySelector('a.kicker')],
-          ['h1', document.querySelector('h1')],
-          ['poster', document.querySelector('picture img')],
-          ['facts', document.querySelector('dl.facts')],
-          ['reading time', document.querySelector('p.reading-time')],
-          ['body', document.querySelector('div.review-body')],
-          ['score', document.querySelector('p.score')],
-          // element types are checked by 'review page has the documented parts'; here only the order
-          ['closing verdict', document.querySelector('.closing-verdict')],
-          ['related', document.querySelector('section.related')],
-          ['author', outsideRelated('a[href^="/writers/"]')],
-          ['time', outsideRelated('time[datetime]')],
-        ];
-        const missing = parts.filter(([, el]) => !el).map(([n]) => n);
-        const misordered = [];
-        // author and time are one group: each must follow "related".
-        for (let i = 1; i < parts.length; i++) {
-          const [prevName, prevEl] = parts[i - 1].slice();
-          const [name, el] = parts[i];
-          if (!prevEl || !el) continue;
-          if (name === 'time') {
-            const rel = parts[9][1];
-            if (rel && !(rel.compareDocumentPosition(el) & PRECEDES)) misordered.push(`time is not after related`);
-            continue;
-          }
-          if (!(prevEl.compareDocumentPosition(el) & PRECEDES)) misordered.push(`${name} is not after ${prevName}`);
-        }
-        return { missing, misordered };
-      }, PRECEDES);
-      assert.deepEqual(result.missing, [], `missing parts: ${result.missing.join(', ')}`);
-      assert.deepEqual(result.misordered, [], `parts out of order: ${result.misordered.join('; ')}`);
+      assertPartsInOrder(await reviewPartsOrder(page));
     } finally {
       await ctx.close();
     }

@@ -404,7 +404,7 @@ pub struct ListedFilm {
 
 /// Films whose title or original title contains `query` (any case), by title, a page at a time.
 pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Result<(Vec<ListedFilm>, i64)> {
-    let pattern = format!("%{}%", query.trim().to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+    let pattern = crate::contains_pattern(query);
     let condition = "(LOWER(f.title) LIKE $1 OR LOWER(COALESCE(f.original_title, '')) LIKE $1)";
     let rows = sqlx::query(&format!(
         "SELECT f.id, f.slug, f.title, f.year, (SELECT COUNT(*) FROM reviews r WHERE r.film_id = f.id) AS reviews \

@@ -241,6 +241,12 @@ pub(crate) async fn unique_slug(conn: &mut Conn, table: &str, base: &str) -> Res
     Ok(candidate)
 }
 
+/// A `LIKE` pattern matching text that contains `query`, compared lower-cased (wildcards typed
+/// in the query are dropped, rather than matching anything).
+pub(crate) fn contains_pattern(query: &str) -> String {
+    format!("%{}%", query.trim().to_lowercase().replace(['\\', '%', '_'], ""))
+}
+
 /// A placeholder list `$first, $first+1, …` for `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")

@@ -95,7 +95,7 @@ fn listed_from_row(row: &sqlx::any::AnyRow) -> Result<ListedPerson> {
 
 /// People whose name contains `query` (any case), by name, a page at a time.
 pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Result<(Vec<ListedPerson>, i64)> {
-    let pattern = format!("%{}%", query.trim().to_lowercase().replace(['\\', '%', '_'], ""));
+    let pattern = crate::contains_pattern(query);
     let rows = sqlx::query(&format!(
         "{LISTED_SELECT} WHERE LOWER(p.name) LIKE $1 ORDER BY LOWER(p.name), p.id LIMIT $2 OFFSET $3"
     ))

@@ -249,3 +249,64 @@ fn metrics_can_live_on_their_own_address() {
     assert!(metrics.contains(r#"marquee_http_requests_total{method="GET",route="/",status="200"}"#), "{metrics}");
     assert!(public.starts_with("HTTP/1.1 404"), "not on the public address: {public}");
 }
+
+/// Runs `marquee` with `stdin` as its standard input.
+fn with_stdin(command: &mut Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn accounts_are_added_and_passwords_set_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let add = |email: &str, role: &str, password: &str| {
+        with_stdin(
+            marquee().arg("--data").arg(&data).args([
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Olive Owner",
+                "--role",
+                role,
+                "--password-stdin",
+            ]),
+            &format!("{password}\n"),
+        )
+    };
+    let out = add("Owner@Example.com", "owner", "correct horse battery");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "Added Olive Owner <owner@example.com> as owner.\n");
+
+    let refusals = [
+        (add("owner@example.com", "writer", "another long one"), "already exists"),
+        (add("x@example.com", "admin", "another long one"), "--role: unknown role \"admin\" (owner, editor or writer)"),
+        (add("x@example.com", "writer", "short"), "at least 10 characters"),
+        (add("not-an-email", "writer", "another long one"), "--email: \"not-an-email\" is not an email address"),
+    ];
+    for (out, message) in refusals {
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(message), "{message} in {stderr}");
+    }
+
+    let reset = with_stdin(
+        marquee().arg("--data").arg(&data).args(["user", "password", "OWNER@example.com", "--password-stdin"]),
+        "a brand new password\n",
+    );
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
+    assert!(String::from_utf8(reset.stdout).unwrap().contains("Password set for Olive Owner"));
+    let unknown = with_stdin(
+        marquee().arg("--data").arg(&data).args(["user", "password", "who@example.com", "--password-stdin"]),
+        "x\n",
+    );
+    assert!(String::from_utf8(unknown.stderr).unwrap().contains("no account has the email who@example.com"));
+
+    let list = marquee().arg("--data").arg(&data).args(["user", "list"]).output().unwrap();
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(text.contains("owner") && text.contains("owner@example.com") && text.contains("Olive Owner"), "{text}");
+}

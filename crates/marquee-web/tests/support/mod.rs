@@ -93,12 +93,18 @@ pub fn csrf_in(html: &str) -> String {
     String::new()
 }
 
-/// A hidden input's value: `name="revision" value="…"`.
+/// An input's value: the `value="…"` in the tag holding `name="…"` (empty when it has none).
 pub fn input_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html.find(&marker).unwrap_or_else(|| panic!("no input {name}"));
-    let rest = &html[at + marker.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
+    let at = html.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("no input {name}"));
+    let tag = &html[html[..at].rfind('<').unwrap()..];
+    let tag = &tag[..tag.find('>').unwrap()];
+    match tag.find(" value=\"") {
+        Some(v) => {
+            let rest = &tag[v + 8..];
+            rest[..rest.find('"').unwrap()].to_string()
+        }
+        None => String::new(),
+    }
 }
 
 impl Browser {
@@ -212,4 +218,26 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
 
 pub fn part(bytes: Vec<u8>, name: &str) -> reqwest::multipart::Part {
     reqwest::multipart::Part::bytes(bytes).file_name(name.to_string())
+}
+
+/// A small PNG whose header claims `width`×`height` pixels (with a correct checksum, so only
+/// the pixel limit can refuse it): a decompression bomb's shape.
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = png(1, 1);
+    bytes[16..20].copy_from_slice(&width.to_be_bytes());
+    bytes[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32(&bytes[12..29]);
+    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+    bytes
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for byte in data {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
 }
