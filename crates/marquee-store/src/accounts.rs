@@ -173,6 +173,8 @@ pub async fn create_session(
     now: i64,
     expires_at: i64,
 ) -> Result<()> {
+    // Expired sessions go when new ones come, so the table stays the size of the active ones.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(store.pool()).await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
          VALUES ($1, $2, $3, $4, $4, $5)",
