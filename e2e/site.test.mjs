@@ -1,6 +1,7 @@
 // Browser end-to-end tests for Marquee.
 //
 // Runs with node's built-in test runner:  node --test site.test.mjs
+// (shared helpers: helpers.mjs; the admin area is tested by admin.test.mjs)
 // Starts its own server:  $MARQUEE_BIN serve --demo --data <tmp> --listen 127.0.0.1:<free port>
 // (MARQUEE_BIN defaults to ../target/debug/marquee, then ../target/release/marquee)
 // and drives the system Chromium (/usr/bin/chromium, or $CHROMIUM) through playwright-core.

@@ -3,6 +3,7 @@
 //! No I/O, no async, no SQL.
 #![forbid(unsafe_code)]
 
+pub mod diary;
 pub mod html;
 pub mod image;
 pub mod markdown;

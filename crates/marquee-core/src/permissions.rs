@@ -40,6 +40,10 @@ pub enum Action {
     UploadMedia,
     /// Edit films and people, merge people.
     ManageCatalogue,
+    /// Change a diary, list or watchlist: only the user it belongs to.
+    ManageCollection {
+        owner: i64,
+    },
     ManageUsers,
     ManageSettings,
     ViewActivity,
@@ -58,6 +62,7 @@ impl Actor {
             }
             Action::DeleteReview(review) => at_least_editor || (own(review) && review.status == ReviewStatus::Draft),
             Action::PublishReview(_) | Action::ManageCatalogue => at_least_editor,
+            Action::ManageCollection { owner } => owner == self.user_id,
             Action::ManageUsers | Action::ManageSettings | Action::ViewActivity => self.role == Role::Owner,
         }
     }
@@ -116,6 +121,8 @@ mod tests {
             assert!(actor.may(Action::DeleteReview(review(1, ReviewStatus::Published))));
             assert!(actor.may(Action::ManageCatalogue));
         }
+        assert!(!owner.may(Action::ManageCollection { owner: 5 }), "not even the owner edits someone's diary");
+        assert!(editor.may(Action::ManageCollection { owner: 5 }));
         for action in [Action::ManageUsers, Action::ManageSettings, Action::ViewActivity] {
             assert!(!editor.may(action));
             assert!(owner.may(action));

@@ -119,10 +119,17 @@ pub async fn set_password(conn: &mut Conn, user_id: i64, password_hash: &str) ->
     Ok(())
 }
 
-pub async fn set_profile(conn: &mut Conn, user_id: i64, display_name: &str, bio: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET display_name = $1, bio = $2 WHERE id = $3")
+pub async fn set_profile(
+    conn: &mut Conn,
+    user_id: i64,
+    display_name: &str,
+    bio: &str,
+    diary_public: bool,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET display_name = $1, bio = $2, diary_public = $3 WHERE id = $4")
         .bind(display_name.trim())
         .bind(bio.trim())
+        .bind(i64::from(diary_public))
         .bind(user_id)
         .execute(&mut *conn)
         .await?;

@@ -31,6 +31,8 @@ fn order_by(table: &str) -> &'static str {
         "review_tags" => "review_id, tag_id",
         "review_images" => "review_id, src",
         "settings" => "key",
+        "list_items" => "list_id, film_id",
+        "watchlist" => "user_id, film_id",
         _ => "id",
     }
 }

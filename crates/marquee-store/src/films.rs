@@ -452,3 +452,18 @@ pub async fn set_poster_if_missing(conn: &mut Conn, film_id: i64, media_id: i64)
     .await?;
     Ok(())
 }
+
+/// Films titled exactly `title` (any case), as (id, year), for matching a title typed without
+/// its year.
+pub async fn titled(conn: &mut Conn, title: &str) -> Result<Vec<(i64, Option<i32>)>> {
+    let rows = sqlx::query("SELECT id, year FROM films WHERE LOWER(title) = $1 ORDER BY year, id")
+        .bind(title.trim().to_lowercase())
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let year: Option<i64> = row.try_get("year")?;
+            Ok((row.try_get("id")?, year.map(|y| y as i32)))
+        })
+        .collect()
+}

@@ -7,8 +7,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod content;
+pub mod diary;
 pub mod dump;
 pub mod films;
+pub mod lists;
 pub mod media;
 pub mod people;
 pub mod reviews;
@@ -117,10 +119,12 @@ impl Store {
             Backend::Sqlite => &[
                 (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql")),
                 (2, "authoring", include_str!("../migrations/sqlite/0002_authoring.sql")),
+                (3, "cinephile", include_str!("../migrations/sqlite/0003_cinephile.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
                 (2, "authoring", include_str!("../migrations/postgres/0002_authoring.sql")),
+                (3, "cinephile", include_str!("../migrations/postgres/0003_cinephile.sql")),
             ],
         };
         let migrations = sources
@@ -204,6 +208,10 @@ pub const TABLES: &[&str] = &[
     "review_revisions",
     "settings",
     "audit_log",
+    "diary_entries",
+    "lists",
+    "list_items",
+    "watchlist",
 ];
 
 /// The current time as Unix seconds, the form every time is stored in.

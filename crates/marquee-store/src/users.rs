@@ -9,6 +9,8 @@ pub struct User {
     pub slug: String,
     pub display_name: String,
     pub bio: String,
+    /// Whether their diary and watchlist are public.
+    pub diary_public: bool,
 }
 
 /// The user called `name`, created as a writer without a login when new (imported authors).
@@ -19,7 +21,7 @@ pub async fn ensure_author(conn: &mut Conn, name: &str) -> Result<i64> {
 }
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
-    let row = sqlx::query("SELECT id, slug, display_name, bio FROM users WHERE slug = $1")
+    let row = sqlx::query("SELECT id, slug, display_name, bio, diary_public FROM users WHERE slug = $1")
         .bind(slug)
         .fetch_optional(store.pool())
         .await?;
@@ -29,6 +31,7 @@ pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
             slug: row.try_get("slug")?,
             display_name: row.try_get("display_name")?,
             bio: row.try_get("bio")?,
+            diary_public: row.try_get::<i64, _>("diary_public")? != 0,
         })
     })
     .transpose()

@@ -40,7 +40,7 @@ async fn a_database_written_by_a_newer_marquee_is_refused() {
     .unwrap();
     store.close().await;
     match Store::open_sqlite(&path).await {
-        Err(Error::TooNew { found: 999, known: 1 }) => {}
+        Err(Error::TooNew { found: 999, known }) if known < 999 => {}
         Err(other) => panic!("wrong error: {other}"),
         Ok(_) => panic!("a newer database was opened"),
     }

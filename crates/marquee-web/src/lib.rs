@@ -32,6 +32,7 @@ pub use state::{AppState, WebConfig};
 pub fn app(state: Arc<AppState>) -> Router {
     let mut router = Router::new()
         .merge(routes::public::router())
+        .merge(routes::cinephile::router())
         .layer(middleware::from_fn_with_state(state.clone(), cache::serve_cached))
         .merge(routes::admin::router(state.clone()))
         .merge(routes::assets::router())

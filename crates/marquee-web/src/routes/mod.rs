@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod assets;
+pub mod cinephile;
 pub mod ops;
 pub mod public;

@@ -58,7 +58,7 @@ pub fn page_param(query: Option<&str>) -> Result<Option<i64>, BadPage> {
     Ok(found)
 }
 
-pub struct PageQuery(Option<String>);
+pub struct PageQuery(pub Option<String>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageQuery {
     type Rejection = std::convert::Infallible;
@@ -295,10 +295,14 @@ fn review_json_ld(
 
 async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
     let film = films::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
-    let (cards, total) = reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?;
-    if total == 0 {
+    let (cards, _) = reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?;
+    let diary = marquee_store::diary::public_for_film(&state.store, film.id).await?;
+    let lists = marquee_store::lists::published_with_film(&state.store, film.id).await?;
+    // A film has a page once something public is written about it.
+    if cards.is_empty() && diary.is_empty() && lists.is_empty() {
         return Err(Error::not_found(&state));
     }
+    let ratings = marquee_store::diary::ratings_for_film(&state.store, film.id).await?;
     let credits = films::credits(&state.store, film.id).await?;
     let genres = films::genres(&state.store, film.id).await?;
     let site = state.site();
@@ -322,7 +326,26 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
         tagline: film.tagline,
         synopsis: film.synopsis,
         cards: cards.iter().map(|c| CardView::new(&site, c)).collect(),
+        diary: diary
+            .iter()
+            .map(|(name, slug, entry)| {
+                let writer = Link { href: format!("/writers/{slug}/diary"), text: name.clone() };
+                crate::views::cinephile::DiaryLine::new(entry, Some(writer))
+            })
+            .collect(),
+        average: average_rating(&ratings),
+        lists: lists.iter().map(|l| Link { href: format!("/lists/{}", l.slug), text: l.title.clone() }).collect(),
     })
+}
+
+/// "7.4 / 10 from 3 writers", or nothing when nobody rated the film.
+fn average_rating(ratings: &[marquee_core::Score]) -> Option<String> {
+    if ratings.is_empty() {
+        return None;
+    }
+    let mean = ratings.iter().map(|s| s.tenths()).sum::<i64>() as f64 / ratings.len() as f64 / 10.0;
+    let writers = if ratings.len() == 1 { "1 writer".to_string() } else { format!("{} writers", ratings.len()) };
+    Some(format!("{mean:.1} / 10 from {writers}"))
 }
 
 async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {

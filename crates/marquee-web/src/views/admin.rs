@@ -398,6 +398,8 @@ pub struct AccountPage {
     pub layout: AdminLayout,
     pub name: String,
     pub bio: String,
+    pub diary_public: bool,
+    pub slug: String,
     pub email: String,
     pub errors: Vec<FieldError>,
 }
@@ -423,4 +425,110 @@ pub struct ActivityPage {
 pub fn admin_time(unix: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
+}
+
+/// The diary form's fields as typed.
+#[derive(Clone, Debug, Default)]
+pub struct DiaryFields {
+    pub film_title: String,
+    pub film_year: String,
+    pub watched_on: String,
+    pub rating: String,
+    pub rewatch: bool,
+    pub liked: bool,
+    pub tags: String,
+    pub review_text: String,
+    pub leave_watchlist: bool,
+}
+
+/// A diary entry in the admin's list.
+#[derive(Clone, Debug)]
+pub struct DiaryRow {
+    pub edit_url: String,
+    pub date: String,
+    pub film: String,
+    pub stars: String,
+    pub stars_label: String,
+    pub rewatch: bool,
+    pub liked: bool,
+    pub review_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/diary.html")]
+pub struct DiaryAdminPage {
+    pub layout: AdminLayout,
+    pub fields: DiaryFields,
+    pub errors: Vec<FieldError>,
+    pub rows: Vec<DiaryRow>,
+    pub public_url: Option<String>,
+    pub ratings: Vec<(u8, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/diary_entry.html")]
+pub struct DiaryEntryPage {
+    pub layout: AdminLayout,
+    pub entry_id: i64,
+    pub fields: DiaryFields,
+    pub errors: Vec<FieldError>,
+    pub ratings: Vec<(u8, String)>,
+    pub review_url: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListRow {
+    pub edit_url: String,
+    pub title: String,
+    pub films: i64,
+    pub published: bool,
+    pub public_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/lists.html")]
+pub struct ListsAdminPage {
+    pub layout: AdminLayout,
+    pub rows: Vec<ListRow>,
+    pub title: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// A film in a list or watchlist being edited.
+#[derive(Clone, Debug)]
+pub struct ItemRow {
+    pub film_id: i64,
+    pub rank: usize,
+    pub film: String,
+    pub note: String,
+    pub first: bool,
+    pub last: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/list.html")]
+pub struct ListEditPage {
+    pub layout: AdminLayout,
+    pub list_id: i64,
+    pub public_url: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub ranked: bool,
+    pub published: bool,
+    pub items: Vec<ItemRow>,
+    pub errors: Vec<FieldError>,
+    pub film_title: String,
+    pub film_year: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/watchlist.html")]
+pub struct WatchlistAdminPage {
+    pub layout: AdminLayout,
+    pub items: Vec<ItemRow>,
+    pub errors: Vec<FieldError>,
+    pub film_title: String,
+    pub film_year: String,
+    pub public_url: Option<String>,
 }

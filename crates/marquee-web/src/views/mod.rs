@@ -2,6 +2,7 @@
 //! escape everything they print except `SafeHtml` (sanitized Markdown, JSON-LD).
 
 pub mod admin;
+pub mod cinephile;
 
 use crate::routes::assets::stylesheet_url;
 use crate::state::{AppState, Site};
@@ -309,6 +310,11 @@ pub struct FilmPage {
     pub facts: Vec<Fact>,
     pub synopsis: Option<String>,
     pub cards: Vec<CardView>,
+    /// Entries of public diaries, newest first.
+    pub diary: Vec<cinephile::DiaryLine>,
+    /// "7.4 / 10 from 3 writers".
+    pub average: Option<String>,
+    pub lists: Vec<Link>,
 }
 
 #[derive(Clone, Debug)]

@@ -3,6 +3,7 @@
 //! owner's settings, users and activity log (`site`). Every request passes `auth::admin_guard`.
 
 mod catalogue;
+mod cinephile;
 mod media;
 mod reviews;
 mod session;
@@ -50,6 +51,18 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/admin/users", get(site::users_page).post(site::user_add))
         .route("/admin/users/{id}", post(site::user_update))
         .route("/admin/activity", get(site::activity))
+        .route("/admin/diary", get(cinephile::diary_index).post(cinephile::diary_log))
+        .route("/admin/diary/{id}", get(cinephile::diary_entry).post(cinephile::diary_update))
+        .route("/admin/diary/{id}/delete", post(cinephile::diary_delete))
+        .route("/admin/diary/{id}/promote", post(cinephile::diary_promote))
+        .route("/admin/lists", get(cinephile::lists_index).post(cinephile::list_create))
+        .route("/admin/lists/{id}", get(cinephile::list_edit).post(cinephile::list_update))
+        .route("/admin/lists/{id}/delete", post(cinephile::list_delete))
+        .route("/admin/lists/{id}/films", post(cinephile::list_add))
+        .route("/admin/lists/{id}/films/{film}", post(cinephile::list_item))
+        .route("/admin/lists/{id}/order", post(cinephile::list_order))
+        .route("/admin/watchlist", get(cinephile::watchlist_index).post(cinephile::watchlist_add))
+        .route("/admin/watchlist/{film}/remove", post(cinephile::watchlist_remove))
         // The guard reads bodies itself, within its own limit.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state, admin_guard))
@@ -88,6 +101,7 @@ fn notice(query: Option<&str>) -> Option<&'static str> {
         "merged" => "Merged: the credits moved to this person.",
         "password" => "Password changed. Your other sessions were signed out.",
         "signed-out" => "Signed out.",
+        "logged" => "Logged in your diary.",
         _ => return None,
     })
 }

@@ -188,34 +188,45 @@ pub async fn setup(State(state): State<Arc<AppState>>, headers: HeaderMap, form:
     Ok(with_cookie(Redirect::to("/admin").into_response(), Some(cookie)))
 }
 
-pub async fn account_page(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
+/// The account page, with the profile as stored or as just typed.
+async fn account_view(
+    state: &AppState,
+    admin: &Admin,
+    typed: Option<&FormData>,
+    errors: Vec<FieldError>,
+    notice: Option<&'static str>,
+) -> Result<Response> {
     let user = &admin.session.user;
-    let bio = marquee_store::users::by_slug(&state.store, &user.slug).await?.map(|u| u.bio).unwrap_or_default();
+    let stored = marquee_store::users::by_slug(&state.store, &user.slug).await?;
     let page = AccountPage {
-        layout: AdminLayout::new(&state, &admin, "Your account", "account").with_notice(notice(uri.query())),
-        name: user.display_name.clone(),
-        bio,
+        layout: AdminLayout::new(state, admin, "Your account", "account").with_notice(notice),
+        name: typed.map(|f| f.text("name")).unwrap_or_else(|| user.display_name.clone()),
+        bio: typed.map(|f| f.text("bio")).unwrap_or_else(|| stored.as_ref().map(|u| u.bio.clone()).unwrap_or_default()),
+        diary_public: typed
+            .map(|f| f.checked("diary_public"))
+            .unwrap_or_else(|| stored.as_ref().is_some_and(|u| u.diary_public)),
+        slug: user.slug.clone(),
         email: user.email.clone().unwrap_or_default(),
-        errors: Vec::new(),
+        errors,
     };
-    render(&page)
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render_status(status, &page)
+}
+
+pub async fn account_page(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
+    account_view(&state, &admin, None, Vec::new(), notice(uri.query())).await
 }
 
 pub async fn account_save(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
     let (name, bio) = (form.text("name"), form.text("bio"));
     if name.is_empty() {
-        let page = AccountPage {
-            layout: AdminLayout::new(&state, &admin, "Your account", "account"),
-            name,
-            bio,
-            email: admin.session.user.email.clone().unwrap_or_default(),
-            errors: vec![FieldError { field: "name", message: "Enter the name readers see.".into() }],
-        };
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        let errors = vec![FieldError { field: "name", message: "Enter the name readers see.".into() }];
+        return account_view(&state, &admin, Some(&form), errors, None).await;
     }
     let mut tx = state.store.begin().await?;
-    accounts::set_profile(&mut tx, admin.id(), &name, &bio).await?;
+    accounts::set_profile(&mut tx, admin.id(), &name, &bio, form.checked("diary_public")).await?;
     tx.commit().await?;
+    state.refresh().await?;
     Ok(see_other("/admin/account", "saved"))
 }
 
@@ -230,15 +241,7 @@ pub async fn change_password(State(state): State<Arc<AppState>>, admin: Admin, f
         errors.insert(0, FieldError { field: "current", message: "Your current password is not that.".into() });
     }
     if !errors.is_empty() {
-        let bio = marquee_store::users::by_slug(&state.store, &user.slug).await?.map(|u| u.bio).unwrap_or_default();
-        let page = AccountPage {
-            layout: AdminLayout::new(&state, &admin, "Your account", "account"),
-            name: user.display_name.clone(),
-            bio,
-            email,
-            errors,
-        };
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return account_view(&state, &admin, None, errors, None).await;
     }
     let hash = hash_password(password).await?;
     let mut tx = state.store.begin().await?;
