@@ -262,6 +262,76 @@
     });
   }
 
+  // Lists: drag a film to a new place; the whole order is saved at once. The Up and Down
+  // buttons remain for keyboards and for pages without this script.
+  function setupReorder() {
+    const list = byId('list-items');
+    if (!list || !list.dataset.orderUrl) return;
+    const status = byId('order-status');
+    const items = () => Array.from(list.querySelectorAll('li[data-film]'));
+    let dragged = null;
+
+    function renumber() {
+      const all = items();
+      all.forEach((item, i) => {
+        const title = item.querySelector('.list-item-title');
+        if (title) title.textContent = title.textContent.replace(/^\d+\. /, (i + 1) + '. ');
+        const up = item.querySelector('button[value="up"]');
+        const down = item.querySelector('button[value="down"]');
+        if (up) up.disabled = i === 0;
+        if (down) down.disabled = i === all.length - 1;
+      });
+    }
+
+    async function save() {
+      const data = new FormData();
+      data.append('csrf', csrf);
+      data.append('order', items().map((item) => item.dataset.film).join(','));
+      try {
+        const response = await fetch(list.dataset.orderUrl, {
+          method: 'POST',
+          body: data,
+          headers: { 'X-CSRF-Token': csrf },
+          credentials: 'same-origin',
+          redirect: 'manual',
+        });
+        // The server answers a saved order with a redirect, which fetch reports as opaque.
+        const saved = response.ok || response.type === 'opaqueredirect';
+        if (status) status.textContent = saved ? 'Order saved.' : 'The order could not be saved: reload the page and try again.';
+      } catch (_) {
+        if (status) status.textContent = 'The order could not be saved: check the connection and try again.';
+      }
+      renumber();
+    }
+
+    for (const item of items()) {
+      item.draggable = true;
+      item.addEventListener('dragstart', (event) => {
+        dragged = item;
+        item.classList.add('dragging');
+        event.dataTransfer.effectAllowed = 'move';
+        event.dataTransfer.setData('text/plain', item.dataset.film);
+      });
+      item.addEventListener('dragend', () => {
+        item.classList.remove('dragging');
+        dragged = null;
+      });
+      item.addEventListener('dragover', (event) => {
+        if (!dragged || dragged === item) return;
+        event.preventDefault();
+        const box = item.getBoundingClientRect();
+        const after = event.clientY > box.top + box.height / 2;
+        list.insertBefore(dragged, after ? item.nextSibling : item);
+      });
+    }
+    list.addEventListener('dragover', (event) => { if (dragged) event.preventDefault(); });
+    list.addEventListener('drop', (event) => {
+      if (!dragged) return;
+      event.preventDefault();
+      save();
+    });
+  }
+
   const editor = byId('editor');
   const body = byId('body');
   if (editor && editor.tagName === 'FORM') {
@@ -270,9 +340,11 @@
       setupImageInsert(body);
     }
     setupVerdict();
-    setupSuggestions();
     setupUnsaved(editor);
   }
+  // The editor, the diary, lists and the watchlist all pick films by title.
+  if (byId('film_title') && byId('film-suggestions')) setupSuggestions();
+  setupReorder();
   setupUploadForm();
   markScrollable();
   window.addEventListener('resize', debounce(markScrollable, 200));
