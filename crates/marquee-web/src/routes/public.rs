@@ -458,8 +458,11 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
         path,
         heading,
         intro: (!user.bio.is_empty()).then(|| user.bio.clone()),
-        kicker: None,
-        empty_is_not_found: true,
+        kicker: user
+            .diary_public
+            .then(|| Link { href: format!("/writers/{slug}/diary"), text: format!("{}’s diary", user.display_name) }),
+        // A writer with a public diary has a page before their first review.
+        empty_is_not_found: !user.diary_public,
     };
     list(&state, spec, &query).await
 }

@@ -3,6 +3,7 @@
 use super::{Layout, Link, Pagination, PictureView, CARD_SIZES};
 use askama::Template;
 use marquee_core::diary::{stars, stars_label, YearSummary};
+
 use marquee_core::SafeHtml;
 use marquee_store::diary::Entry;
 use marquee_store::lists::FilmItem;
@@ -122,8 +123,14 @@ pub fn bars(summary: &YearSummary) -> Vec<Bar> {
             let height = count * CHART_HEIGHT / max;
             let x = i * (BAR_WIDTH + BAR_GAP);
             let rating = marquee_core::Score::from_tenths((i as i64 + 1) * 10).expect("half-stars are valid scores");
+            let whole = (i + 1) / 2;
             Bar {
-                label: stars(rating),
+                // Short labels fit under narrow bars: "½", "1", "1½" … "5" (stars).
+                label: match (whole, (i + 1) % 2 == 1) {
+                    (0, _) => "½".to_string(),
+                    (w, true) => format!("{w}½"),
+                    (w, false) => w.to_string(),
+                },
                 label_text: stars_label(rating),
                 count: *count,
                 x,
