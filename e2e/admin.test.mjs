@@ -639,6 +639,27 @@ describe('marquee admin', { timeout: 30 * 60_000 }, () => {
           assert.ok(bytes.byteLength > 0, `the ${what} ${src} is empty`);
         }
       });
+
+      await step('the new review page has no axe violations (light and dark colour schemes)', async () => {
+        const reports = [];
+        for (const colorScheme of ['light', 'dark']) {
+          const ctx = await newContext({ bypassCSP: true, colorScheme });
+          try {
+            const rp = await ctx.newPage();
+            await goto(rp, reviewPath);
+            await loadLazyImages(rp);
+            const v = await axeViolations(rp);
+            if (v.length) reports.push(`${colorScheme} colour scheme:\n${formatViolations(v)}`);
+          } finally {
+            await ctx.close();
+          }
+        }
+        if (reports.length) {
+          const report = `axe violations on the new review page (${reviewPath}):\n${reports.join('\n')}`;
+          console.log(report);
+          assert.fail(report);
+        }
+      });
     } finally {
       await writerCtx.close();
       await editorCtx.close();

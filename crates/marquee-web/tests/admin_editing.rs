@@ -519,3 +519,58 @@ async fn settings_change_the_public_site_at_once_and_bad_bands_are_refused() {
     assert!(theme.contains("#336699"));
     assert!(owner.page("/admin/activity").await.contains("settings.changed"));
 }
+
+#[tokio::test]
+async fn a_poster_chosen_before_a_preview_or_a_refused_save_is_kept() {
+    let site = support::site().await;
+    let mut writer = site.sign_in("writer@example.com").await;
+    let form = reqwest::multipart::Form::new()
+        .text("film_title", "Kept Poster")
+        .text("film_year", "2001")
+        .text("score", "eleven")
+        .text("body", "Text.")
+        .text("revision", "0")
+        .part("poster_file", part(png(300, 450), "kept.png"));
+    let refused = writer.post_multipart("/admin/reviews/new", form).await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    let media_id = input_value(&html, "poster_media");
+    assert!(!media_id.is_empty(), "the upload is remembered by the form");
+    assert!(html.contains("Uploaded: kept.png"));
+    assert_eq!(
+        marquee_store::media::library(&site.state.store, 10, 0).await.unwrap().1,
+        1,
+        "and recorded, not orphaned"
+    );
+
+    let preview = writer
+        .post(
+            "/admin/reviews/new",
+            &[
+                ("film_title", "Kept Poster"),
+                ("film_year", "2001"),
+                ("body", "Text."),
+                ("revision", "0"),
+                ("poster_media", &media_id),
+                ("poster_name", "kept.png"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(input_value(&preview.text().await.unwrap(), "poster_media"), media_id, "kept across a preview");
+    let saved = writer
+        .post(
+            "/admin/reviews/new",
+            &[
+                ("film_title", "Kept Poster"),
+                ("film_year", "2001"),
+                ("body", "Text."),
+                ("revision", "0"),
+                ("poster_media", &media_id),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    let film = marquee_store::films::by_slug(&site.state.store, "kept-poster-2001").await.unwrap().unwrap();
+    assert!(matches!(film.poster, Some(marquee_store::media::Picture::Stored(_))), "the film has the poster");
+}

@@ -170,6 +170,9 @@ pub struct EditorFields {
     pub film_cast: String,
     pub film_genres: String,
     pub poster_alt: String,
+    /// A poster already uploaded from this form (kept across previews and refused saves).
+    pub poster_media: String,
+    pub poster_name: String,
     pub headline: String,
     pub body: String,
     pub summary: String,

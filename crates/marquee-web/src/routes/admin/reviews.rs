@@ -109,6 +109,8 @@ fn fields_from_form(form: &FormData) -> EditorFields {
         film_cast: form.text("film_cast"),
         film_genres: form.text("film_genres"),
         poster_alt: form.text("poster_alt"),
+        poster_media: form.text("poster_media"),
+        poster_name: form.text("poster_name"),
         headline: form.text("headline"),
         body: form.raw("body").replace("\r\n", "\n"),
         summary: form.text("summary"),
@@ -409,8 +411,43 @@ async fn write(state: &AppState, admin: &Admin, review: Option<&EditableReview>,
     for action in intent.required(access) {
         admin.require(action)?;
     }
-    let fields = fields_from_form(form);
+    let mut fields = fields_from_form(form);
     let mut errors = Vec::new();
+    // A chosen poster goes into the media library at once, so a preview or a refused save
+    // keeps it (a file input cannot be refilled) and no stored file is left unrecorded.
+    if let Some(upload) = form.file("poster_file") {
+        match state.media.ingest(&upload.bytes).await {
+            Ok(ingested) => {
+                let alt = match fields.poster_alt.as_str() {
+                    "" => format!("Poster for {}", fields.film_title),
+                    alt => alt.to_string(),
+                };
+                let mut tx = state.store.begin().await?;
+                let id = media::record_upload(
+                    &mut tx,
+                    &ingested.image,
+                    ingested.byte_size as i64,
+                    &upload.file_name,
+                    &alt,
+                    admin.id(),
+                )
+                .await?;
+                tx.commit().await?;
+                fields.poster_media = id.to_string();
+                fields.poster_name = upload.file_name.clone();
+            }
+            Err(marquee_media::MediaError::Io { path, source }) => {
+                return Err(Error::Internal(format!("the media store failed at {}: {source}", path.display())))
+            }
+            Err(e) => {
+                errors.push(FieldError { field: "poster_file", message: format!("The poster was refused: {e}.") })
+            }
+        }
+    }
+    let poster_id = match fields.poster_media.parse::<i64>() {
+        Ok(id) => media::by_id(&state.store, id).await?.map(|m| m.id),
+        Err(_) => None,
+    };
     let parsed = parse(&fields, intent, &mut errors);
     let (rendered, images, unknown) = render_body(state, &fields.body).await?;
     for url in unknown {
@@ -425,16 +462,6 @@ async fn write(state: &AppState, admin: &Admin, review: Option<&EditableReview>,
         let editor = EditorState { review, fields, errors, preview: Some(rendered.html), conflict: None, notice: None };
         return render(&editor_page(state, admin, editor));
     }
-    let poster = match form.file("poster_file") {
-        Some(upload) => match state.media.ingest(&upload.bytes).await {
-            Ok(ingested) => Some((ingested, upload.file_name.clone())),
-            Err(e) => {
-                errors.push(FieldError { field: "poster_file", message: format!("The poster was refused: {e}.") });
-                None
-            }
-        },
-        None => None,
-    };
     let (Some(film_slug), true) = (parsed.film_slug.clone(), errors.is_empty()) else {
         let editor = EditorState { review, fields, errors, preview: None, conflict: None, notice: None };
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &editor_page(state, admin, editor));
@@ -451,19 +478,6 @@ async fn write(state: &AppState, admin: &Admin, review: Option<&EditableReview>,
         (_, None) => (ReviewStatus::Draft, None),
     };
     let mut tx = state.store.begin().await?;
-    let poster_id = match &poster {
-        Some((ingested, file_name)) => {
-            let alt = match fields.poster_alt.as_str() {
-                "" => format!("Poster for {}", fields.film_title),
-                alt => alt.to_string(),
-            };
-            Some(
-                media::record_upload(&mut tx, &ingested.image, ingested.byte_size as i64, file_name, &alt, admin.id())
-                    .await?,
-            )
-        }
-        None => None,
-    };
     let film_id = match films::id_by_slug(&mut tx, film_slug.as_str()).await? {
         Some(id) => {
             if let Some(poster_id) = poster_id {
