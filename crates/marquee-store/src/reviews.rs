@@ -448,3 +448,96 @@ pub async fn count_by_status(store: &Store, status: ReviewStatus) -> Result<i64>
         .fetch_one(store.pool())
         .await?)
 }
+
+/// A published review as a feed carries it: its card, its body and its tags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedReview {
+    pub card: ReviewCard,
+    pub body_html: SafeHtml,
+    pub updated_at: i64,
+    pub tags: Vec<String>,
+}
+
+/// The newest `limit` published reviews matching `filter`, with their bodies and tags (two
+/// queries).
+pub async fn published_for_feed(store: &Store, filter: &Filter, limit: i64) -> Result<Vec<FeedReview>> {
+    let (condition, values) = condition(filter);
+    let sql = format!(
+        "SELECT {CARD_COLUMNS}, {}, r.body_html, r.updated_at {CARD_FROM} WHERE r.status = 'published'{condition} \
+         ORDER BY r.published_at DESC, r.id DESC LIMIT ${}",
+        image_columns("m", "poster_"),
+        values.len() + 1
+    );
+    let rows = bind_all(sqlx::query(&sql), &values).bind(limit).fetch_all(store.pool()).await?;
+    let mut reviews = rows
+        .iter()
+        .map(|row| {
+            Ok(FeedReview {
+                card: card_from_row(row)?,
+                body_html: SafeHtml::from_stored(row.try_get("body_html")?),
+                updated_at: row.try_get("updated_at")?,
+                tags: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if reviews.is_empty() {
+        return Ok(reviews);
+    }
+    let ids: Vec<i64> = reviews.iter().map(|r| r.card.id).collect();
+    let sql = format!(
+        "SELECT rt.review_id, t.name FROM review_tags rt JOIN tags t ON t.id = rt.tag_id \
+         WHERE rt.review_id IN ({}) ORDER BY rt.review_id, rt.position",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    let mut by_review: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in query.fetch_all(store.pool()).await? {
+        by_review.entry(row.try_get("review_id")?).or_default().push(row.try_get("name")?);
+    }
+    for review in &mut reviews {
+        review.tags = by_review.remove(&review.card.id).unwrap_or_default();
+    }
+    Ok(reviews)
+}
+
+/// What a sitemap lists: each public page's slug and when it last changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SitemapRows {
+    pub reviews: Vec<(String, i64)>,
+    pub films: Vec<(String, i64)>,
+    pub people: Vec<String>,
+    pub writers: Vec<(String, i64)>,
+}
+
+pub async fn sitemap_rows(store: &Store) -> Result<SitemapRows> {
+    let pairs = |rows: Vec<AnyRow>| -> Result<Vec<(String, i64)>> {
+        rows.iter().map(|row| Ok((row.try_get("slug")?, row.try_get("changed")?))).collect()
+    };
+    let reviews = sqlx::query(
+        "SELECT slug, updated_at AS changed FROM reviews WHERE status = 'published' ORDER BY published_at DESC, id DESC",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let films = sqlx::query(
+        "SELECT f.slug, MAX(r.updated_at) AS changed FROM films f JOIN reviews r ON r.film_id = f.id \
+         WHERE r.status = 'published' GROUP BY f.slug ORDER BY f.slug",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let writers = sqlx::query(
+        "SELECT u.slug, MAX(r.updated_at) AS changed FROM users u JOIN reviews r ON r.author_id = u.id \
+         WHERE r.status = 'published' GROUP BY u.slug ORDER BY u.slug",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let people: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT p.slug FROM people p JOIN credits c ON c.person_id = p.id \
+         WHERE c.film_id IN (SELECT film_id FROM reviews WHERE status = 'published') ORDER BY p.slug",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    Ok(SitemapRows { reviews: pairs(reviews)?, films: pairs(films)?, people, writers: pairs(writers)? })
+}

@@ -33,6 +33,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     let mut router = Router::new()
         .merge(routes::public::router())
         .merge(routes::cinephile::router())
+        .merge(routes::feeds::router())
         .layer(middleware::from_fn_with_state(state.clone(), cache::serve_cached))
         .merge(routes::admin::router(state.clone()))
         .merge(routes::assets::router())

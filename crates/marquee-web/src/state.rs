@@ -28,6 +28,8 @@ pub struct Site {
     pub description: String,
     pub bands: VerdictBands,
     pub accent: String,
+    /// Whether feeds carry whole reviews (or only their summaries).
+    pub feed_full: bool,
 }
 
 impl Default for Site {
@@ -37,6 +39,7 @@ impl Default for Site {
             description: "Film reviews".into(),
             bands: VerdictBands::default(),
             accent: "#b3261e".into(),
+            feed_full: true,
         }
     }
 }
@@ -119,6 +122,9 @@ async fn load_site(store: &Store) -> marquee_store::Result<Site> {
     }
     if let Some(accent) = settings.get("accent") {
         site.accent = accent.clone();
+    }
+    if let Some(content) = settings.get("feed_content") {
+        site.feed_full = content != "summary";
     }
     if let Some(bands) = settings.get("verdict_bands") {
         match serde_json::from_str::<VerdictBands>(bands) {

@@ -105,7 +105,8 @@ async fn media_file(State(state): State<Arc<AppState>>, Path((sha256, file)): Pa
     }
 }
 
-async fn robots() -> Response {
-    let body = "User-agent: *\nAllow: /\n";
+async fn robots(State(state): State<Arc<AppState>>) -> Response {
+    let body =
+        format!("User-agent: *\nAllow: /\nDisallow: /admin\n\nSitemap: {}\n", state.absolute_url("/sitemap.xml"));
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }

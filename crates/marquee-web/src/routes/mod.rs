@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod assets;
 pub mod cinephile;
+pub mod feeds;
 pub mod ops;
 pub mod public;

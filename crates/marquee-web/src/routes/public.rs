@@ -402,7 +402,10 @@ async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, que
     let path = format!("/genres/{slug}");
     let spec = ListSpec {
         filter: Filter::GenreSlug(slug),
-        layout: Layout::new(&state, &name, &path).in_section("genres").describe(&format!("{name} films reviewed.")),
+        layout: Layout::new(&state, &name, &path)
+            .in_section("genres")
+            .describe(&format!("{name} films reviewed."))
+            .with_feeds(&path, &format!("{name} reviews")),
         path,
         heading: name,
         intro: None,
@@ -418,7 +421,9 @@ async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query
     let heading = format!("Tagged “{name}”");
     let spec = ListSpec {
         filter: Filter::TagSlug(slug),
-        layout: Layout::new(&state, &heading, &path).describe(&format!("Reviews tagged {name}.")),
+        layout: Layout::new(&state, &heading, &path)
+            .describe(&format!("Reviews tagged {name}."))
+            .with_feeds(&path, &format!("Reviews tagged {name}")),
         path,
         heading,
         intro: None,
@@ -454,7 +459,9 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
     let heading = format!("Reviews by {}", user.display_name);
     let spec = ListSpec {
         filter: Filter::Author(user.id),
-        layout: Layout::new(&state, &user.display_name, &path).describe(&format!("Reviews by {}.", user.display_name)),
+        layout: Layout::new(&state, &user.display_name, &path)
+            .describe(&format!("Reviews by {}.", user.display_name))
+            .with_feeds(&path, &format!("Reviews by {}", user.display_name)),
         path,
         heading,
         intro: (!user.bio.is_empty()).then(|| user.bio.clone()),

@@ -369,6 +369,7 @@ pub struct SettingsPage {
     pub description: String,
     pub accent: String,
     pub bands: Vec<(String, String)>,
+    pub feed_full: bool,
     pub errors: Vec<FieldError>,
 }
 

@@ -123,10 +123,11 @@ pub fn bars(summary: &YearSummary) -> Vec<Bar> {
             let height = count * CHART_HEIGHT / max;
             let x = i * (BAR_WIDTH + BAR_GAP);
             let rating = marquee_core::Score::from_tenths((i as i64 + 1) * 10).expect("half-stars are valid scores");
-            let whole = (i + 1) / 2;
+            let halves = i + 1;
+            let whole = halves / 2;
             Bar {
                 // Short labels fit under narrow bars: "½", "1", "1½" … "5" (stars).
-                label: match (whole, (i + 1) % 2 == 1) {
+                label: match (whole, halves % 2 == 1) {
                     (0, _) => "½".to_string(),
                     (w, true) => format!("{w}½"),
                     (w, false) => w.to_string(),

@@ -27,6 +27,27 @@ pub struct Layout {
     pub section: &'static str,
     pub og: Option<OpenGraph>,
     pub json_ld: Option<SafeHtml>,
+    /// `<link rel="alternate">` feeds: this page's own first, then the site's.
+    pub feeds: Vec<FeedLink>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FeedLink {
+    pub href: String,
+    pub title: String,
+    pub kind: &'static str,
+}
+
+/// The three feeds under `base` (`""` for the site's): Atom, RSS and JSON Feed.
+pub fn feed_links(base: &str, title: &str) -> Vec<FeedLink> {
+    [
+        ("feed.xml", "application/atom+xml", "Atom"),
+        ("rss.xml", "application/rss+xml", "RSS"),
+        ("feed.json", "application/feed+json", "JSON Feed"),
+    ]
+    .iter()
+    .map(|(file, kind, name)| FeedLink { href: format!("{base}/{file}"), title: format!("{title} ({name})"), kind })
+    .collect()
 }
 
 impl Layout {
@@ -44,7 +65,16 @@ impl Layout {
             section: "",
             og: None,
             json_ld: None,
+            feeds: feed_links("", &site.title),
         }
+    }
+
+    /// Adds the feeds of this page's writer, tag or genre before the site's.
+    pub fn with_feeds(mut self, base: &str, title: &str) -> Layout {
+        let mut feeds = feed_links(base, title);
+        feeds.append(&mut self.feeds);
+        self.feeds = feeds;
+        self
     }
 
     pub fn in_section(mut self, section: &'static str) -> Layout {

@@ -19,6 +19,10 @@ const BAND_ROWS: usize = 10;
 
 fn settings_form(state: &AppState, admin: &Admin, errors: Vec<FieldError>, form: Option<&FormData>) -> SettingsPage {
     let site = state.site();
+    let feed_full = match form {
+        Some(form) => form.text("feed_content") != "summary",
+        None => site.feed_full,
+    };
     let (title, description, accent, mut bands) = match form {
         Some(form) => (
             form.text("title"),
@@ -44,6 +48,7 @@ fn settings_form(state: &AppState, admin: &Admin, errors: Vec<FieldError>, form:
         description,
         accent,
         bands,
+        feed_full,
         errors,
     }
 }
@@ -106,6 +111,7 @@ pub async fn settings_save(State(state): State<Arc<AppState>>, admin: Admin, for
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &settings_form(&state, &admin, errors, Some(&form)));
     };
     let bands_json = serde_json::to_string(&bands).map_err(|e| Error::Internal(e.to_string()))?;
+    let feed_content = if form.text("feed_content") == "summary" { "summary" } else { "full" };
     let before = state.site();
     let mut changed = Vec::new();
     let mut tx = state.store.begin().await?;
@@ -114,6 +120,7 @@ pub async fn settings_save(State(state): State<Arc<AppState>>, admin: Admin, for
         ("description", description.as_str(), before.description.clone()),
         ("accent", accent.as_str(), before.accent.clone()),
         ("verdict_bands", bands_json.as_str(), serde_json::to_string(&before.bands).unwrap_or_default()),
+        ("feed_content", feed_content, (if before.feed_full { "full" } else { "summary" }).to_string()),
     ] {
         settings::set(&mut tx, key, value).await?;
         if value != old {

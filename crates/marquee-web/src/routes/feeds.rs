@@ -1,0 +1,407 @@
+//! Feeds and the sitemap: Atom, RSS 2.0 and JSON Feed 1.1 for the whole site, each writer, each
+//! tag and each genre (full text or summaries, as the site's settings say), and `sitemap.xml`
+//! (an index of numbered sitemaps past 50,000 addresses). They pass through the page cache,
+//! so each is built once per content change and answered with an ETag.
+
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::views::score_view;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use marquee_core::html::escape;
+use marquee_store::films::{self, NamedKind};
+use marquee_store::reviews::{self, FeedReview, Filter};
+use marquee_store::users;
+use std::sync::Arc;
+use time::format_description::well_known::{Rfc2822, Rfc3339};
+use time::OffsetDateTime;
+
+/// Items in a feed: the newest reviews.
+const FEED_ITEMS: i64 = 30;
+/// Addresses in one sitemap file, the protocol's limit.
+pub const SITEMAP_URLS: usize = 50_000;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/feed.xml", get(site_atom))
+        .route("/rss.xml", get(site_rss))
+        .route("/feed.json", get(site_json))
+        .route("/writers/{slug}/feed.xml", get(|s, p| scoped(s, p, Scope::Writer, Format::Atom)))
+        .route("/writers/{slug}/rss.xml", get(|s, p| scoped(s, p, Scope::Writer, Format::Rss)))
+        .route("/writers/{slug}/feed.json", get(|s, p| scoped(s, p, Scope::Writer, Format::Json)))
+        .route("/tags/{slug}/feed.xml", get(|s, p| scoped(s, p, Scope::Tag, Format::Atom)))
+        .route("/tags/{slug}/rss.xml", get(|s, p| scoped(s, p, Scope::Tag, Format::Rss)))
+        .route("/tags/{slug}/feed.json", get(|s, p| scoped(s, p, Scope::Tag, Format::Json)))
+        .route("/genres/{slug}/feed.xml", get(|s, p| scoped(s, p, Scope::Genre, Format::Atom)))
+        .route("/genres/{slug}/rss.xml", get(|s, p| scoped(s, p, Scope::Genre, Format::Rss)))
+        .route("/genres/{slug}/feed.json", get(|s, p| scoped(s, p, Scope::Genre, Format::Json)))
+        .route("/sitemap.xml", get(sitemap_index))
+        .route("/sitemaps/{file}", get(sitemap_file))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Atom,
+    Rss,
+    Json,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+
+    fn file(self) -> &'static str {
+        match self {
+            Format::Atom => "feed.xml",
+            Format::Rss => "rss.xml",
+            Format::Json => "feed.json",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Scope {
+    Writer,
+    Tag,
+    Genre,
+}
+
+/// A feed's frame: what it is of, and where it and its page live.
+struct Channel {
+    title: String,
+    description: String,
+    page_path: String,
+    feed_path: String,
+}
+
+async fn site_atom(State(state): State<Arc<AppState>>) -> Result<Response> {
+    site_feed(&state, Format::Atom).await
+}
+
+async fn site_rss(State(state): State<Arc<AppState>>) -> Result<Response> {
+    site_feed(&state, Format::Rss).await
+}
+
+async fn site_json(State(state): State<Arc<AppState>>) -> Result<Response> {
+    site_feed(&state, Format::Json).await
+}
+
+async fn site_feed(state: &AppState, format: Format) -> Result<Response> {
+    let site = state.site();
+    let channel = Channel {
+        title: site.title.clone(),
+        description: site.description.clone(),
+        page_path: "/".into(),
+        feed_path: format!("/{}", format.file()),
+    };
+    feed(state, &Filter::All, channel, format).await
+}
+
+async fn scoped(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    scope: Scope,
+    format: Format,
+) -> Result<Response> {
+    let site = state.site();
+    let (filter, name, base) = match scope {
+        Scope::Writer => {
+            let user = users::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            (Filter::Author(user.id), format!("Reviews by {}", user.display_name), format!("/writers/{slug}"))
+        }
+        Scope::Tag => {
+            let name =
+                films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            (Filter::TagSlug(slug.clone()), format!("Reviews tagged {name}"), format!("/tags/{slug}"))
+        }
+        Scope::Genre => {
+            let name =
+                films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            (Filter::GenreSlug(slug.clone()), format!("{name} reviews"), format!("/genres/{slug}"))
+        }
+    };
+    let channel = Channel {
+        title: format!("{name} · {}", site.title),
+        description: format!("{name}, from {}.", site.title),
+        feed_path: format!("{base}/{}", format.file()),
+        page_path: base,
+    };
+    feed(&state, &filter, channel, format).await
+}
+
+async fn feed(state: &AppState, filter: &Filter, channel: Channel, format: Format) -> Result<Response> {
+    let items = reviews::published_for_feed(&state.store, filter, FEED_ITEMS).await?;
+    let body = match format {
+        Format::Atom => atom(state, &channel, &items),
+        Format::Rss => rss(state, &channel, &items),
+        Format::Json => json_feed(state, &channel, &items),
+    };
+    Ok(([(header::CONTENT_TYPE, format.content_type())], body).into_response())
+}
+
+/// An item's title: the film, then the headline when there is one.
+fn item_title(review: &FeedReview) -> String {
+    let card = &review.card;
+    let film = match card.film_year {
+        Some(year) => format!("{} ({year})", card.film_title),
+        None => card.film_title.clone(),
+    };
+    match &card.headline {
+        Some(headline) => format!("{film}: {headline}"),
+        None => film,
+    }
+}
+
+/// The summary a feed reader shows: the review's summary (or opening words) and its score.
+fn item_summary(state: &AppState, review: &FeedReview) -> String {
+    let card = &review.card;
+    let text = card.summary.clone().unwrap_or_else(|| opening_words(&card.body_start));
+    match score_view(&state.site(), card.score, card.verdict_override.as_deref()) {
+        Some(score) => format!("{text} Score: {}/10, {}.", score.value, score.verdict).trim().to_string(),
+        None => text,
+    }
+}
+
+fn opening_words(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= 40 {
+        words.join(" ")
+    } else {
+        format!("{}…", words[..40].join(" "))
+    }
+}
+
+/// The body with its site-relative addresses made absolute (feed readers fetch images and
+/// follow links from elsewhere), and the score after it.
+fn item_content(state: &AppState, review: &FeedReview) -> String {
+    let base = &state.config.base_url;
+    let body = review.body_html.as_str().replace("=\"/", &format!("=\"{base}/")).replace(", /", &format!(", {base}/"));
+    let card = &review.card;
+    let score = match score_view(&state.site(), card.score, card.verdict_override.as_deref()) {
+        Some(score) => {
+            format!("<p><strong>Score: {}/10, {}</strong></p>", escape(&score.value), escape(&score.verdict))
+        }
+        None => String::new(),
+    };
+    let summary = card.summary.as_deref().map(|s| format!("<p><em>{}</em></p>", escape(s))).unwrap_or_default();
+    format!("{body}{summary}{score}")
+}
+
+fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
+}
+
+fn rfc2822(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&Rfc2822).ok()).unwrap_or_default()
+}
+
+fn published(review: &FeedReview) -> i64 {
+    review.card.published_at.unwrap_or(review.updated_at)
+}
+
+fn newest(items: &[FeedReview]) -> i64 {
+    items.iter().map(|r| r.updated_at.max(published(r))).max().unwrap_or(0)
+}
+
+fn author(state: &AppState, review: &FeedReview) -> String {
+    review.card.author_name.clone().unwrap_or_else(|| state.site().title.clone())
+}
+
+fn atom(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
+    let full = state.site().feed_full;
+    let feed_url = state.absolute_url(&channel.feed_path);
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+         <title>{}</title>\n<subtitle>{}</subtitle>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n\
+         <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<id>{}</id>\n<updated>{}</updated>\n\
+         <generator>Marquee</generator>\n",
+        escape(&channel.title),
+        escape(&channel.description),
+        escape(&feed_url),
+        escape(&state.absolute_url(&channel.page_path)),
+        escape(&feed_url),
+        rfc3339(newest(items))
+    );
+    for review in items {
+        let url = state.absolute_url(&format!("/reviews/{}", review.card.slug));
+        xml.push_str(&format!(
+            "<entry>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<id>{}</id>\n\
+             <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n",
+            escape(&item_title(review)),
+            escape(&url),
+            escape(&url),
+            rfc3339(published(review)),
+            rfc3339(review.updated_at.max(published(review))),
+            escape(&author(state, review)),
+        ));
+        for tag in &review.tags {
+            xml.push_str(&format!("<category term=\"{}\"/>\n", escape(tag)));
+        }
+        xml.push_str(&format!("<summary type=\"text\">{}</summary>\n", escape(&item_summary(state, review))));
+        if full {
+            xml.push_str(&format!("<content type=\"html\">{}</content>\n", escape(&item_content(state, review))));
+        }
+        xml.push_str("</entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    xml
+}
+
+fn rss(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
+    let full = state.site().feed_full;
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" \
+         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n\
+         <channel>\n<title>{}</title>\n<link>{}</link>\n<description>{}</description>\n<language>en</language>\n\
+         <atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n<generator>Marquee</generator>\n",
+        escape(&channel.title),
+        escape(&state.absolute_url(&channel.page_path)),
+        escape(&channel.description),
+        escape(&state.absolute_url(&channel.feed_path)),
+    );
+    if !items.is_empty() {
+        xml.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(newest(items))));
+    }
+    for review in items {
+        let url = state.absolute_url(&format!("/reviews/{}", review.card.slug));
+        xml.push_str(&format!(
+            "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n<pubDate>{}</pubDate>\n\
+             <dc:creator>{}</dc:creator>\n<description>{}</description>\n",
+            escape(&item_title(review)),
+            escape(&url),
+            escape(&url),
+            rfc2822(published(review)),
+            escape(&author(state, review)),
+            escape(&item_summary(state, review)),
+        ));
+        for tag in &review.tags {
+            xml.push_str(&format!("<category>{}</category>\n", escape(tag)));
+        }
+        if full {
+            xml.push_str(&format!("<content:encoded>{}</content:encoded>\n", escape(&item_content(state, review))));
+        }
+        xml.push_str("</item>\n");
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}
+
+fn json_feed(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
+    let full = state.site().feed_full;
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|review| {
+            let url = state.absolute_url(&format!("/reviews/{}", review.card.slug));
+            let mut item = serde_json::json!({
+                "id": url,
+                "url": url,
+                "title": item_title(review),
+                "summary": item_summary(state, review),
+                "date_published": rfc3339(published(review)),
+                "date_modified": rfc3339(review.updated_at.max(published(review))),
+                "authors": [{ "name": author(state, review) }],
+                "tags": review.tags,
+            });
+            if full {
+                item["content_html"] = serde_json::Value::from(item_content(state, review));
+            } else {
+                item["content_text"] = serde_json::Value::from(item_summary(state, review));
+            }
+            item
+        })
+        .collect();
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": channel.title,
+        "home_page_url": state.absolute_url(&channel.page_path),
+        "feed_url": state.absolute_url(&channel.feed_path),
+        "description": channel.description,
+        "language": "en",
+        "items": items,
+    });
+    serde_json::to_string_pretty(&feed).expect("JSON values serialize")
+}
+
+/// Every public address with its last change, for search engines.
+async fn sitemap_urls(state: &AppState) -> Result<Vec<(String, Option<i64>)>> {
+    let rows = reviews::sitemap_rows(&state.store).await?;
+    let newest = rows.reviews.iter().map(|(_, t)| *t).max();
+    let mut urls: Vec<(String, Option<i64>)> = vec![("/".into(), newest)];
+    for path in ["/films", "/years", "/genres", "/tags", "/scores", "/lists"] {
+        urls.push((path.into(), newest));
+    }
+    urls.extend(rows.reviews.iter().map(|(slug, t)| (format!("/reviews/{slug}"), Some(*t))));
+    urls.extend(rows.films.iter().map(|(slug, t)| (format!("/films/{slug}"), Some(*t))));
+    urls.extend(rows.writers.iter().map(|(slug, t)| (format!("/writers/{slug}"), Some(*t))));
+    urls.extend(rows.people.iter().map(|slug| (format!("/people/{slug}"), None)));
+    urls.extend(
+        films::years_with_reviews(&state.store).await?.iter().map(|(year, _)| (format!("/years/{year}"), None)),
+    );
+    urls.extend(films::genres_with_reviews(&state.store).await?.iter().map(|g| (format!("/genres/{}", g.slug), None)));
+    urls.extend(films::tags_with_reviews(&state.store).await?.iter().map(|t| (format!("/tags/{}", t.slug), None)));
+    let (lists, _) = marquee_store::lists::published(&state.store, i64::MAX, 0).await?;
+    urls.extend(lists.iter().map(|l| (format!("/lists/{}", l.slug), Some(l.updated_at))));
+    Ok(urls)
+}
+
+fn urlset(state: &AppState, urls: &[(String, Option<i64>)]) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (path, changed) in urls {
+        xml.push_str(&format!("<url><loc>{}</loc>", escape(&state.absolute_url(path))));
+        if let Some(changed) = changed {
+            xml.push_str(&format!("<lastmod>{}</lastmod>", rfc3339(*changed)));
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+const XML: &str = "application/xml; charset=utf-8";
+
+/// One sitemap while the site fits in one, an index of numbered sitemaps past that.
+async fn sitemap_index(State(state): State<Arc<AppState>>) -> Result<Response> {
+    let urls = sitemap_urls(&state).await?;
+    if urls.len() <= SITEMAP_URLS {
+        return Ok(([(header::CONTENT_TYPE, XML)], urlset(&state, &urls)).into_response());
+    }
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (n, chunk) in urls.chunks(SITEMAP_URLS).enumerate() {
+        let newest = chunk.iter().filter_map(|(_, t)| *t).max();
+        xml.push_str(&format!(
+            "<sitemap><loc>{}</loc>",
+            escape(&state.absolute_url(&format!("/sitemaps/{}.xml", n + 1)))
+        ));
+        if let Some(newest) = newest {
+            xml.push_str(&format!("<lastmod>{}</lastmod>", rfc3339(newest)));
+        }
+        xml.push_str("</sitemap>\n");
+    }
+    xml.push_str("</sitemapindex>\n");
+    Ok(([(header::CONTENT_TYPE, XML)], xml).into_response())
+}
+
+async fn sitemap_file(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Result<Response> {
+    let n = file
+        .strip_suffix(".xml")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| Error::not_found(&state))?;
+    let urls = sitemap_urls(&state).await?;
+    let chunk = urls
+        .chunks(SITEMAP_URLS)
+        .nth(n - 1)
+        .filter(|_| urls.len() > SITEMAP_URLS)
+        .ok_or_else(|| Error::not_found(&state))?;
+    Ok(([(header::CONTENT_TYPE, XML)], urlset(&state, chunk)).into_response())
+}
