@@ -186,12 +186,14 @@ pub async fn public_for_film(store: &Store, film_id: i64) -> Result<Vec<(String,
         .collect()
 }
 
-/// Every rating the site's writers gave a film: each writer's latest diary rating, or their
-/// published review's score when they never rated it in the diary. One per writer.
+/// Every public rating the site's writers gave a film: each writer's latest rating in their
+/// public diary, or their published review's score when their diary holds none (a private
+/// diary's ratings stay private). One per writer.
 pub async fn ratings_for_film(store: &Store, film_id: i64) -> Result<Vec<Score>> {
     let diary = sqlx::query(
-        "SELECT user_id, rating_tenths FROM diary_entries WHERE film_id = $1 AND rating_tenths IS NOT NULL \
-         ORDER BY watched_on DESC, id DESC",
+        "SELECT d.user_id, d.rating_tenths FROM diary_entries d JOIN users u ON u.id = d.user_id \
+         WHERE d.film_id = $1 AND d.rating_tenths IS NOT NULL AND u.diary_public = 1 \
+         ORDER BY d.watched_on DESC, d.id DESC",
     )
     .bind(film_id)
     .fetch_all(store.pool())

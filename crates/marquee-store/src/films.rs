@@ -344,6 +344,12 @@ pub async fn with_reviews(store: &Store) -> Result<Vec<Named>> {
         .collect()
 }
 
+/// The SQL condition (on films aliased `f`) under which a film has a public page: a published
+/// review, an entry in a public diary, or a place in a published list.
+pub const HAS_PUBLIC_PAGE: &str = "(EXISTS (SELECT 1 FROM reviews pr WHERE pr.film_id = f.id AND pr.status = 'published') \
+    OR EXISTS (SELECT 1 FROM diary_entries pd JOIN users pu ON pu.id = pd.user_id WHERE pd.film_id = f.id AND pu.diary_public = 1) \
+    OR EXISTS (SELECT 1 FROM list_items pi JOIN lists pl ON pl.id = pi.list_id WHERE pi.film_id = f.id AND pl.published = 1))";
+
 /// A film as it stands, in the shape it is written in: for an editor to change and write back.
 pub async fn editable(store: &Store, id: i64) -> Result<Option<FilmInput>> {
     let Some(row) = sqlx::query("SELECT * FROM films WHERE id = $1").bind(id).fetch_optional(store.pool()).await?
@@ -405,7 +411,9 @@ pub struct ListedFilm {
 /// Films whose title or original title contains `query` (any case), by title, a page at a time.
 pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Result<(Vec<ListedFilm>, i64)> {
     let pattern = crate::contains_pattern(query);
-    let condition = "(LOWER(f.title) LIKE $1 OR LOWER(COALESCE(f.original_title, '')) LIKE $1)";
+    // The slug holds the title without accents or case: "elodie" finds "Élodie".
+    let folded = format!("%{}%", marquee_core::slug::slugify(query));
+    let condition = "(LOWER(f.title) LIKE $1 OR LOWER(COALESCE(f.original_title, '')) LIKE $1 OR f.slug LIKE $4)";
     let rows = sqlx::query(&format!(
         "SELECT f.id, f.slug, f.title, f.year, (SELECT COUNT(*) FROM reviews r WHERE r.film_id = f.id) AS reviews \
          FROM films f WHERE {condition} ORDER BY LOWER(f.title), f.year, f.id LIMIT $2 OFFSET $3"
@@ -413,6 +421,7 @@ pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Resu
     .bind(&pattern)
     .bind(limit)
     .bind(offset)
+    .bind(&folded)
     .fetch_all(store.pool())
     .await?;
     let films = rows
@@ -428,10 +437,12 @@ pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Resu
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM films f WHERE {condition}"))
-        .bind(&pattern)
-        .fetch_one(store.pool())
-        .await?;
+    let total: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM films f WHERE {}", condition.replace("$4", "$2")))
+            .bind(&pattern)
+            .bind(&folded)
+            .fetch_one(store.pool())
+            .await?;
     Ok((films, total))
 }
 
@@ -456,14 +467,26 @@ pub async fn set_poster_if_missing(conn: &mut Conn, film_id: i64, media_id: i64)
 /// Films titled exactly `title` (any case), as (id, year), for matching a title typed without
 /// its year.
 pub async fn titled(conn: &mut Conn, title: &str) -> Result<Vec<(i64, Option<i32>)>> {
-    let rows = sqlx::query("SELECT id, year FROM films WHERE LOWER(title) = $1 ORDER BY year, id")
-        .bind(title.trim().to_lowercase())
+    // Compared by slug, so case and accents do not matter ("the nights of elodie" finds
+    // "The Nights of Élodie"): a film's slug is its title's, then its year's.
+    let base = marquee_core::slug::slugify(title);
+    if base.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query("SELECT id, slug, year FROM films WHERE slug = $1 OR slug LIKE $2 ORDER BY year, id")
+        .bind(&base)
+        .bind(format!("{base}-%"))
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|row| {
+    let mut found = Vec::new();
+    for row in &rows {
+        let slug: String = row.try_get("slug")?;
+        let suffix = &slug[base.len()..];
+        let is_year = suffix.len() == 5 && suffix[1..].bytes().all(|b| b.is_ascii_digit());
+        if suffix.is_empty() || is_year {
             let year: Option<i64> = row.try_get("year")?;
-            Ok((row.try_get("id")?, year.map(|y| y as i32)))
-        })
-        .collect()
+            found.push((row.try_get("id")?, year.map(|y| y as i32)));
+        }
+    }
+    Ok(found)
 }

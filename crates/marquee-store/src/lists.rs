@@ -155,13 +155,17 @@ pub struct FilmItem {
     pub film_year: Option<i32>,
     pub poster: Option<Picture>,
     pub note: String,
+    /// Whether the film has a public page to link to.
+    pub has_page: bool,
 }
 
 fn item_select(from: &str) -> String {
     format!(
         "SELECT f.id AS film_id, f.slug AS film_slug, f.title AS film_title, f.year AS film_year, f.poster_url, {}, \
-           {from} JOIN films f ON f.id = i.film_id LEFT JOIN media m ON m.id = f.poster_media_id",
-        image_columns("m", "poster_")
+           CASE WHEN {} THEN 1 ELSE 0 END AS has_page, {from} JOIN films f ON f.id = i.film_id \
+           LEFT JOIN media m ON m.id = f.poster_media_id",
+        image_columns("m", "poster_"),
+        crate::films::HAS_PUBLIC_PAGE
     )
 }
 
@@ -174,6 +178,7 @@ fn item_from_row(row: &AnyRow) -> Result<FilmItem> {
         film_year: year.map(|y| y as i32),
         poster: picture_from_row(row, "poster_url", "poster_")?,
         note: row.try_get("note")?,
+        has_page: row.try_get::<i64, _>("has_page")? != 0,
     })
 }
 

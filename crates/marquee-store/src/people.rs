@@ -96,17 +96,20 @@ fn listed_from_row(row: &sqlx::any::AnyRow) -> Result<ListedPerson> {
 /// People whose name contains `query` (any case), by name, a page at a time.
 pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Result<(Vec<ListedPerson>, i64)> {
     let pattern = crate::contains_pattern(query);
+    let folded = format!("%{}%", marquee_core::slug::slugify(query));
     let rows = sqlx::query(&format!(
-        "{LISTED_SELECT} WHERE LOWER(p.name) LIKE $1 ORDER BY LOWER(p.name), p.id LIMIT $2 OFFSET $3"
+        "{LISTED_SELECT} WHERE (LOWER(p.name) LIKE $1 OR p.slug LIKE $4) ORDER BY LOWER(p.name), p.id LIMIT $2 OFFSET $3"
     ))
     .bind(&pattern)
     .bind(limit)
     .bind(offset)
+    .bind(&folded)
     .fetch_all(store.pool())
     .await?;
     let people = rows.iter().map(listed_from_row).collect::<Result<Vec<_>>>()?;
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people p WHERE LOWER(p.name) LIKE $1")
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people p WHERE LOWER(p.name) LIKE $1 OR p.slug LIKE $2")
         .bind(&pattern)
+        .bind(&folded)
         .fetch_one(store.pool())
         .await?;
     Ok((people, total))
@@ -176,4 +179,21 @@ pub async fn merge(conn: &mut Conn, from: i64, into: i64) -> Result<u64> {
         .await?;
     crate::content::bump(conn).await?;
     Ok(moved)
+}
+
+/// Of these people, the ones with a public page (credited on a film with a published review).
+pub async fn with_pages(store: &Store, slugs: &[String]) -> Result<std::collections::HashSet<String>> {
+    if slugs.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT DISTINCT p.slug FROM people p JOIN credits c ON c.person_id = p.id WHERE p.slug IN ({}) \
+         AND c.film_id IN (SELECT film_id FROM reviews WHERE status = 'published')",
+        crate::placeholders(1, slugs.len())
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for slug in slugs {
+        query = query.bind(slug.as_str());
+    }
+    Ok(query.fetch_all(store.pool()).await?.into_iter().collect())
 }

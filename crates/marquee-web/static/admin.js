@@ -270,6 +270,10 @@
     const status = byId('order-status');
     const items = () => Array.from(list.querySelectorAll('li[data-film]'));
     let dragged = null;
+    // Where the dragged film was, to put it back when the drag ends without a drop on the list
+    // (let go elsewhere, or Escape): the page must not show an order that was never saved.
+    let origin = null;
+    let dropped = false;
 
     function renumber() {
       const all = items();
@@ -308,13 +312,17 @@
       item.draggable = true;
       item.addEventListener('dragstart', (event) => {
         dragged = item;
+        origin = item.nextElementSibling;
+        dropped = false;
         item.classList.add('dragging');
         event.dataTransfer.effectAllowed = 'move';
         event.dataTransfer.setData('text/plain', item.dataset.film);
       });
       item.addEventListener('dragend', () => {
         item.classList.remove('dragging');
+        if (!dropped && item.nextElementSibling !== origin) list.insertBefore(item, origin);
         dragged = null;
+        origin = null;
       });
       item.addEventListener('dragover', (event) => {
         if (!dragged || dragged === item) return;
@@ -328,6 +336,7 @@
     list.addEventListener('drop', (event) => {
       if (!dragged) return;
       event.preventDefault();
+      dropped = true;
       save();
     });
   }

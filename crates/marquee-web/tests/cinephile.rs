@@ -177,11 +177,12 @@ async fn a_public_diary_shows_months_years_ratings_rewatches_and_the_year_in_rev
         "<caption>Films by rating</caption>",
         "<th scope=\"row\">4 stars out of 5</th><td>1</td>",
         "<th scope=\"row\">1.5 stars out of 5</th><td>1</td>",
-        "href=\"/people/ada-moreau\">Ada Moreau</a> <span class=\"count\">3 films</span>",
-        "href=\"/people/lev-orlov\">Lev Orlov</a>",
+        "<li>Ada Moreau <span class=\"count\">3 films</span></li>",
+        "<li>Lev Orlov <span class=\"count\">3 films</span></li>",
     ] {
         assert!(review.contains(part), "{part} in the year in review");
     }
+    assert!(!review.contains("href=\"/people/ada-moreau\""), "no link to a person page that does not exist");
     assert_eq!(site.public("/writers/eddie-editor/diary/2023/in-review").await.0, 404);
 
     // The film's page shows the diary entries and the writers' average rating.
@@ -400,4 +401,78 @@ async fn a_films_average_rating_counts_each_writer_once() {
     }
     let (_, page) = site.public("/films/night-train-1990").await;
     assert!(page.contains("8.0 / 10 from 2 writers"), "Wren's latest (10) and the editor's review (6)");
+}
+
+#[tokio::test]
+async fn titles_match_without_case_or_accents_and_private_ratings_stay_private() {
+    let site = support::site().await;
+    let mut wren = site.sign_in("writer@example.com").await;
+    assert_eq!(
+        log(
+            &mut wren,
+            &[
+                ("film_title", "The Nights of Élodie"),
+                ("film_year", "1962"),
+                ("watched_on", "2025-01-01"),
+                ("rating", "6")
+            ]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        log(&mut wren, &[("film_title", "the nights of elodie"), ("watched_on", "2025-02-01"), ("rating", "8")])
+            .await
+            .status(),
+        303
+    );
+    let entries = marquee_store::diary::recent(&site.state.store, wren_id(&site).await, 10).await.unwrap();
+    assert_eq!(entries[0].film_id, entries[1].film_id, "the same film, typed without its accent, case or year");
+    let suggestions = wren.page("/admin/films/suggest?q=elodie").await;
+    assert!(suggestions.contains("The Nights of Élodie"), "{suggestions}");
+
+    // A film page exists through a published list; the private diary's ratings are not shown.
+    let created = wren.post("/admin/lists", &[("title", "Sixties")]).await;
+    let list = created.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let added = wren
+        .post(&format!("/admin/lists/{list}/films"), &[("film_title", "The Nights of Élodie"), ("film_year", "1962")])
+        .await;
+    assert_eq!(added.status(), 303);
+    let film_id = entries[0].film_id;
+    let moved = wren
+        .post(&format!("/admin/lists/{list}/films/{film_id}"), &[("do", "note"), ("note", "Black and white.")])
+        .await;
+    assert_eq!(
+        moved.headers()["location"],
+        format!("/admin/lists/{list}?notice=saved#film-{film_id}"),
+        "the notice before the fragment"
+    );
+    let publish = wren.post(&format!("/admin/lists/{list}"), &[("title", "Sixties"), ("published", "1")]).await;
+    assert_eq!(publish.status(), 303);
+    let (status, page) = site.public("/films/the-nights-of-elodie-1962").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Average rating"), "ratings in a private diary are not public");
+    assert!(!page.contains("href=\"/years/1962\""), "no link to a year page the film is not on");
+    make_public(&mut wren, "Wren Writer").await;
+    let (_, page) = site.public("/films/the-nights-of-elodie-1962").await;
+    assert!(page.contains("8.0 / 10 from 1 writer"), "public once the diary is");
+
+    // A film only on a watchlist has no page: the public watchlist names it without a link.
+    assert_eq!(
+        wren.post("/admin/watchlist", &[("film_title", "Nowhere Yet"), ("film_year", "2020")]).await.status(),
+        303
+    );
+    let (_, watchlist) = site.public("/writers/wren-writer/watchlist").await;
+    assert!(watchlist.contains("Nowhere Yet (2020)") && !watchlist.contains("href=\"/films/nowhere-yet-2020\""));
+    assert_eq!(site.public("/writers/wren-writer").await.0, 200, "the list's owner link leads somewhere");
 }

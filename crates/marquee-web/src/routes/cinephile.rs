@@ -122,6 +122,8 @@ async fn year_in_review(State(state): State<Arc<AppState>>, Path((slug, year)): 
     film_ids.sort_unstable();
     film_ids.dedup();
     let credits = diary::people_of_films(&state.store, &film_ids).await?;
+    let slugs: Vec<String> = credits.iter().map(|c| c.1.clone()).collect();
+    let with_pages = marquee_store::people::with_pages(&state.store, &slugs).await?;
     let top = |department: &str| -> Vec<(Link, usize)> {
         let of_department: Vec<(i64, String, String)> = credits
             .iter()
@@ -130,7 +132,11 @@ async fn year_in_review(State(state): State<Arc<AppState>>, Path((slug, year)): 
             .collect();
         most_watched(&watches, &of_department, 5)
             .into_iter()
-            .map(|(slug, name, n)| (Link { href: format!("/people/{slug}"), text: name }, n))
+            .map(|(slug, name, n)| {
+                // Only people credited on a reviewed film have a page to link to.
+                let href = if with_pages.contains(&slug) { format!("/people/{slug}") } else { String::new() };
+                (Link { href, text: name }, n)
+            })
             .collect()
     };
     let summary = YearSummary::of(&watches);

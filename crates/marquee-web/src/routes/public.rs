@@ -180,6 +180,7 @@ fn review_page(state: &AppState, data: &ReviewData) -> ReviewPage {
         film_title: film.title.clone(),
         film_href: format!("/films/{}", film.slug),
         year: film.year,
+        year_linked: true,
         tagline: film.tagline.clone(),
         poster,
         facts: film_facts(film, credits, genres),
@@ -313,16 +314,27 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
     let layout = Layout::new(&state, &title, &format!("/films/{}", film.slug))
         .in_section("films")
         .describe(film.synopsis.as_deref().unwrap_or_default());
+    let mut facts = film_facts(&film, &credits, &genres);
+    let reviewed = !cards.is_empty();
+    if !reviewed {
+        // People, genre and year pages gather reviewed films: an unreviewed film's facts are text.
+        for fact in &mut facts {
+            for link in &mut fact.links {
+                link.href.clear();
+            }
+        }
+    }
     render(FilmPage {
         layout,
         poster: film
             .poster
             .as_ref()
             .map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false)),
-        facts: film_facts(&film, &credits, &genres),
+        facts,
         crumb: Link { href: "/films".into(), text: "Films".into() },
         film_title: film.title,
         year: film.year,
+        year_linked: reviewed,
         tagline: film.tagline,
         synopsis: film.synopsis,
         cards: cards.iter().map(|c| CardView::new(&site, c)).collect(),
@@ -468,8 +480,9 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
         kicker: user
             .diary_public
             .then(|| Link { href: format!("/writers/{slug}/diary"), text: format!("{}’s diary", user.display_name) }),
-        // A writer with a public diary has a page before their first review.
-        empty_is_not_found: !user.diary_public,
+        // A writer with a public diary or a published list has a page before their first review.
+        empty_is_not_found: !user.diary_public
+            && !marquee_store::lists::of_user(&state.store, user.id).await?.iter().any(|l| l.published),
     };
     list(&state, spec, &query).await
 }

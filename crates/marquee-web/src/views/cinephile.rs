@@ -178,7 +178,8 @@ impl FilmItemView {
     pub fn new(rank: usize, item: &FilmItem) -> FilmItemView {
         FilmItemView {
             rank,
-            href: format!("/films/{}", item.film_slug),
+            // A film only on a watchlist has no page yet: its title is then plain text.
+            href: if item.has_page { format!("/films/{}", item.film_slug) } else { String::new() },
             film: film_label(&item.film_title, item.film_year),
             poster: item.poster.as_ref().map(|p| PictureView::from_picture(p, String::new(), CARD_SIZES, 320, true)),
             note: item.note.clone(),

@@ -298,6 +298,8 @@ pub struct ReviewPage {
     pub film_title: String,
     pub film_href: String,
     pub year: Option<i32>,
+    /// Whether the year links to its page (films without published reviews are not on one).
+    pub year_linked: bool,
     pub tagline: Option<String>,
     pub poster: Option<PictureView>,
     pub facts: Vec<Fact>,
@@ -335,6 +337,7 @@ pub struct FilmPage {
     pub crumb: Link,
     pub film_title: String,
     pub year: Option<i32>,
+    pub year_linked: bool,
     pub tagline: Option<String>,
     pub poster: Option<PictureView>,
     pub facts: Vec<Fact>,

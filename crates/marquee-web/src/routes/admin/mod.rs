@@ -80,8 +80,12 @@ fn render_status(status: StatusCode, template: &impl Template) -> Result<Respons
 
 /// After a successful POST: back to a page, with a notice it shows once.
 fn see_other(path: &str, notice: &str) -> Response {
+    let (path, fragment) = match path.split_once('#') {
+        Some((path, fragment)) => (path, format!("#{fragment}")),
+        None => (path, String::new()),
+    };
     let separator = if path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{path}{separator}notice={notice}")).into_response()
+    Redirect::to(&format!("{path}{separator}notice={notice}{fragment}")).into_response()
 }
 
 /// The fixed notices a redirect can ask for (never text from the query string itself).
