@@ -1,6 +1,7 @@
 //! Whole rendered pages, kept in memory until the content version changes, so a page is
 //! rendered (and its Markdown never re-rendered) once per change, not once per request.
 
+use crate::compress::{Compressed, Encoding};
 use crate::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -16,7 +17,9 @@ use std::sync::{Arc, RwLock};
 pub struct CachedPage {
     pub body: Bytes,
     pub content_type: HeaderValue,
-    pub etag: HeaderValue,
+    /// The tag of the uncompressed body, quoted; compressed forms add a suffix inside the quotes.
+    pub etag: String,
+    pub compressed: Compressed,
 }
 
 pub struct PageCache {
@@ -85,9 +88,10 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
     }
     let key = cache_key(request.uri());
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
     if let Some(page) = state.cache.get(&key) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-        return respond(&page, if_none_match.as_ref());
+        return respond(&page, if_none_match.as_ref(), encoding);
     }
     state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
     let generation = state.cache.generation();
@@ -106,12 +110,8 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
     let digest = Sha256::digest(&body);
     let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let page = CachedPage {
-        body,
-        content_type,
-        etag: HeaderValue::from_str(&etag).expect("hex digits are a valid header value"),
-    };
-    let response = respond(&page, None);
+    let page = CachedPage { body, content_type, etag, compressed: Compressed::default() };
+    let response = respond(&page, None, encoding);
     state.cache.insert(key, page, generation);
     response
 }
@@ -124,15 +124,25 @@ fn cache_key(uri: &axum::http::Uri) -> String {
     }
 }
 
-fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>) -> Response {
+/// The page in the encoding the reader accepts, with its ETag (one per encoding), or a 304
+/// when the reader's copy is current.
+fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>, encoding: Encoding) -> Response {
     let mut headers = HeaderMap::new();
+    let etag = format!("\"{}{}\"", page.etag.trim_matches('"'), encoding.etag_suffix());
     headers.insert(header::CONTENT_TYPE, page.content_type.clone());
-    headers.insert(header::ETAG, page.etag.clone());
+    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex digits are a valid header value"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=0, must-revalidate"));
-    if if_none_match.is_some_and(|v| v == page.etag) {
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let current = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    if current {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    (StatusCode::OK, headers, Body::from(page.body.clone())).into_response()
+    if let Some(name) = encoding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+    }
+    (StatusCode::OK, headers, Body::from(page.compressed.get(&page.body, encoding))).into_response()
 }
 
 #[cfg(test)]
@@ -143,7 +153,8 @@ mod tests {
         CachedPage {
             body: Bytes::from(vec![b'x'; size]),
             content_type: HeaderValue::from_static("text/html"),
-            etag: HeaderValue::from_static("\"e\""),
+            etag: "\"e\"".into(),
+            compressed: Compressed::default(),
         }
     }
 

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod cache;
+pub mod compress;
 pub mod error;
 pub mod metrics;
 pub mod routes;

@@ -192,3 +192,59 @@ async fn the_sitemap_lists_every_public_page_with_its_last_change() {
     assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")) && robots.contains("Disallow: /admin"));
     assert_eq!(site.public("/sitemaps/1.xml").await.0, 404, "no numbered sitemaps while one file holds everything");
 }
+
+fn brotli_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut out = String::new();
+    brotli::Decompressor::new(bytes, 4096).read_to_string(&mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn pages_feeds_and_assets_are_compressed_once_for_readers_who_accept_it() {
+    let site = site_with_reviews().await;
+    let client = Site::client();
+    let get = |path: &str, encoding: &str| {
+        client.get(format!("{}{path}", site.base)).header("accept-encoding", encoding).send()
+    };
+    let plain = get("/reviews/night-train-1990", "identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_etag = plain.headers()["etag"].to_str().unwrap().to_string();
+    let html = plain.text().await.unwrap();
+
+    let br = get("/reviews/night-train-1990", "gzip, deflate, br").await.unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["vary"], "accept-encoding");
+    let br_etag = br.headers()["etag"].to_str().unwrap().to_string();
+    assert_ne!(br_etag, plain_etag, "each encoding has its own tag");
+    let bytes = br.bytes().await.unwrap();
+    assert!(bytes.len() < html.len() / 2, "smaller on the wire");
+    assert_eq!(brotli_text(&bytes), html, "the same page once decompressed");
+
+    let gz = get("/reviews/night-train-1990", "gzip").await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]), &mut text)
+        .unwrap();
+    assert_eq!(text, html);
+
+    let revalidated = client
+        .get(format!("{}/reviews/night-train-1990", site.base))
+        .header("accept-encoding", "br")
+        .header("if-none-match", &br_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    let feed = get("/feed.xml", "br").await.unwrap();
+    assert_eq!(feed.headers()["content-encoding"], "br");
+    assert!(brotli_text(&feed.bytes().await.unwrap()).contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+
+    let (_, home) = site.public("/").await;
+    let css = &home[home.find("/static/site.").unwrap()..];
+    let css = &css[..css.find('"').unwrap()];
+    let response = get(css, "br").await.unwrap();
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(brotli_text(&response.bytes().await.unwrap()).contains("--accent"));
+}

@@ -1,11 +1,13 @@
 //! The stylesheet (fingerprinted, cached for a year), the theme colours, and media files.
 
+use crate::compress::{Compressed, Encoding};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
 
@@ -30,11 +32,12 @@ struct Fingerprinted {
     content_type: &'static str,
     body: &'static str,
     url: OnceLock<String>,
+    compressed: Compressed,
 }
 
 impl Fingerprinted {
     const fn new(stem: &'static str, extension: &'static str, content_type: &'static str, body: &'static str) -> Self {
-        Fingerprinted { stem, extension, content_type, body, url: OnceLock::new() }
+        Fingerprinted { stem, extension, content_type, body, url: OnceLock::new(), compressed: Compressed::new() }
     }
 
     fn url(&self) -> &str {
@@ -66,11 +69,25 @@ pub fn admin_script_url() -> &'static str {
     FINGERPRINTED[2].url()
 }
 
-async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
     let path = format!("/static/{file}");
     if let Some(asset) = FINGERPRINTED.iter().find(|asset| asset.url() == path) {
-        return ([(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, IMMUTABLE)], asset.body)
+        let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+        let encoding = Encoding::negotiate(accept);
+        let body = asset.compressed.get(&Bytes::from_static(asset.body.as_bytes()), encoding);
+        let mut response = (
+            [
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, IMMUTABLE),
+                (header::VARY, "accept-encoding"),
+            ],
+            body,
+        )
             .into_response();
+        if let Some(name) = encoding.header() {
+            response.headers_mut().insert(header::CONTENT_ENCODING, axum::http::HeaderValue::from_static(name));
+        }
+        return response;
     }
     if file == "icon.svg" {
         return ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], ICON)
