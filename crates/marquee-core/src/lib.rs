@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod permissions;
 pub mod related;
 pub mod score;
+pub mod search;
 pub mod slug;
 pub mod status;
 

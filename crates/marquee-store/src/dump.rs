@@ -161,6 +161,7 @@ pub async fn write(store: &Store, dump: &Dump) -> Result<()> {
             .await?;
         }
     }
+    crate::search::rebuild(&mut tx).await?;
     crate::content::bump(&mut tx).await?;
     tx.commit().await?;
     Ok(())

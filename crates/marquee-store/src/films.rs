@@ -151,6 +151,7 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
     sqlx::query("DELETE FROM credits WHERE film_id = $1").bind(id).execute(&mut *conn).await?;
     for (order, credit) in film.credits.iter().enumerate() {
         let person_id = people::ensure(conn, &credit.name).await?;
+        crate::search::index_person(conn, person_id).await?;
         sqlx::query(
             "INSERT INTO credits (film_id, person_id, department, job, character_name, billing_order) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -164,6 +165,7 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
         .execute(&mut *conn)
         .await?;
     }
+    crate::search::index_film(conn, id).await?;
     Ok(id)
 }
 
@@ -489,4 +491,36 @@ pub async fn titled(conn: &mut Conn, title: &str) -> Result<Vec<(i64, Option<i32
         }
     }
     Ok(found)
+}
+
+/// These films, with how many published reviews each has.
+pub async fn listed_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ListedFilm>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT f.id, f.slug, f.title, f.year, \
+           (SELECT COUNT(*) FROM reviews r WHERE r.film_id = f.id AND r.status = 'published') AS reviews \
+         FROM films f WHERE f.id IN ({})",
+        crate::placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
+        .fetch_all(store.pool())
+        .await?
+        .iter()
+        .map(|row| {
+            let year: Option<i64> = row.try_get("year")?;
+            Ok(ListedFilm {
+                id: row.try_get("id")?,
+                slug: row.try_get("slug")?,
+                title: row.try_get("title")?,
+                year: year.map(|y| y as i32),
+                reviews: row.try_get("reviews")?,
+            })
+        })
+        .collect()
 }

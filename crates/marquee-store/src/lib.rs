@@ -15,6 +15,7 @@ pub mod media;
 pub mod people;
 pub mod reviews;
 pub mod revisions;
+pub mod search;
 pub mod settings;
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -111,6 +112,7 @@ impl Store {
             .await?;
         let store = Store { pool, backend };
         store.migrate().await?;
+        search::rebuild_if_empty(&store).await?;
         Ok(store)
     }
 
@@ -120,11 +122,13 @@ impl Store {
                 (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql")),
                 (2, "authoring", include_str!("../migrations/sqlite/0002_authoring.sql")),
                 (3, "cinephile", include_str!("../migrations/sqlite/0003_cinephile.sql")),
+                (4, "search", include_str!("../migrations/sqlite/0004_search.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
                 (2, "authoring", include_str!("../migrations/postgres/0002_authoring.sql")),
                 (3, "cinephile", include_str!("../migrations/postgres/0003_cinephile.sql")),
+                (4, "search", include_str!("../migrations/postgres/0004_search.sql")),
             ],
         };
         let migrations = sources

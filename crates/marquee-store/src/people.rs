@@ -141,6 +141,7 @@ pub async fn update(conn: &mut Conn, id: i64, name: &str, imdb_id: Option<&str>)
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    crate::search::index_person(conn, id).await?;
     crate::content::bump(conn).await
 }
 
@@ -171,6 +172,7 @@ pub async fn merge(conn: &mut Conn, from: i64, into: i64) -> Result<u64> {
     let tmdb: Option<i64> =
         sqlx::query_scalar("SELECT tmdb_id FROM people WHERE id = $1").bind(from).fetch_one(&mut *conn).await?;
     sqlx::query("DELETE FROM people WHERE id = $1").bind(from).execute(&mut *conn).await?;
+    crate::search::remove(conn, crate::search::Kind::Person, from).await?;
     sqlx::query("UPDATE people SET imdb_id = COALESCE(imdb_id, $1), tmdb_id = COALESCE(tmdb_id, $2) WHERE id = $3")
         .bind(imdb)
         .bind(tmdb)
@@ -196,4 +198,17 @@ pub async fn with_pages(store: &Store, slugs: &[String]) -> Result<std::collecti
         query = query.bind(slug.as_str());
     }
     Ok(query.fetch_all(store.pool()).await?.into_iter().collect())
+}
+
+/// These people, with their credit counts.
+pub async fn listed_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ListedPerson>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{LISTED_SELECT} WHERE p.id IN ({})", crate::placeholders(1, ids.len()));
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(store.pool()).await?.iter().map(listed_from_row).collect()
 }

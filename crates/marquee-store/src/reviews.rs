@@ -109,6 +109,7 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
     .await?;
 
     write_parts(conn, id, review, review.author_id).await?;
+    crate::search::index_review(conn, id).await?;
     content::bump(conn).await?;
     Ok((id, outcome))
 }
@@ -162,12 +163,19 @@ pub async fn publish_due(store: &Store, now: i64) -> Result<u64> {
         return Ok(0);
     }
     let mut tx = store.begin().await?;
+    let due: Vec<i64> = sqlx::query_scalar("SELECT id FROM reviews WHERE status = 'scheduled' AND published_at <= $1")
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
     let published =
         sqlx::query("UPDATE reviews SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
             .bind(now)
             .execute(&mut *tx)
             .await?
             .rows_affected();
+    for id in due {
+        crate::search::index_review(&mut tx, id).await?;
+    }
     if published > 0 {
         content::bump(&mut tx).await?;
     }
@@ -540,4 +548,20 @@ pub async fn sitemap_rows(store: &Store) -> Result<SitemapRows> {
     .fetch_all(store.pool())
     .await?;
     Ok(SitemapRows { reviews: pairs(reviews)?, films: pairs(films)?, people, writers: pairs(writers)? })
+}
+
+/// The plain text of these published reviews, by id (for search snippets).
+pub async fn texts(store: &Store, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, body_text FROM reviews WHERE status = 'published' AND id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query.fetch_all(store.pool()).await?.iter().map(|row| Ok((row.try_get("id")?, row.try_get("body_text")?))).collect()
 }

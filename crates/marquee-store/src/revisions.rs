@@ -204,6 +204,7 @@ pub async fn create(conn: &mut Conn, review: &ReviewInput, saved_by: i64) -> Res
     .fetch_one(&mut *conn)
     .await?;
     write_parts(conn, id, review, Some(saved_by)).await?;
+    crate::search::index_review(conn, id).await?;
     content::bump(conn).await?;
     Ok(Saved::Written { id, revision: 1 })
 }
@@ -248,6 +249,7 @@ pub async fn update(conn: &mut Conn, id: i64, based_on: i64, review: &ReviewInpu
         return Ok(Saved::Conflict { current_revision: current });
     }
     write_parts(conn, id, review, Some(saved_by)).await?;
+    crate::search::index_review(conn, id).await?;
     content::bump(conn).await?;
     Ok(Saved::Written { id, revision: current })
 }
@@ -255,6 +257,7 @@ pub async fn update(conn: &mut Conn, id: i64, based_on: i64, review: &ReviewInpu
 /// Deletes a review with its tags, images links and revisions. The caller commits.
 pub async fn delete(conn: &mut Conn, id: i64) -> Result<bool> {
     let deleted = sqlx::query("DELETE FROM reviews WHERE id = $1").bind(id).execute(&mut *conn).await?.rows_affected();
+    crate::search::remove(conn, crate::search::Kind::Review, id).await?;
     content::bump(conn).await?;
     Ok(deleted > 0)
 }

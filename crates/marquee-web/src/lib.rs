@@ -37,6 +37,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(routes::feeds::router())
         .layer(middleware::from_fn_with_state(state.clone(), cache::serve_cached))
         .merge(routes::admin::router(state.clone()))
+        .merge(routes::search::router())
         .merge(routes::assets::router())
         .merge(routes::ops::router());
     if state.config.metrics_on_main {

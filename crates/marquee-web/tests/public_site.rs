@@ -249,7 +249,8 @@ async fn drafts_are_not_public() {
 async fn hostile_front_matter_and_bodies_are_escaped_or_removed() {
     let site = site().await;
     let html = site.page("/reviews/evil-script-script-alert-1-script-film-2001").await;
-    assert_eq!(html.matches("<script").count(), 1, "only the JSON-LD script element");
+    assert_eq!(html.matches("<script").count(), 2, "only the JSON-LD and the site's own script file");
+    assert_eq!(html.matches("<script src=\"/static/site.").count(), 1);
     for forbidden in
         ["alert(1)</script>", "<img src=x onerror", "<img src=y", "javascript:", "<script>alert", "<b>bold</b>"]
     {

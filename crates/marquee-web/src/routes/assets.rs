@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 const STYLESHEET: &str = include_str!("../../static/site.css");
 const ADMIN_STYLESHEET: &str = include_str!("../../static/admin.css");
 const ADMIN_SCRIPT: &str = include_str!("../../static/admin.js");
+const SITE_SCRIPT: &str = include_str!("../../static/site.js");
 const ICON: &str = include_str!("../../static/icon.svg");
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
@@ -49,10 +50,11 @@ impl Fingerprinted {
     }
 }
 
-static FINGERPRINTED: [Fingerprinted; 3] = [
+static FINGERPRINTED: [Fingerprinted; 4] = [
     Fingerprinted::new("site", "css", "text/css; charset=utf-8", STYLESHEET),
     Fingerprinted::new("admin", "css", "text/css; charset=utf-8", ADMIN_STYLESHEET),
     Fingerprinted::new("admin", "js", "text/javascript; charset=utf-8", ADMIN_SCRIPT),
+    Fingerprinted::new("site", "js", "text/javascript; charset=utf-8", SITE_SCRIPT),
 ];
 
 /// `/static/site.<hash>.css`: the URL changes whenever the stylesheet does.
@@ -67,6 +69,11 @@ pub fn admin_stylesheet_url() -> &'static str {
 
 pub fn admin_script_url() -> &'static str {
     FINGERPRINTED[2].url()
+}
+
+/// The public site's one script: search suggestions as the reader types (pages work without it).
+pub fn site_script_url() -> &'static str {
+    FINGERPRINTED[3].url()
 }
 
 async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {

@@ -6,3 +6,4 @@ pub mod cinephile;
 pub mod feeds;
 pub mod ops;
 pub mod public;
+pub mod search;

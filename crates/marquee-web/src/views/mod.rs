@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod cinephile;
+pub mod search;
 
 use crate::routes::assets::stylesheet_url;
 use crate::state::{AppState, Site};
@@ -23,6 +24,7 @@ pub struct Layout {
     pub description: String,
     pub canonical: String,
     pub css_url: &'static str,
+    pub js_url: &'static str,
     pub theme_url: String,
     pub section: &'static str,
     pub og: Option<OpenGraph>,
@@ -61,6 +63,7 @@ impl Layout {
             description: site.description.clone(),
             canonical: state.absolute_url(path),
             css_url: stylesheet_url(),
+            js_url: crate::routes::assets::site_script_url(),
             theme_url: format!("/theme.css?v={}", theme_version(&site)),
             section: "",
             og: None,
@@ -272,7 +275,8 @@ pub struct Pagination {
 impl Pagination {
     /// Links for page `current` of `pages` under `path` (`?page=N`); `None` for one page.
     pub fn new(path: &str, current: i64, pages: i64) -> Option<Pagination> {
-        let href = |page: i64| if page == 1 { path.to_string() } else { format!("{path}?page={page}") };
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let href = |page: i64| if page == 1 { path.to_string() } else { format!("{path}{separator}page={page}") };
         (pages > 1).then(|| Pagination {
             current,
             pages,

@@ -1,0 +1,323 @@
+//! Full-text search: SQLite FTS5 or PostgreSQL's text search behind one interface. Each
+//! published review, each film and each person is one document, its text folded (see
+//! `marquee_core::search::fold`). Writes that change what is published keep it current.
+
+use crate::{Backend, Conn, Result, Store};
+use marquee_core::search::fold;
+use sqlx::Row;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Review,
+    Film,
+    Person,
+}
+
+impl Kind {
+    /// The document's key in the index (see the migration).
+    fn rowid(self, id: i64) -> i64 {
+        id * 4
+            + match self {
+                Kind::Review => 0,
+                Kind::Film => 1,
+                Kind::Person => 2,
+            }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Review => "review",
+            Kind::Film => "film",
+            Kind::Person => "person",
+        }
+    }
+}
+
+async fn put(conn: &mut Conn, kind: Kind, id: i64, title: &str, body: &str) -> Result<()> {
+    remove(conn, kind, id).await?;
+    sqlx::query("INSERT INTO search_index (rowid, kind, ref, title, body) VALUES ($1, $2, $3, $4, $5)")
+        .bind(kind.rowid(id))
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(fold(title))
+        .bind(fold(body))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove(conn: &mut Conn, kind: Kind, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM search_index WHERE rowid = $1").bind(kind.rowid(id)).execute(conn).await?;
+    Ok(())
+}
+
+/// Indexes a review when it is published (its film, headline, people and text); removes it
+/// from the index otherwise.
+pub async fn index_review(conn: &mut Conn, id: i64) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT r.status, r.headline, r.summary, r.body_text, r.film_id, f.title, f.original_title, f.year, \
+           u.display_name FROM reviews r JOIN films f ON f.id = r.film_id LEFT JOIN users u ON u.id = r.author_id \
+         WHERE r.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return remove(conn, Kind::Review, id).await };
+    let status: String = row.try_get("status")?;
+    if status != "published" {
+        return remove(conn, Kind::Review, id).await;
+    }
+    let film_id: i64 = row.try_get("film_id")?;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT p.name FROM credits c JOIN people p ON p.id = c.person_id WHERE c.film_id = $1 ORDER BY c.billing_order",
+    )
+    .bind(film_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let year: Option<i64> = row.try_get("year")?;
+    let title = [
+        row.try_get::<String, _>("title")?,
+        row.try_get::<Option<String>, _>("original_title")?.unwrap_or_default(),
+        year.map(|y| y.to_string()).unwrap_or_default(),
+        row.try_get::<Option<String>, _>("headline")?.unwrap_or_default(),
+    ]
+    .join(" ");
+    let body = [
+        row.try_get::<Option<String>, _>("summary")?.unwrap_or_default(),
+        row.try_get::<String, _>("body_text")?,
+        names.join(" "),
+        row.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+    ]
+    .join(" ");
+    put(conn, Kind::Review, id, &title, &body).await
+}
+
+/// Indexes a film (title, original title, year, directors and cast) and its reviews, whose
+/// documents carry the film's title too.
+pub async fn index_film(conn: &mut Conn, id: i64) -> Result<()> {
+    let Some(row) = sqlx::query("SELECT title, original_title, year FROM films WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return remove(conn, Kind::Film, id).await;
+    };
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT p.name FROM credits c JOIN people p ON p.id = c.person_id WHERE c.film_id = $1 ORDER BY c.billing_order",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let year: Option<i64> = row.try_get("year")?;
+    let title = format!(
+        "{} {} {}",
+        row.try_get::<String, _>("title")?,
+        row.try_get::<Option<String>, _>("original_title")?.unwrap_or_default(),
+        year.map(|y| y.to_string()).unwrap_or_default()
+    );
+    put(conn, Kind::Film, id, &title, &names.join(" ")).await?;
+    let reviews: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM reviews WHERE film_id = $1").bind(id).fetch_all(&mut *conn).await?;
+    for review in reviews {
+        index_review(conn, review).await?;
+    }
+    Ok(())
+}
+
+pub async fn index_person(conn: &mut Conn, id: i64) -> Result<()> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM people WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    match name {
+        Some(name) => put(conn, Kind::Person, id, &name, "").await,
+        None => remove(conn, Kind::Person, id).await,
+    }
+}
+
+/// Rebuilds the whole index from the content tables.
+pub async fn rebuild(conn: &mut Conn) -> Result<()> {
+    sqlx::query("DELETE FROM search_index").execute(&mut *conn).await?;
+    let people: Vec<i64> = sqlx::query_scalar("SELECT id FROM people").fetch_all(&mut *conn).await?;
+    for id in people {
+        index_person(conn, id).await?;
+    }
+    let films: Vec<i64> = sqlx::query_scalar("SELECT id FROM films").fetch_all(&mut *conn).await?;
+    for id in films {
+        index_film(conn, id).await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the index when it is empty but the store is not (after the migration that adds it,
+/// or a restore).
+pub async fn rebuild_if_empty(store: &Store) -> Result<()> {
+    let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_index").fetch_one(store.pool()).await?;
+    let films: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM films").fetch_one(store.pool()).await?;
+    if indexed == 0 && films > 0 {
+        let mut tx = store.begin().await?;
+        rebuild(&mut tx).await?;
+        tx.commit().await?;
+        tracing::info!(films, "search index built");
+    }
+    Ok(())
+}
+
+/// Narrows a search to reviews.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Narrowing {
+    /// Film years from `.0` to `.1`, both included (a year, or a decade).
+    pub years: Option<(i32, i32)>,
+    pub genre_slug: Option<String>,
+    /// Scores from `.0` up to, not including, `.1` (tenths).
+    pub score_tenths: Option<(i64, Option<i64>)>,
+    pub person_slug: Option<String>,
+}
+
+impl Narrowing {
+    pub fn is_empty(&self) -> bool {
+        *self == Narrowing::default()
+    }
+}
+
+/// A match: a document's kind and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub kind: Kind,
+    pub id: i64,
+}
+
+/// The best matches for all of `terms` (each a prefix), a page at a time, and how many there
+/// are. With a narrowing, only reviews match.
+pub async fn find(
+    store: &Store,
+    terms: &[String],
+    narrowing: &Narrowing,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Hit>, i64)> {
+    if terms.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let (matches, rank, query) = match store.backend() {
+        Backend::Sqlite => (
+            "search_index MATCH $1",
+            "bm25(search_index, 0.0, 0.0, 8.0, 1.0)",
+            terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
+        ),
+        Backend::Postgres => (
+            "document @@ to_tsquery('simple', $1)",
+            "-ts_rank_cd(document, to_tsquery('simple', $1))",
+            terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
+        ),
+    };
+    let (narrow, values) = narrowing_sql(narrowing, 2);
+    let n = values.len();
+    let sql = format!(
+        "SELECT kind, ref FROM search_index WHERE {matches}{narrow} ORDER BY {rank}, ref LIMIT ${} OFFSET ${}",
+        n + 2,
+        n + 3
+    );
+    let mut select = sqlx::query(&sql).bind(&query);
+    for value in &values {
+        select = bind_value(select, value);
+    }
+    let rows = select.bind(limit).bind(offset).fetch_all(store.pool()).await?;
+    let hits = rows
+        .iter()
+        .filter_map(|row| {
+            let kind: String = row.try_get("kind").ok()?;
+            let id: i64 = row.try_get("ref").ok()?;
+            let kind = match kind.as_str() {
+                "review" => Kind::Review,
+                "film" => Kind::Film,
+                _ => Kind::Person,
+            };
+            Some(Hit { kind, id })
+        })
+        .collect();
+    let count_sql = format!("SELECT COUNT(*) FROM search_index WHERE {matches}{narrow}");
+    let mut count = sqlx::query(&count_sql).bind(&query);
+    for value in &values {
+        count = bind_value(count, value);
+    }
+    let total: i64 = count.fetch_one(store.pool()).await?.try_get(0)?;
+    Ok((hits, total))
+}
+
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+fn bind_value<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    value: &'q Value,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    match value {
+        Value::Int(v) => query.bind(*v),
+        Value::Text(v) => query.bind(v.as_str()),
+    }
+}
+
+/// The SQL that keeps only reviews matching the narrowing, with its values numbered from `$first`.
+fn narrowing_sql(narrowing: &Narrowing, first: usize) -> (String, Vec<Value>) {
+    if narrowing.is_empty() {
+        return (String::new(), Vec::new());
+    }
+    let mut conditions = vec!["r.status = 'published'".to_string()];
+    let mut values = Vec::new();
+    let next = |value: Value, values: &mut Vec<Value>| {
+        values.push(value);
+        format!("${}", first + values.len() - 1)
+    };
+    if let Some((from, to)) = narrowing.years {
+        let a = next(Value::Int(i64::from(from)), &mut values);
+        let b = next(Value::Int(i64::from(to)), &mut values);
+        conditions.push(format!("f.year >= {a} AND f.year <= {b}"));
+    }
+    if let Some(genre) = &narrowing.genre_slug {
+        let p = next(Value::Text(genre.clone()), &mut values);
+        conditions.push(format!(
+            "r.film_id IN (SELECT fg.film_id FROM film_genres fg JOIN genres g ON g.id = fg.genre_id WHERE g.slug = {p})"
+        ));
+    }
+    if let Some((min, below)) = narrowing.score_tenths {
+        let p = next(Value::Int(min), &mut values);
+        conditions.push(format!("r.score_tenths >= {p}"));
+        if let Some(below) = below {
+            let p = next(Value::Int(below), &mut values);
+            conditions.push(format!("r.score_tenths < {p}"));
+        }
+    }
+    if let Some(person) = &narrowing.person_slug {
+        let p = next(Value::Text(person.clone()), &mut values);
+        conditions.push(format!(
+            "r.film_id IN (SELECT c.film_id FROM credits c JOIN people p ON p.id = c.person_id WHERE p.slug = {p})"
+        ));
+    }
+    (
+        format!(
+            " AND kind = 'review' AND ref IN (SELECT r.id FROM reviews r JOIN films f ON f.id = r.film_id WHERE {})",
+            conditions.join(" AND ")
+        ),
+        values,
+    )
+}
+
+/// Folded words of every film title and person name, for correcting typos in queries.
+pub async fn vocabulary(store: &Store) -> Result<Vec<String>> {
+    let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM search_index WHERE kind IN ('film', 'person')")
+        .fetch_all(store.pool())
+        .await?;
+    let mut words: Vec<String> = titles
+        .iter()
+        .flat_map(|t| {
+            t.split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| w.len() >= 4)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    Ok(words)
+}

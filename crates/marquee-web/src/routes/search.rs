@@ -1,0 +1,178 @@
+//! Search: `/search?q=` over reviews, films and people, ranked by the database's full-text
+//! search, narrowed by year or decade, genre, score band or person, a page at a time, with the
+//! matched words marked; a misspelt name is corrected. `/search/suggest?q=` feeds the header's
+//! as-you-type suggestions. Not cached: every query differs.
+
+use crate::error::Result;
+use crate::routes::public::PageQuery;
+use crate::state::AppState;
+use crate::views::search::*;
+use crate::views::{CardView, Layout, Pagination};
+use askama::Template;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use marquee_core::search::{correct, snippet, terms};
+use marquee_store::search::{self, Hit, Kind, Narrowing};
+use marquee_store::{films, people, reviews};
+use std::sync::Arc;
+
+const PER_PAGE: i64 = 20;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/search", get(search_page)).route("/search/suggest", get(suggest))
+}
+
+fn param(query: Option<&str>, name: &str) -> String {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The narrowing the form asked for: `year` (a year, or a decade like `1990s`), `genre`,
+/// `band` (a verdict band's slug) and `person` (a person's slug).
+fn narrowing(state: &AppState, query: Option<&str>) -> Narrowing {
+    let year = param(query, "year");
+    let years = match year.strip_suffix('s').and_then(|d| d.parse::<i32>().ok()) {
+        Some(decade) => Some((decade, decade + 9)),
+        None => year.parse::<i32>().ok().map(|y| (y, y)),
+    };
+    let band = param(query, "band");
+    let site = state.site();
+    let score_tenths = site.bands.by_slug(&band).map(|(b, below)| (b.min.tenths(), below.map(|s| s.tenths())));
+    let text = |name| Some(param(query, name)).filter(|v| !v.is_empty());
+    Narrowing { years, genre_slug: text("genre"), score_tenths, person_slug: text("person") }
+}
+
+async fn search_page(State(state): State<Arc<AppState>>, query: PageQuery) -> Result<Html<String>> {
+    let raw = query.0.as_deref();
+    let q = param(raw, "q");
+    let page = param(raw, "page").parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1);
+    let narrowing = narrowing(&state, raw);
+    let mut words = terms(&q);
+    let (mut hits, mut total) = search::find(&state.store, &words, &narrowing, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let mut corrected = None;
+    if total == 0 && !words.is_empty() {
+        let vocabulary = search::vocabulary(&state.store).await?;
+        let fixed: Vec<String> = words
+            .iter()
+            .map(|w| correct(w, vocabulary.iter().map(String::as_str)).unwrap_or_else(|| w.clone()))
+            .collect();
+        if fixed != words {
+            (hits, total) = search::find(&state.store, &fixed, &narrowing, PER_PAGE, (page - 1) * PER_PAGE).await?;
+            corrected = Some(fixed.join(" "));
+            words = fixed;
+        }
+    }
+    let results = results(&state, &hits, &words).await?;
+    let pages = (total + PER_PAGE - 1) / PER_PAGE;
+    let base = search_path(raw);
+    let title = if q.is_empty() { "Search".to_string() } else { format!("Search: {q}") };
+    let mut layout = Layout::new(&state, &title, "/search").describe("Search the reviews, films and people.");
+    layout.canonical = String::new();
+    let genres = films::genres_with_reviews(&state.store).await?;
+    let site = state.site();
+    render(SearchPage {
+        layout,
+        query: q,
+        total,
+        corrected,
+        results,
+        pagination: Pagination::new(&base, page, pages),
+        year: param(raw, "year"),
+        genre: param(raw, "genre"),
+        band: param(raw, "band"),
+        person: param(raw, "person"),
+        genres: genres.iter().map(|g| (g.slug.clone(), g.name.clone())).collect(),
+        bands: site.bands.bands().iter().map(|b| (b.slug(), b.label.clone())).collect(),
+        decades: (1900..=2020).rev().step_by(10).map(|d| format!("{d}s")).collect(),
+    })
+}
+
+fn render(page: impl Template) -> Result<Html<String>> {
+    Ok(Html(page.render()?))
+}
+
+/// This search's address without its page number, for the pagination links.
+fn search_path(query: Option<&str>) -> String {
+    let kept: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .filter(|(key, value)| key != "page" && !value.is_empty())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let encoded = form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish();
+    format!("/search?{encoded}")
+}
+
+/// The hits as the page shows them, in rank order (one query per kind).
+async fn results(state: &AppState, hits: &[Hit], words: &[String]) -> Result<Vec<SearchResult>> {
+    let ids = |kind| hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect::<Vec<_>>();
+    let cards = reviews::published_by_ids(&state.store, &ids(Kind::Review)).await?;
+    let texts = reviews::texts(&state.store, &ids(Kind::Review)).await?;
+    let found_films = films::listed_by_ids(&state.store, &ids(Kind::Film)).await?;
+    let found_people = people::listed_by_ids(&state.store, &ids(Kind::Person)).await?;
+    let slugs: Vec<String> = found_people.iter().map(|p| p.slug.clone()).collect();
+    let with_pages = people::with_pages(&state.store, &slugs).await?;
+    let site = state.site();
+    let mut results = Vec::new();
+    for hit in hits {
+        match hit.kind {
+            Kind::Review => {
+                if let Some(card) = cards.iter().find(|c| c.id == hit.id) {
+                    let text = texts.get(&hit.id).map(String::as_str).unwrap_or("");
+                    results.push(SearchResult::Review {
+                        card: Box::new(CardView::new(&site, card)),
+                        snippet: marquee_core::SafeHtml::from_stored(snippet(text, words, 30)),
+                    });
+                }
+            }
+            Kind::Film => {
+                if let Some(film) = found_films.iter().find(|f| f.id == hit.id) {
+                    let label = match film.year {
+                        Some(year) => format!("{} ({year})", film.title),
+                        None => film.title.clone(),
+                    };
+                    // Only films with a published review have a page.
+                    let href = (film.reviews > 0).then(|| format!("/films/{}", film.slug));
+                    results.push(SearchResult::Film { href, label });
+                }
+            }
+            Kind::Person => {
+                if let Some(person) = found_people.iter().find(|p| p.id == hit.id) {
+                    results.push(SearchResult::Person {
+                        // Only people credited on a reviewed film have a page.
+                        href: with_pages.contains(&person.slug).then(|| format!("/people/{}", person.slug)),
+                        name: person.name.clone(),
+                        credits: person.credits,
+                    });
+                }
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// Up to eight titles and names starting with what was typed, as JSON.
+async fn suggest(State(state): State<Arc<AppState>>, query: PageQuery) -> Result<Response> {
+    let words = terms(&param(query.0.as_deref(), "q"));
+    let (hits, _) = search::find(&state.store, &words, &Narrowing::default(), 8, 0).await?;
+    let results = results(&state, &hits, &words).await?;
+    let labels: Vec<String> = results
+        .iter()
+        .map(|r| match r {
+            SearchResult::Review { card, .. } => card.film_title.clone(),
+            SearchResult::Film { label, .. } => label.clone(),
+            SearchResult::Person { name, .. } => name.clone(),
+        })
+        .collect();
+    let mut unique = Vec::new();
+    for label in labels {
+        if !unique.contains(&label) {
+            unique.push(label);
+        }
+    }
+    Ok(([(header::CONTENT_TYPE, "application/json")], serde_json::to_string(&unique).unwrap_or_default())
+        .into_response())
+}
