@@ -37,12 +37,17 @@ last = "Moreau Orlov Sato Grant Vennholm Haugland Vasko Grennan Mallan Haddlesto
 genres = "Drama Comedy Thriller Horror Romance Documentary Western Musical".split()
 prose = ("The film moves with patience through rooms and seasons. A camera waits in doorways, listening. "
          "Performances are quiet and exact; the score arrives late and stays. ").split()
+# A vocabulary of 6,000 made-up words, drawn with a long tail as real prose is, so a query word
+# matches a realistic share of reviews rather than nearly all of them.
+syllables = "ka lo mi ren tor sa vel dun ost ria ben cha fil gor hum ix jal kem lun mar nof pel qui sor tem".split()
+vocabulary = sorted({"".join(random.choice(syllables) for _ in range(3)) for _ in range(8000)})[:6000]
+weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
 for i in range(n):
     title = f"{random.choice(words).title()} {random.choice(words).title()} {i}"
     year = random.randint(1920, 2025)
     director = f"{random.choice(first)} {random.choice(last)}"
     cast = [f"{random.choice(first)} {random.choice(last)}" for _ in range(3)]
-    body = " ".join(random.choice(prose + words) for _ in range(350))
+    body = " ".join(random.choices(vocabulary, weights, k=300) + random.choices(prose, k=30) + random.sample(words, 3))
     with open(os.path.join(out, f"r{i}.md"), "w") as f:
         f.write(f'+++\ntitle = "{title}"\nyear = {year}\ndirectors = ["{director}"]\n'
                 f'cast = {cast!r}\ngenres = ["{random.choice(genres)}"]\nscore = {random.randint(10, 100) / 10}\n'

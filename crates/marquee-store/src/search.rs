@@ -211,8 +211,11 @@ pub async fn find(
     };
     let (narrow, values) = narrowing_sql(narrowing, 2);
     let n = values.len();
+    // One pass: the page of matches and, beside each, how many match in all.
     let sql = format!(
-        "SELECT kind, ref FROM search_index WHERE {matches}{narrow} ORDER BY {rank}, ref LIMIT ${} OFFSET ${}",
+        "SELECT kind, ref, COUNT(*) OVER () AS total FROM \
+           (SELECT kind, ref, {rank} AS score FROM search_index WHERE {matches}{narrow}) matched \
+         ORDER BY score, ref LIMIT ${} OFFSET ${}",
         n + 2,
         n + 3
     );
@@ -221,6 +224,10 @@ pub async fn find(
         select = bind_value(select, value);
     }
     let rows = select.bind(limit).bind(offset).fetch_all(store.pool()).await?;
+    let mut total: i64 = match rows.first() {
+        Some(row) => row.try_get("total")?,
+        None => 0,
+    };
     let hits = rows
         .iter()
         .filter_map(|row| {
@@ -233,13 +240,16 @@ pub async fn find(
             };
             Some(Hit { kind, id })
         })
-        .collect();
-    let count_sql = format!("SELECT COUNT(*) FROM search_index WHERE {matches}{narrow}");
-    let mut count = sqlx::query(&count_sql).bind(&query);
-    for value in &values {
-        count = bind_value(count, value);
+        .collect::<Vec<_>>();
+    if hits.is_empty() && offset > 0 {
+        // Past the last page: count without the page, so the page can say how many there are.
+        let count_sql = format!("SELECT COUNT(*) FROM search_index WHERE {matches}{narrow}");
+        let mut count = sqlx::query(&count_sql).bind(&query);
+        for value in &values {
+            count = bind_value(count, value);
+        }
+        total = count.fetch_one(store.pool()).await?.try_get(0)?;
     }
-    let total: i64 = count.fetch_one(store.pool()).await?.try_get(0)?;
     Ok((hits, total))
 }
 

@@ -55,6 +55,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     site: RwLock<Arc<Site>>,
     related: Mutex<Option<Arc<RelatedIndex>>>,
+    /// The genres the search form offers (slug, name), read once per content change.
+    genres: Mutex<Option<Arc<Vec<(String, String)>>>>,
     version: AtomicI64,
 }
 
@@ -69,6 +71,7 @@ impl AppState {
             metrics: crate::metrics::Metrics::default(),
             cache: PageCache::new(PAGE_CACHE_BYTES),
             related: Mutex::new(None),
+            genres: Mutex::new(None),
         });
         Ok(state)
     }
@@ -92,6 +95,18 @@ impl AppState {
         Ok(index)
     }
 
+    /// Genres with published reviews, as (slug, name), read once per content change.
+    pub async fn genres(&self) -> marquee_store::Result<Arc<Vec<(String, String)>>> {
+        let mut slot = self.genres.lock().await;
+        if let Some(genres) = slot.as_ref() {
+            return Ok(genres.clone());
+        }
+        let genres = marquee_store::films::genres_with_reviews(&self.store).await?;
+        let genres = Arc::new(genres.into_iter().map(|g| (g.slug, g.name)).collect::<Vec<_>>());
+        *slot = Some(genres.clone());
+        Ok(genres)
+    }
+
     /// Drops caches when the content version has moved since the last look.
     pub async fn refresh(&self) -> marquee_store::Result<()> {
         let current = marquee_store::content::version(&self.store).await?;
@@ -99,6 +114,7 @@ impl AppState {
             let site = load_site(&self.store).await?;
             *self.site.write().expect("site lock is never poisoned") = Arc::new(site);
             *self.related.lock().await = None;
+            *self.genres.lock().await = None;
             self.cache.clear();
             self.version.store(current, Ordering::Release);
             tracing::info!(version = current, "content changed; caches dropped");

@@ -73,7 +73,7 @@ async fn search_page(State(state): State<Arc<AppState>>, query: PageQuery) -> Re
     let title = if q.is_empty() { "Search".to_string() } else { format!("Search: {q}") };
     let mut layout = Layout::new(&state, &title, "/search").describe("Search the reviews, films and people.");
     layout.canonical = String::new();
-    let genres = films::genres_with_reviews(&state.store).await?;
+    let genres = state.genres().await?;
     let site = state.site();
     render(SearchPage {
         layout,
@@ -86,7 +86,7 @@ async fn search_page(State(state): State<Arc<AppState>>, query: PageQuery) -> Re
         genre: param(raw, "genre"),
         band: param(raw, "band"),
         person: param(raw, "person"),
-        genres: genres.iter().map(|g| (g.slug.clone(), g.name.clone())).collect(),
+        genres: genres.as_ref().clone(),
         bands: site.bands.bands().iter().map(|b| (b.slug(), b.label.clone())).collect(),
         decades: (1900..=2020).rev().step_by(10).map(|d| format!("{d}s")).collect(),
     })
