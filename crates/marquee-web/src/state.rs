@@ -47,6 +47,9 @@ impl Default for Site {
 /// Memory for rendered pages: thousands of review pages.
 const PAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Genres as (slug, name).
+pub type Genres = Vec<(String, String)>;
+
 pub struct AppState {
     pub store: Store,
     pub media: MediaStore,
@@ -56,7 +59,7 @@ pub struct AppState {
     site: RwLock<Arc<Site>>,
     related: Mutex<Option<Arc<RelatedIndex>>>,
     /// The genres the search form offers (slug, name), read once per content change.
-    genres: Mutex<Option<Arc<Vec<(String, String)>>>>,
+    genres: Mutex<Option<Arc<Genres>>>,
     version: AtomicI64,
 }
 
@@ -96,7 +99,7 @@ impl AppState {
     }
 
     /// Genres with published reviews, as (slug, name), read once per content change.
-    pub async fn genres(&self) -> marquee_store::Result<Arc<Vec<(String, String)>>> {
+    pub async fn genres(&self) -> marquee_store::Result<Arc<Genres>> {
         let mut slot = self.genres.lock().await;
         if let Some(genres) = slot.as_ref() {
             return Ok(genres.clone());
