@@ -20,6 +20,8 @@ pub struct CachedPage {
     /// The tag of the uncompressed body, quoted; compressed forms add a suffix inside the quotes.
     pub etag: String,
     pub compressed: Compressed,
+    /// Unix seconds: the content change this page was rendered after.
+    pub last_modified: i64,
 }
 
 pub struct PageCache {
@@ -88,13 +90,16 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
     }
     let key = cache_key(request.uri());
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let if_modified_since =
+        request.headers().get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).and_then(parse_http_date);
     let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
     if let Some(page) = state.cache.get(&key) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-        return respond(&page, if_none_match.as_ref(), encoding);
+        return respond(&page, Conditions { if_none_match: if_none_match.as_ref(), if_modified_since }, encoding);
     }
     state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
     let generation = state.cache.generation();
+    let last_modified = state.changed_at();
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
         return response;
@@ -110,8 +115,8 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
     let digest = Sha256::digest(&body);
     let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let page = CachedPage { body, content_type, etag, compressed: Compressed::default() };
-    let response = respond(&page, None, encoding);
+    let page = CachedPage { body, content_type, etag, compressed: Compressed::default(), last_modified };
+    let response = respond(&page, Conditions { if_none_match: None, if_modified_since: None }, encoding);
     state.cache.insert(key, page, generation);
     response
 }
@@ -124,18 +129,43 @@ fn cache_key(uri: &axum::http::Uri) -> String {
     }
 }
 
-/// The page in the encoding the reader accepts, with its ETag (one per encoding), or a 304
-/// when the reader's copy is current.
-fn respond(page: &CachedPage, if_none_match: Option<&HeaderValue>, encoding: Encoding) -> Response {
+/// What a reader's request says about the copy it holds.
+struct Conditions<'a> {
+    if_none_match: Option<&'a HeaderValue>,
+    if_modified_since: Option<i64>,
+}
+
+const HTTP_DATE: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+);
+
+fn http_date(unix: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(unix).ok()?.format(HTTP_DATE).ok()
+}
+
+fn parse_http_date(text: &str) -> Option<i64> {
+    time::PrimitiveDateTime::parse(text.trim(), HTTP_DATE).ok().map(|t| t.assume_utc().unix_timestamp())
+}
+
+/// The page in the encoding the reader accepts, with its ETag (one per encoding) and
+/// Last-Modified, or a 304 when the reader's copy is current (an ETag, when sent, decides).
+fn respond(page: &CachedPage, conditions: Conditions, encoding: Encoding) -> Response {
+    let Conditions { if_none_match, if_modified_since } = conditions;
     let mut headers = HeaderMap::new();
     let etag = format!("\"{}{}\"", page.etag.trim_matches('"'), encoding.etag_suffix());
     headers.insert(header::CONTENT_TYPE, page.content_type.clone());
     headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex digits are a valid header value"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=0, must-revalidate"));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    let current = if_none_match
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag));
+    if let Some(date) = http_date(page.last_modified).and_then(|d| HeaderValue::from_str(&d).ok()) {
+        headers.insert(header::LAST_MODIFIED, date);
+    }
+    let current = match if_none_match {
+        Some(tags) => {
+            tags.to_str().is_ok_and(|tags| tags.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag))
+        }
+        None => if_modified_since.is_some_and(|since| page.last_modified <= since),
+    };
     if current {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
@@ -155,7 +185,15 @@ mod tests {
             content_type: HeaderValue::from_static("text/html"),
             etag: "\"e\"".into(),
             compressed: Compressed::default(),
+            last_modified: 0,
         }
+    }
+
+    #[test]
+    fn http_dates_round_trip() {
+        assert_eq!(http_date(784111777).as_deref(), Some("Sun, 06 Nov 1994 08:49:37 GMT"));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
+        assert_eq!(parse_http_date("yesterday"), None);
     }
 
     #[test]

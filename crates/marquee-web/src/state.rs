@@ -61,6 +61,8 @@ pub struct AppState {
     /// The genres the search form offers (slug, name), read once per content change.
     genres: Mutex<Option<Arc<Genres>>>,
     version: AtomicI64,
+    /// When this server last saw the content change (or started): pages' Last-Modified.
+    changed_at: AtomicI64,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             cache: PageCache::new(PAGE_CACHE_BYTES),
             related: Mutex::new(None),
             genres: Mutex::new(None),
+            changed_at: AtomicI64::new(marquee_store::now()),
         });
         Ok(state)
     }
@@ -120,9 +123,15 @@ impl AppState {
             *self.genres.lock().await = None;
             self.cache.clear();
             self.version.store(current, Ordering::Release);
+            self.changed_at.store(marquee_store::now(), Ordering::Release);
             tracing::info!(version = current, "content changed; caches dropped");
         }
         Ok(())
+    }
+
+    /// When the content last changed, as far as this server knows (Unix seconds).
+    pub fn changed_at(&self) -> i64 {
+        self.changed_at.load(Ordering::Acquire)
     }
 
     pub fn absolute_url(&self, path: &str) -> String {
