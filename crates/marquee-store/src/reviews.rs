@@ -72,7 +72,7 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
     let now = now();
     let updated_at = review.updated_at.or(review.published_at).unwrap_or(now);
     let outcome = if existing.is_some() { Outcome::Updated } else { Outcome::Created };
-    let id: i64 = sqlx::query_scalar(
+    let sql = sqlx::query(
         "INSERT INTO reviews (slug, film_id, author_id, headline, body_markdown, body_html, body_text, word_count, \
            summary, score_tenths, verdict_override, spoilers, watched_on, rewatch, status, published_at, \
            created_at, updated_at, revision, source_hash) \
@@ -86,32 +86,42 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
            revision = reviews.revision + 1, source_hash = excluded.source_hash \
          RETURNING id",
     )
-    .bind(review.slug.as_str())
-    .bind(review.film_id)
-    .bind(review.author_id)
-    .bind(&review.headline)
-    .bind(&review.body_markdown)
-    .bind(review.body_html.as_str())
-    .bind(&review.body_text)
-    .bind(review.word_count as i64)
-    .bind(&review.summary)
-    .bind(review.score.map(Score::tenths))
-    .bind(&review.verdict_override)
-    .bind(i64::from(review.spoilers))
-    .bind(&review.watched_on)
-    .bind(i64::from(review.rewatch))
-    .bind(review.status.as_str())
-    .bind(review.published_at)
-    .bind(now)
-    .bind(updated_at)
-    .bind(&review.source_hash)
-    .fetch_one(&mut *conn)
-    .await?;
+    .bind(review.slug.as_str());
+    let id: i64 = bind_fields(sql, review)
+        .bind(now)
+        .bind(updated_at)
+        .bind(&review.source_hash)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("id")?;
 
     write_parts(conn, id, review, review.author_id).await?;
     crate::search::index_review(conn, id).await?;
     content::bump(conn).await?;
     Ok((id, outcome))
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the fifteen columns every write of a review sets, `film_id` to `published_at` in table
+/// order, after whatever `query` has bound already.
+pub(crate) fn bind_fields<'q>(query: AnyQuery<'q>, review: &'q ReviewInput) -> AnyQuery<'q> {
+    query
+        .bind(review.film_id)
+        .bind(review.author_id)
+        .bind(&review.headline)
+        .bind(&review.body_markdown)
+        .bind(review.body_html.as_str())
+        .bind(&review.body_text)
+        .bind(review.word_count as i64)
+        .bind(&review.summary)
+        .bind(review.score.map(Score::tenths))
+        .bind(&review.verdict_override)
+        .bind(i64::from(review.spoilers))
+        .bind(&review.watched_on)
+        .bind(i64::from(review.rewatch))
+        .bind(review.status.as_str())
+        .bind(review.published_at)
 }
 
 /// Replaces a review's tags and images with the input's and keeps the saved state as a revision.

@@ -2,7 +2,7 @@
 //! saving with optimistic concurrency (a save names the revision it was based on and is refused
 //! when another save came first), every save kept as a revision, and deleting.
 
-use crate::reviews::{write_parts, ReviewInput};
+use crate::reviews::{bind_fields, write_parts, ReviewInput};
 use crate::{content, now, Conn, Error, Result, Store};
 use marquee_core::{ReviewStatus, Score, Slug};
 use sqlx::any::AnyRow;
@@ -178,31 +178,14 @@ pub enum Saved {
 pub async fn create(conn: &mut Conn, review: &ReviewInput, saved_by: i64) -> Result<Saved> {
     let slug = crate::unique_slug(conn, "reviews", review.slug.as_str()).await?;
     let now = now();
-    let id: i64 = sqlx::query_scalar(
+    let insert = sqlx::query(
         "INSERT INTO reviews (slug, film_id, author_id, headline, body_markdown, body_html, body_text, word_count, \
            summary, score_tenths, verdict_override, spoilers, watched_on, rewatch, status, published_at, \
            created_at, updated_at, revision) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1) RETURNING id",
     )
-    .bind(slug)
-    .bind(review.film_id)
-    .bind(review.author_id)
-    .bind(&review.headline)
-    .bind(&review.body_markdown)
-    .bind(review.body_html.as_str())
-    .bind(&review.body_text)
-    .bind(review.word_count as i64)
-    .bind(&review.summary)
-    .bind(review.score.map(Score::tenths))
-    .bind(&review.verdict_override)
-    .bind(i64::from(review.spoilers))
-    .bind(&review.watched_on)
-    .bind(i64::from(review.rewatch))
-    .bind(review.status.as_str())
-    .bind(review.published_at)
-    .bind(now)
-    .fetch_one(&mut *conn)
-    .await?;
+    .bind(slug);
+    let id: i64 = bind_fields(insert, review).bind(now).fetch_one(&mut *conn).await?.try_get("id")?;
     write_parts(conn, id, review, Some(saved_by)).await?;
     crate::search::index_review(conn, id).await?;
     content::bump(conn).await?;
@@ -212,34 +195,15 @@ pub async fn create(conn: &mut Conn, review: &ReviewInput, saved_by: i64) -> Res
 /// Saves over review `id` if it is still at `based_on`; otherwise changes nothing and reports
 /// the conflict. The slug never changes here: published URLs stay put. The caller commits.
 pub async fn update(conn: &mut Conn, id: i64, based_on: i64, review: &ReviewInput, saved_by: i64) -> Result<Saved> {
-    let written = sqlx::query(
+    let update = sqlx::query(
         "UPDATE reviews SET film_id = $1, author_id = $2, headline = $3, body_markdown = $4, body_html = $5, \
            body_text = $6, word_count = $7, summary = $8, score_tenths = $9, verdict_override = $10, spoilers = $11, \
            watched_on = $12, rewatch = $13, status = $14, published_at = $15, updated_at = $16, \
            revision = revision + 1, source_hash = NULL \
          WHERE id = $17 AND revision = $18",
-    )
-    .bind(review.film_id)
-    .bind(review.author_id)
-    .bind(&review.headline)
-    .bind(&review.body_markdown)
-    .bind(review.body_html.as_str())
-    .bind(&review.body_text)
-    .bind(review.word_count as i64)
-    .bind(&review.summary)
-    .bind(review.score.map(Score::tenths))
-    .bind(&review.verdict_override)
-    .bind(i64::from(review.spoilers))
-    .bind(&review.watched_on)
-    .bind(i64::from(review.rewatch))
-    .bind(review.status.as_str())
-    .bind(review.published_at)
-    .bind(now())
-    .bind(id)
-    .bind(based_on)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    );
+    let written =
+        bind_fields(update, review).bind(now()).bind(id).bind(based_on).execute(&mut *conn).await?.rows_affected();
     let current: Option<i64> =
         sqlx::query_scalar("SELECT revision FROM reviews WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
     let Some(current) = current else {

@@ -70,9 +70,7 @@ async fn search_finds_reviews_films_and_people_without_accents_and_ranks_titles_
     assert!(html.contains("<mark>Montmartre</mark>"), "the matched word is marked in the snippet");
 
     let html = search(&site, "q=hotel").await;
-    let shining = html.find("The Shining").expect("the hotel review");
-    let barry = html.find("Barry Lyndon").expect("another hotel review");
-    assert!(shining < barry || barry < shining, "both found");
+    assert!(html.contains("The Shining") && html.contains("Barry Lyndon"), "both reviews mentioning a hotel");
     assert!(!html.contains("Secret Draft"), "drafts are not searchable");
     assert!(html.contains("2 results"));
 

@@ -281,7 +281,7 @@ async fn person_page_with(
         Some((form, errors)) => (form.text("name"), form.text("imdb_id"), form.text("into"), errors),
         None => (person.name.clone(), person.imdb_id.clone().unwrap_or_default(), String::new(), Vec::new()),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = super::form_status(&errors);
     let page = PersonEditPage {
         layout: AdminLayout::new(state, admin, &format!("Person: {}", person.name), "people").with_notice(notice),
         person_id: id,

@@ -160,7 +160,7 @@ async fn diary_page(
 ) -> Result<Response> {
     let entries = diary::recent(&state.store, admin.id(), 50).await?;
     let public = users::by_slug(&state.store, &admin.session.user.slug).await?.is_some_and(|u| u.diary_public);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = super::form_status(&errors);
     let page = DiaryAdminPage {
         layout: AdminLayout::new(state, admin, "Diary", "diary").with_notice(notice),
         fields,
@@ -341,7 +341,7 @@ async fn lists_page(
     notice: Option<&'static str>,
 ) -> Result<Response> {
     let own = lists::of_user(&state.store, admin.id()).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = super::form_status(&errors);
     let page = ListsAdminPage {
         layout: AdminLayout::new(state, admin, "Lists", "lists").with_notice(notice),
         rows: own
@@ -419,7 +419,7 @@ async fn list_page(
     notice: Option<&'static str>,
 ) -> Result<Response> {
     let items = lists::items(&state.store, list.id).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = super::form_status(&errors);
     let page = ListEditPage {
         layout: AdminLayout::new(state, admin, &format!("List: {}", list.title), "lists").with_notice(notice),
         list_id: list.id,
@@ -557,7 +557,7 @@ async fn watchlist_page(
 ) -> Result<Response> {
     let items = lists::watchlist(&state.store, admin.id()).await?;
     let public = users::by_slug(&state.store, &admin.session.user.slug).await?.is_some_and(|u| u.diary_public);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = super::form_status(&errors);
     let page = WatchlistAdminPage {
         layout: AdminLayout::new(state, admin, "Watchlist", "watchlist").with_notice(notice),
         items: item_rows(&items),

@@ -78,6 +78,15 @@ fn render_status(status: StatusCode, template: &impl Template) -> Result<Respons
     Ok((status, Html(template.render()?)).into_response())
 }
 
+/// A form page's status: 422 while it shows problems to fix, 200 otherwise.
+fn form_status(errors: &[FieldError]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// After a successful POST: back to a page, with a notice it shows once.
 fn see_other(path: &str, notice: &str) -> Response {
     let (path, fragment) = match path.split_once('#') {

@@ -209,7 +209,7 @@ async fn account_view(
         email: user.email.clone().unwrap_or_default(),
         errors,
     };
-    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = super::form_status(&page.errors);
     render_status(status, &page)
 }
 

@@ -143,7 +143,7 @@ async fn users_page_with(
     errors: Vec<FieldError>,
 ) -> Result<Response> {
     let users = accounts::list(&state.store).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = super::form_status(&errors);
     let page = UsersPage {
         layout: AdminLayout::new(state, admin, "Users", "users").with_notice(notice),
         users: users
