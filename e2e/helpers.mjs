@@ -362,3 +362,64 @@ export function assertPartsInOrder(result) {
   assert.deepEqual(result.missing, [], `missing parts: ${result.missing.join(', ')}`);
   assert.deepEqual(result.misordered, [], `parts out of order: ${result.misordered.join('; ')}`);
 }
+
+// Page helpers for tests that run against one server: `server()` returns it once started.
+// goto() fails on an unexpected status or a redirect (a lost session answers 200 from the
+// sign-in page); describePage() says what the page shows when a step fails.
+export function pageHelpers(server) {
+  async function describePage(page, status) {
+    const errors = await page
+      .locator('.error-summary, .field-error, #login-error')
+      .allInnerTexts()
+      .catch(() => []);
+    const lines = [`page: ${page.url()}${status ? ` (HTTP ${status})` : ''}`];
+    if (errors.length) lines.push(`errors shown: ${errors.map((e) => e.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+    if (!status || status >= 500) lines.push(`server log (last lines):\n${server().logTail(20)}`);
+    return lines.join('\n');
+  }
+
+  async function goto(page, pathname, expectStatus = 200) {
+    const res = await page.goto(server().base + pathname, { waitUntil: 'load' });
+    assert.ok(res, `no response for ${pathname}`);
+    if (res.status() !== expectStatus) {
+      assert.fail(`GET ${pathname} answered ${res.status()}, expected ${expectStatus}\n${await describePage(page, res.status())}`);
+    }
+    const landed = new URL(page.url());
+    const asked = new URL(pathname, server().base);
+    assert.equal(landed.pathname + landed.search, asked.pathname + asked.search, `GET ${pathname} was redirected to ${landed.pathname}${landed.search}`);
+    return res;
+  }
+
+  // Collects what goes wrong in a page while it is used: script errors, console errors, failed
+  // requests, HTTP errors and Content-Security-Policy violations.
+  async function watchForErrors(page) {
+    const errors = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+    page.on('requestfailed', (req) => {
+      const why = req.failure() && req.failure().errorText;
+      // Navigating away aborts what a page still had in flight; admin.js aborts stale suggestions.
+      if (why !== 'net::ERR_ABORTED') errors.push(`request failed: ${req.method()} ${req.url()} (${why})`);
+    });
+    page.on('response', (resp) => {
+      if (resp.status() >= 400) errors.push(`HTTP ${resp.status()} for ${resp.request().method()} ${resp.url()}`);
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile || ''}:${e.lineNumber || ''}`);
+      });
+    });
+    return errors;
+  }
+
+  // Clicks something that submits a form and waits for the page that comes back (after redirects).
+  async function clickAndLoad(page, locator) {
+    const [res] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
+    assert.ok(res, `no response after clicking ${locator}`);
+    return res;
+  }
+
+  return { describePage, goto, watchForErrors, clickAndLoad };
+}
