@@ -140,10 +140,131 @@ fn assert_in_order(html: &str, needles: &[&str]) {
     }
 }
 
-fn json_ld(html: &str) -> serde_json::Value {
-    let start = html.find(r#"<script type="application/ld+json">"#).expect("JSON-LD present") + 35;
+/// The page's one JSON-LD block: a schema.org `@graph`.
+fn json_ld_graph(html: &str) -> serde_json::Value {
+    let marker = r#"<script type="application/ld+json">"#;
+    assert_eq!(html.matches(marker).count(), 1, "one JSON-LD block per page");
+    let start = html.find(marker).unwrap() + marker.len();
     let end = start + html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..end]).expect("JSON-LD parses")
+    let graph: serde_json::Value = serde_json::from_str(&html[start..end]).expect("JSON-LD parses");
+    assert_eq!(graph["@context"], "https://schema.org");
+    graph
+}
+
+/// The node of `kind` in the page's JSON-LD graph.
+fn ld_node(html: &str, kind: &str) -> serde_json::Value {
+    let graph = json_ld_graph(html);
+    let nodes = graph["@graph"].as_array().expect("@graph is a list");
+    let found: Vec<_> = nodes.iter().filter(|n| n["@type"] == kind).collect();
+    assert_eq!(found.len(), 1, "one {kind} in {graph}");
+    found[0].clone()
+}
+
+/// The review page's Review.
+fn json_ld(html: &str) -> serde_json::Value {
+    ld_node(html, "Review")
+}
+
+/// What a structured-data validator would say about `node` and everything nested in it, by
+/// schema.org type, following Google's rules for review snippets, movies and breadcrumbs:
+/// an empty list when it would be accepted.
+fn structured_data_problems(node: &serde_json::Value, base: &str, at: &str, problems: &mut Vec<String>) {
+    use serde_json::Value;
+    let mut problem = |text: String| problems.push(format!("{at}: {text}"));
+    let text = |v: &Value| v.as_str().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    let absolute = |v: &Value| v.as_str().is_some_and(|u| u.starts_with(base) && !u.contains(' '));
+    let iso_date = |v: &Value| {
+        v.as_str().is_some_and(|d| {
+            time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).is_ok()
+                || time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).is_ok()
+        })
+    };
+    let kind = node["@type"].as_str().unwrap_or_default().to_string();
+    match kind.as_str() {
+        "Review" => {
+            let author = &node["author"];
+            if !matches!(author["@type"].as_str(), Some("Person" | "Organization")) {
+                problem(format!("author must be a Person or Organization: {author}"));
+            }
+            match text(&author["name"]) {
+                Some(name) if name.chars().count() < 100 && !name.starts_with("http") => {}
+                _ => problem(format!("author needs a short name that is not a URL: {author}")),
+            }
+            if text(&node["itemReviewed"]["name"]).is_none() {
+                problem("itemReviewed needs a name".into());
+            }
+            let rating = &node["reviewRating"];
+            if !rating.is_null() {
+                let value = rating["ratingValue"].as_f64();
+                let best = rating["bestRating"].as_f64().unwrap_or(5.0);
+                let worst = rating["worstRating"].as_f64().unwrap_or(1.0);
+                if !value.is_some_and(|v| (worst..=best).contains(&v)) {
+                    problem(format!("ratingValue must be a number from worstRating to bestRating: {rating}"));
+                }
+            }
+            for date in ["datePublished", "dateModified"] {
+                if !node[date].is_null() && !iso_date(&node[date]) {
+                    problem(format!("{date} is not ISO 8601: {}", node[date]));
+                }
+            }
+        }
+        "Movie" => {
+            if text(&node["name"]).is_none() {
+                problem("a Movie needs a name".into());
+            }
+            if !node["image"].is_null() && !absolute(&node["image"]) {
+                problem(format!("image must be an absolute URL: {}", node["image"]));
+            }
+            if let Some(aggregate) = node.get("aggregateRating") {
+                let count = aggregate["ratingCount"].as_u64().unwrap_or(0);
+                let value = aggregate["ratingValue"].as_f64();
+                if count == 0 || !value.is_some_and(|v| (0.0..=10.0).contains(&v)) {
+                    problem(format!("aggregateRating needs a ratingCount and an in-range ratingValue: {aggregate}"));
+                }
+            }
+        }
+        "Person" | "Organization" | "WebSite" => {
+            if text(&node["name"]).is_none() {
+                problem(format!("a {kind} needs a name"));
+            }
+        }
+        "ProfilePage" => {
+            if !matches!(node["mainEntity"]["@type"].as_str(), Some("Person" | "Organization")) {
+                problem("a ProfilePage's mainEntity must be a Person or Organization".into());
+            }
+        }
+        "BreadcrumbList" => {
+            let items = node["itemListElement"].as_array().cloned().unwrap_or_default();
+            if items.len() < 2 {
+                problem(format!("a BreadcrumbList needs at least two items: {node}"));
+            }
+            for (i, item) in items.iter().enumerate() {
+                if item["@type"] != "ListItem" || item["position"].as_u64() != Some(i as u64 + 1) {
+                    problem(format!("item {i} must be a ListItem at position {}: {item}", i + 1));
+                }
+                if text(&item["name"]).is_none() || !absolute(&item["item"]) {
+                    problem(format!("item {i} needs a name and an absolute URL: {item}"));
+                }
+            }
+        }
+        "Rating" | "AggregateRating" | "ListItem" | "SearchAction" | "EntryPoint" => {}
+        other => problem(format!("unexpected type {other:?}")),
+    }
+    if let Some(url) = node.get("url") {
+        if !absolute(url) {
+            problem(format!("url must be absolute on this site: {url}"));
+        }
+    }
+    for (key, value) in node.as_object().into_iter().flatten() {
+        let children: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(_) => vec![value],
+            _ => vec![],
+        };
+        for child in children.into_iter().filter(|c| c.get("@type").is_some()) {
+            structured_data_problems(child, base, &format!("{at}.{key}"), problems);
+        }
+    }
 }
 
 fn related_hrefs(html: &str) -> Vec<String> {
@@ -206,7 +327,6 @@ async fn review_page_shows_all_eleven_parts_in_order() {
 async fn review_json_ld_is_a_review_of_a_movie_with_a_rating() {
     let site = site().await;
     let ld = json_ld(&site.page("/reviews/night-train-1990").await);
-    assert_eq!(ld["@context"], "https://schema.org");
     assert_eq!(ld["@type"], "Review");
     assert_eq!(ld["itemReviewed"]["@type"], "Movie");
     assert_eq!(ld["itemReviewed"]["name"], "Night Train");
@@ -219,6 +339,71 @@ async fn review_json_ld_is_a_review_of_a_movie_with_a_rating() {
     assert_eq!(ld["reviewRating"]["worstRating"], 0);
     assert_eq!(ld["author"]["name"], "Jo Critic");
     assert_eq!(ld["datePublished"], "2024-06-01T12:00:00Z");
+}
+
+#[tokio::test]
+async fn structured_data_on_every_page_type_passes_the_rich_result_rules() {
+    let site = site().await;
+    let pages = [
+        ("/", vec!["WebSite"]),
+        ("/reviews/night-train-1990", vec!["Review", "BreadcrumbList"]),
+        ("/films/night-train-1990", vec!["Movie", "BreadcrumbList"]),
+        ("/people/ada-moreau", vec!["Person", "BreadcrumbList"]),
+        ("/writers/jo-critic", vec!["ProfilePage", "BreadcrumbList"]),
+        ("/years/1990", vec!["BreadcrumbList"]),
+        ("/genres/drama", vec!["BreadcrumbList"]),
+        ("/tags/trains", vec!["BreadcrumbList"]),
+    ];
+    for (path, kinds) in pages {
+        let graph = json_ld_graph(&site.page(path).await);
+        let nodes = graph["@graph"].as_array().unwrap();
+        let found: Vec<&str> = nodes.iter().map(|n| n["@type"].as_str().unwrap()).collect();
+        assert_eq!(found, kinds, "{path}");
+        let mut problems = Vec::new();
+        for node in nodes {
+            structured_data_problems(node, &site.base, path, &mut problems);
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    let review = site.page("/reviews/night-train-1990").await;
+    let crumbs = ld_node(&review, "BreadcrumbList");
+    let trail: Vec<(&str, &str)> = crumbs["itemListElement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap(), i["item"].as_str().unwrap().strip_prefix(&site.base).unwrap()))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("Marquee", "/"),
+            ("Films", "/films"),
+            ("Night Train (1990)", "/films/night-train-1990"),
+            ("All aboard", "/reviews/night-train-1990")
+        ]
+    );
+    let person = ld_node(&site.page("/people/ada-moreau").await, "Person");
+    assert_eq!(person["name"], "Ada Moreau");
+    assert_eq!(person["url"], format!("{}/people/ada-moreau", site.base));
+    let writer = ld_node(&site.page("/writers/jo-critic").await, "ProfilePage");
+    assert_eq!(writer["mainEntity"]["name"], "Jo Critic");
+    let movie = ld_node(&site.page("/films/night-train-1990").await, "Movie");
+    assert_eq!(movie["director"][0]["name"], "Ada Moreau");
+    let search = &ld_node(&site.page("/").await, "WebSite")["potentialAction"];
+    assert_eq!(search["target"]["urlTemplate"], format!("{}/search?q={{search_term_string}}", site.base));
+
+    // The validator itself refuses what Google would.
+    let mut problems = Vec::new();
+    let bad = serde_json::json!({
+        "@type": "Review",
+        "author": {"@type": "Person", "name": "https://example.com/someone"},
+        "itemReviewed": {"@type": "Movie"},
+        "reviewRating": {"@type": "Rating", "ratingValue": 11, "bestRating": 10, "worstRating": 0},
+        "datePublished": "June 1st",
+    });
+    structured_data_problems(&bad, &site.base, "bad", &mut problems);
+    assert_eq!(problems.len(), 5, "{problems:#?}");
 }
 
 #[tokio::test]

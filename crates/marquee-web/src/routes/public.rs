@@ -3,13 +3,13 @@
 
 use crate::error::{Error, Result};
 use crate::state::{AppState, Site};
+use crate::views::structured::{self, TOP_BILLED};
 use crate::views::*;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use marquee_core::html::json_for_script;
 use marquee_store::films::{self, Credit, Film, Named, NamedKind};
 use marquee_store::reviews::{self, Filter, Review};
 use marquee_store::{people, users};
@@ -37,7 +37,6 @@ pub fn router() -> Router<Arc<AppState>> {
 }
 
 const PAGE_SIZE: i64 = 12;
-const TOP_BILLED: usize = 6;
 
 /// A `page` query parameter that is not one page number.
 #[derive(Debug)]
@@ -83,6 +82,8 @@ struct ListSpec {
     heading: String,
     intro: Option<String>,
     kicker: Option<Link>,
+    /// The index this list belongs to (Years for a year), for the breadcrumb trail.
+    parent: Option<Link>,
     /// Years, genres, tags and writers exist for readers only through their reviews.
     empty_is_not_found: bool,
 }
@@ -97,6 +98,10 @@ async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult 
     }
     let site = state.site();
     let mut layout = spec.layout;
+    if let (Some(parent), None) = (&spec.parent, &layout.json_ld) {
+        let crumbs = [(parent.text.as_str(), parent.href.as_str()), (spec.heading.as_str(), spec.path.as_str())];
+        layout.json_ld = Some(structured::graph(state, vec![], &crumbs));
+    }
     if page > 1 {
         layout.canonical = state.absolute_url(&format!("{}?page={page}", spec.path));
         layout.page_title = format!("{}, page {page} · {}", spec.heading, site.title);
@@ -112,6 +117,32 @@ async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult 
     })
 }
 
+/// The site as schema.org's WebSite, with its search for search engines' sitelinks search box.
+fn website(state: &AppState) -> marquee_core::SafeHtml {
+    let site = state.site();
+    let node = json!({
+        "@type": "WebSite",
+        "name": site.title,
+        "url": state.absolute_url("/"),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {"@type": "EntryPoint", "urlTemplate": state.absolute_url("/search?q={search_term_string}")},
+            "query-input": "required name=search_term_string",
+        },
+    });
+    structured::graph(state, vec![node], &[])
+}
+
+/// A writer's page as a ProfilePage about them.
+fn writer_profile(state: &AppState, user: &users::User, path: &str) -> marquee_core::SafeHtml {
+    let mut writer = json!({"@type": "Person", "name": user.display_name, "url": state.absolute_url(path)});
+    if !user.bio.is_empty() {
+        writer["description"] = json!(user.bio);
+    }
+    let node = json!({"@type": "ProfilePage", "url": state.absolute_url(path), "mainEntity": writer});
+    structured::graph(state, vec![node], &[(&user.display_name, path)])
+}
+
 fn kicker(href: &str, text: &str) -> Option<Link> {
     Some(Link { href: href.into(), text: text.into() })
 }
@@ -120,10 +151,11 @@ async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult
     let spec = ListSpec {
         filter: Filter::All,
         path: "/".into(),
-        layout: Layout::new(&state, "", "/").in_section("reviews"),
+        layout: Layout::new(&state, "", "/").in_section("reviews").with_json_ld(website(&state)),
         heading: "Latest reviews".into(),
         intro: None,
         kicker: None,
+        parent: None,
         empty_is_not_found: false,
     };
     list(&state, spec, &query).await
@@ -242,38 +274,17 @@ fn review_json_ld(
 ) -> marquee_core::SafeHtml {
     let ReviewData { review, film, credits, genres, .. } = data;
     let card = &review.card;
-    let person = |c: &Credit| json!({"@type": "Person", "name": c.person_name, "url": state.absolute_url(&format!("/people/{}", c.person_slug))});
-    let mut movie = json!({
-        "@type": "Movie",
-        "name": film.title,
-        "url": state.absolute_url(&format!("/films/{}", film.slug)),
-        "director": credits.iter().filter(|c| c.department == films::DIRECTING).map(person).collect::<Vec<_>>(),
-        "actor": credits.iter().filter(|c| c.department == films::CAST).take(TOP_BILLED).map(person).collect::<Vec<_>>(),
-        "genre": genres.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
-    });
-    if let Some(year) = film.year {
-        movie["dateCreated"] = json!(film.release_date.clone().unwrap_or_else(|| year.to_string()));
-    }
-    if let Some(minutes) = film.runtime_minutes {
-        movie["duration"] = json!(format!("PT{minutes}M"));
-    }
-    if let Some(poster) = poster {
-        movie["image"] = json!(poster.absolute_src(state));
-    }
-    if let Some(imdb) = &film.imdb_id {
-        movie["sameAs"] = json!(format!("https://www.imdb.com/title/{imdb}/"));
-    }
+    let name = card.headline.clone().unwrap_or_else(|| format!("{} review", film.title));
     let mut ld = json!({
-        "@context": "https://schema.org",
         "@type": "Review",
         "url": canonical,
-        "name": card.headline.clone().unwrap_or_else(|| format!("{} review", film.title)),
-        "itemReviewed": movie,
+        "name": name,
+        "itemReviewed": structured::movie(state, film, credits, genres, poster.map(|p| p.absolute_src(state))),
         "author": {
             "@type": "Person",
             "name": card.author_name.clone().unwrap_or_else(|| site.title.clone()),
         },
-        "publisher": {"@type": "Organization", "name": site.title},
+        "publisher": {"@type": "Organization", "name": site.title, "url": state.absolute_url("/")},
     });
     if let Some(slug) = &card.author_slug {
         ld["author"]["url"] = json!(state.absolute_url(&format!("/writers/{slug}")));
@@ -291,7 +302,17 @@ fn review_json_ld(
     if let Some(summary) = &card.summary {
         ld["description"] = json!(summary);
     }
-    json_for_script(&ld)
+    let film_path = format!("/films/{}", film.slug);
+    let review_path = format!("/reviews/{}", card.slug);
+    structured::graph(state, vec![ld], &[("Films", "/films"), (&film_title(film), &film_path), (&name, &review_path)])
+}
+
+/// "Title (1990)", or the title alone when the year is unknown.
+fn film_title(film: &Film) -> String {
+    match film.year {
+        Some(year) => format!("{} ({year})", film.title),
+        None => film.title.clone(),
+    }
 }
 
 async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
@@ -307,13 +328,27 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
     let credits = films::credits(&state.store, film.id).await?;
     let genres = films::genres(&state.store, film.id).await?;
     let site = state.site();
-    let title = match film.year {
-        Some(year) => format!("{} ({year})", film.title),
-        None => film.title.clone(),
-    };
-    let layout = Layout::new(&state, &title, &format!("/films/{}", film.slug))
-        .in_section("films")
-        .describe(film.synopsis.as_deref().unwrap_or_default());
+    let title = film_title(&film);
+    let path = format!("/films/{}", film.slug);
+    let mut layout =
+        Layout::new(&state, &title, &path).in_section("films").describe(film.synopsis.as_deref().unwrap_or_default());
+    let poster = film
+        .poster
+        .as_ref()
+        .map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false));
+    let mut movie =
+        structured::movie(&state, &film, &credits, &genres, poster.as_ref().map(|p| p.absolute_src(&state)));
+    if !ratings.is_empty() {
+        let mean = ratings.iter().map(|s| s.tenths()).sum::<i64>() as f64 / ratings.len() as f64 / 10.0;
+        movie["aggregateRating"] = json!({
+            "@type": "AggregateRating",
+            "ratingValue": (mean * 10.0).round() / 10.0,
+            "ratingCount": ratings.len(),
+            "bestRating": 10,
+            "worstRating": 0,
+        });
+    }
+    layout.json_ld = Some(structured::graph(&state, vec![movie], &[("Films", "/films"), (&title, &path)]));
     let mut facts = film_facts(&film, &credits, &genres);
     let reviewed = !cards.is_empty();
     if !reviewed {
@@ -326,10 +361,7 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
     }
     render(FilmPage {
         layout,
-        poster: film
-            .poster
-            .as_ref()
-            .map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false)),
+        poster,
         facts,
         crumb: Link { href: "/films".into(), text: "Films".into() },
         film_title: film.title,
@@ -387,7 +419,10 @@ async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
         1 => format!("One film with {} reviewed here.", person.name),
         n => format!("{n} films with {} reviewed here.", person.name),
     };
-    let layout = Layout::new(&state, &person.name, &format!("/people/{}", person.slug)).describe(&summary);
+    let path = format!("/people/{}", person.slug);
+    let mut layout = Layout::new(&state, &person.name, &path).describe(&summary);
+    let node = structured::person(&state, &person.name, &person.slug, person.imdb_id.as_deref());
+    layout.json_ld = Some(structured::graph(&state, vec![node], &[(&person.name, &path)]));
     render(PersonPage { layout, name: person.name, summary, groups })
 }
 
@@ -404,6 +439,7 @@ async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, quer
         heading,
         intro: None,
         kicker: kicker("/years", "Years"),
+        parent: kicker("/years", "Years"),
         empty_is_not_found: true,
     };
     list(&state, spec, &query).await
@@ -422,6 +458,7 @@ async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, que
         heading: name,
         intro: None,
         kicker: kicker("/genres", "Genres"),
+        parent: kicker("/genres", "Genres"),
         empty_is_not_found: true,
     };
     list(&state, spec, &query).await
@@ -440,6 +477,7 @@ async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query
         heading,
         intro: None,
         kicker: kicker("/tags", "Tags"),
+        parent: kicker("/tags", "Tags"),
         empty_is_not_found: true,
     };
     list(&state, spec, &query).await
@@ -460,6 +498,7 @@ async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>
         heading: found.label.clone(),
         intro: Some(range),
         kicker: kicker("/scores", "Scores"),
+        parent: kicker("/scores", "Scores"),
         empty_is_not_found: false,
     };
     list(&state, spec, &query).await
@@ -473,6 +512,7 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
         filter: Filter::Author(user.id),
         layout: Layout::new(&state, &user.display_name, &path)
             .describe(&format!("Reviews by {}.", user.display_name))
+            .with_json_ld(writer_profile(&state, &user, &path))
             .with_feeds(&path, &format!("Reviews by {}", user.display_name)),
         path,
         heading,
@@ -480,6 +520,7 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
         kicker: user
             .diary_public
             .then(|| Link { href: format!("/writers/{slug}/diary"), text: format!("{}’s diary", user.display_name) }),
+        parent: None,
         // A writer with a public diary or a published list has a page before their first review.
         empty_is_not_found: !user.diary_public
             && !marquee_store::lists::of_user(&state.store, user.id).await?.iter().any(|l| l.published),

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod cinephile;
 pub mod search;
+pub mod structured;
 
 use crate::routes::assets::stylesheet_url;
 use crate::state::{AppState, Site};
@@ -77,6 +78,11 @@ impl Layout {
         let mut feeds = feed_links(base, title);
         feeds.append(&mut self.feeds);
         self.feeds = feeds;
+        self
+    }
+
+    pub fn with_json_ld(mut self, json_ld: SafeHtml) -> Layout {
+        self.json_ld = Some(json_ld);
         self
     }
 
