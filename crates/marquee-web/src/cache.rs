@@ -151,6 +151,8 @@ fn parse_http_date(text: &str) -> Option<i64> {
 /// Last-Modified, or a 304 when the reader's copy is current (an ETag, when sent, decides).
 fn respond(page: &CachedPage, conditions: Conditions, encoding: Encoding) -> Response {
     let Conditions { if_none_match, if_modified_since } = conditions;
+    // Images are compressed already.
+    let encoding = if page.content_type.as_bytes().starts_with(b"image/") { Encoding::Identity } else { encoding };
     let mut headers = HeaderMap::new();
     let etag = format!("\"{}{}\"", page.etag.trim_matches('"'), encoding.etag_suffix());
     headers.insert(header::CONTENT_TYPE, page.content_type.clone());

@@ -14,6 +14,7 @@ pub mod compress;
 pub mod error;
 pub mod metrics;
 pub mod routes;
+pub mod share;
 pub mod state;
 pub mod views;
 

@@ -319,7 +319,12 @@ async fn review_page_shows_all_eleven_parts_in_order() {
     assert!(html.contains(r#"<source type="image/webp""#));
     assert!(html.contains(&format!(r#"<link rel="canonical" href="{}/reviews/night-train-1990">"#, site.base)));
     assert!(html.contains(r#"<meta property="og:title" content="All aboard">"#));
-    assert!(html.contains(&format!(r#"<meta property="og:image" content="{}/media/"#, site.base)));
+    assert!(html.contains(&format!(
+        r#"<meta property="og:image" content="{}/reviews/night-train-1990/share.png">"#,
+        site.base
+    )));
+    assert!(html.contains(r#"<meta property="og:image:width" content="1200">"#));
+    assert!(html.contains(r#"<meta property="og:image:alt" content="Night Train (1990) review: 9.5/10, "#));
     assert!(html.contains(r#"<meta name="twitter:card" content="summary_large_image">"#));
 }
 
@@ -404,6 +409,35 @@ async fn structured_data_on_every_page_type_passes_the_rich_result_rules() {
     });
     structured_data_problems(&bad, &site.base, "bad", &mut problems);
     assert_eq!(problems.len(), 5, "{problems:#?}");
+}
+
+#[tokio::test]
+async fn each_review_has_a_share_image_with_its_poster_title_and_score() {
+    let site = site().await;
+    let response = site.get("/reviews/night-train-1990/share.png").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert!(response.headers().get("etag").is_some(), "cached and validated like a page");
+    let with_poster = image::load_from_memory(&response.bytes().await.unwrap()).unwrap().to_rgb8();
+    assert_eq!(with_poster.dimensions(), (1200, 630));
+    // The test poster's blue channel is 77 everywhere; the card's background is near black.
+    let poster_pixels = (100..500).step_by(50).filter(|y| with_poster.get_pixel(150, *y).0[2] == 77).count();
+    assert_eq!(poster_pixels, 8, "the poster fills the left of the card");
+    let inked = |image: &image::RgbImage| image.pixels().filter(|p| p.0.iter().all(|c| *c > 200)).count();
+    assert!(inked(&with_poster) > 2_000, "the title is drawn in light ink");
+
+    // A review without a poster still gets a card; the score's accent colour is on it.
+    let bytes = site.get("/reviews/day-boat-1994/share.png").await.bytes().await.unwrap();
+    let without = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    assert_eq!(without.get_pixel(150, 300).0[2], 0x12, "no poster: background where it would be");
+    assert!(without.pixels().filter(|p| p.0 == [0xb3, 0x26, 0x1e]).count() > 1_000);
+
+    // Compressed formats are not compressed again.
+    let brotli = site.client.get(format!("{}/reviews/day-boat-1994/share.png", site.base));
+    let brotli = brotli.header("accept-encoding", "br, gzip").send().await.unwrap();
+    assert!(brotli.headers().get("content-encoding").is_none());
+    assert_eq!(site.status("/reviews/unfinished-tracks-1991/share.png").await, 404, "drafts have none");
+    assert_eq!(site.status("/reviews/no-such-review/share.png").await, 404);
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(home))
         .route("/reviews/{slug}", get(review))
+        .route("/reviews/{slug}/share.png", get(share_image))
         .route("/films", get(films_index))
         .route("/films/{slug}", get(film))
         .route("/people/{slug}", get(person))
@@ -171,6 +172,45 @@ async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
     render(review_page(&state, &ReviewData { review, film, credits, genres, related }))
 }
 
+/// The review's share image (OpenGraph and Twitter cards): poster, title, year, score, verdict.
+async fn share_image(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let review = reviews::published_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let film = films::by_id(&state.store, review.card.film_id).await?.ok_or_else(|| Error::not_found(&state))?;
+    let poster = match &film.poster {
+        Some(marquee_store::media::Picture::Stored(image)) => {
+            let width = image.fallback_width(640);
+            let file = format!("{width}.{}", image.extension);
+            match state.media.read(&image.sha256, &file).await {
+                Ok(Some((bytes, _))) => image::load_from_memory(&bytes).ok(),
+                Ok(None) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, sha256 = %image.sha256, "reading a poster for a share image failed");
+                    None
+                }
+            }
+        }
+        // Posters elsewhere on the web are not fetched by the server.
+        _ => None,
+    };
+    let site = state.site();
+    let score = score_view(&site, review.card.score, review.card.verdict_override.as_deref());
+    let png = tokio::task::spawn_blocking(move || {
+        crate::share::render(&crate::share::Card {
+            site_title: &site.title,
+            film_title: &film.title,
+            year: film.year,
+            score: score.as_ref().map(|s| s.value.as_str()),
+            verdict: score.as_ref().map(|s| s.verdict.as_str()),
+            accent: &site.accent,
+            poster,
+        })
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("drawing a share image stopped: {e}")))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
 /// Everything a review page shows, as read from the store.
 struct ReviewData {
     review: Review,
@@ -197,12 +237,17 @@ fn review_page(state: &AppState, data: &ReviewData) -> ReviewPage {
     let description = card.summary.clone().or_else(|| film.synopsis.clone()).unwrap_or_default();
     let published = card.published_at.and_then(DateView::from_unix);
     let mut layout = Layout::new(state, &title, &path).in_section("reviews").describe(&description);
+    let share_alt = match &score {
+        Some(score) => format!("{title}: {}/10, {}", score.value, score.verdict),
+        None => title.clone(),
+    };
     layout.og = Some(OpenGraph {
         kind: "article",
         title: card.headline.clone().unwrap_or_else(|| title.clone()),
         description: layout.description.clone(),
-        image: poster.as_ref().map(|p| p.absolute_src(state)),
-        image_alt: format!("{} poster", film.title),
+        image: Some(state.absolute_url(&format!("{path}/share.png"))),
+        image_size: Some((crate::share::WIDTH, crate::share::HEIGHT)),
+        image_alt: share_alt,
         published_time: published.as_ref().map(|d| d.iso.clone()),
     });
     layout.json_ld = Some(review_json_ld(state, &site, data, poster.as_ref(), &layout.canonical));

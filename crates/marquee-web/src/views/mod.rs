@@ -118,6 +118,8 @@ pub struct OpenGraph {
     pub title: String,
     pub description: String,
     pub image: Option<String>,
+    /// Width and height, when known.
+    pub image_size: Option<(u32, u32)>,
     pub image_alt: String,
     pub published_time: Option<String>,
 }

@@ -1,0 +1,244 @@
+//! Share images: the 1200×630 picture a review shows when its link is posted to a social network
+//! or a chat (OpenGraph and Twitter cards): the poster, the film's title and year, the score and
+//! its verdict, and the site's name. Drawn once per content change (the page cache keeps it).
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use image::imageops::{self, FilterType};
+use image::{Rgba, RgbaImage};
+use std::sync::OnceLock;
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 630;
+
+const MARGIN: u32 = 60;
+const BACKGROUND: [u8; 3] = [0x17, 0x14, 0x12];
+const INK: [u8; 3] = [0xf5, 0xf1, 0xea];
+const MUTED: [u8; 3] = [0xb8, 0xb0, 0xa5];
+
+/// DejaVu (free licence, in `fonts/`): a serif bold for the title, a sans for the rest.
+fn fonts() -> &'static (FontRef<'static>, FontRef<'static>) {
+    static FONTS: OnceLock<(FontRef<'static>, FontRef<'static>)> = OnceLock::new();
+    FONTS.get_or_init(|| {
+        let title = FontRef::try_from_slice(include_bytes!("../fonts/DejaVuSerif-Bold.ttf")).expect("bundled font");
+        let text = FontRef::try_from_slice(include_bytes!("../fonts/DejaVuSans.ttf")).expect("bundled font");
+        (title, text)
+    })
+}
+
+/// What a share image shows.
+pub struct Card<'a> {
+    pub site_title: &'a str,
+    pub film_title: &'a str,
+    pub year: Option<i32>,
+    /// "8.5", shown as "8.5/10".
+    pub score: Option<&'a str>,
+    pub verdict: Option<&'a str>,
+    /// The site's accent colour as `#rrggbb`; anything else falls back to Marquee's red.
+    pub accent: &'a str,
+    pub poster: Option<image::DynamicImage>,
+}
+
+/// The card as PNG bytes.
+pub fn render(card: &Card) -> Vec<u8> {
+    let (title_font, text_font) = fonts();
+    let mut canvas = RgbaImage::from_pixel(WIDTH, HEIGHT, rgba(BACKGROUND));
+    let accent = parse_hex(card.accent).unwrap_or([0xb3, 0x26, 0x1e]);
+    fill(&mut canvas, 0, HEIGHT - 12, WIDTH, 12, accent);
+
+    let mut text_left = MARGIN;
+    if let Some(poster) = &card.poster {
+        let height = HEIGHT - 2 * MARGIN - 12;
+        let width = (poster.width() * height / poster.height().max(1)).clamp(1, 420);
+        let poster = imageops::resize(&poster.to_rgba8(), width, height, FilterType::Triangle);
+        imageops::overlay(&mut canvas, &poster, i64::from(MARGIN), i64::from(MARGIN));
+        text_left = MARGIN + width + 56;
+    }
+    let text_width = WIDTH - MARGIN - text_left;
+
+    draw_line(&mut canvas, text_font, 30.0, text_left, MARGIN + 30, card.site_title, MUTED, text_width);
+
+    // The title at the largest size that fits in three lines and leaves room for the year
+    // above the score.
+    let room = if card.score.is_some() { 270.0 } else { 400.0 };
+    let (size, lines) = [76.0, 64.0, 54.0, 46.0, 40.0]
+        .iter()
+        .map(|size| (*size, wrap(title_font, *size, card.film_title, text_width)))
+        .find(|(size, lines)| lines.len() <= 3 && size * (1.0 + 1.15 * (lines.len() as f32 - 1.0)) + 60.0 <= room)
+        .unwrap_or_else(|| (40.0, wrap(title_font, 40.0, card.film_title, text_width).into_iter().take(3).collect()));
+    let mut baseline = MARGIN + 70 + size as u32;
+    for line in &lines {
+        draw_line(&mut canvas, title_font, size, text_left, baseline, line, INK, text_width);
+        baseline += (size * 1.15) as u32;
+    }
+    if let Some(year) = card.year {
+        draw_line(&mut canvas, text_font, 40.0, text_left, baseline + 14, &year.to_string(), MUTED, text_width);
+    }
+
+    if let Some(score) = card.score {
+        let bottom = HEIGHT - MARGIN - 12;
+        let end = draw_line(&mut canvas, title_font, 96.0, text_left, bottom, score, accent, text_width);
+        let end = draw_line(&mut canvas, text_font, 44.0, end + 8, bottom, "/10", MUTED, text_width);
+        if let Some(verdict) = card.verdict {
+            let room = (text_left + text_width).saturating_sub(end + 32);
+            draw_line(&mut canvas, text_font, 40.0, end + 32, bottom, verdict, INK, room);
+        }
+    }
+
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(canvas)
+        .to_rgb8()
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("encoding an in-memory PNG cannot fail");
+    png
+}
+
+fn rgba([r, g, b]: [u8; 3]) -> Rgba<u8> {
+    Rgba([r, g, b, 255])
+}
+
+fn parse_hex(colour: &str) -> Option<[u8; 3]> {
+    let hex = colour.strip_prefix('#').filter(|h| h.len() == 6)?;
+    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([channel(0)?, channel(2)?, channel(4)?])
+}
+
+fn fill(canvas: &mut RgbaImage, x: u32, y: u32, width: u32, height: u32, colour: [u8; 3]) {
+    for py in y..(y + height).min(canvas.height()) {
+        for px in x..(x + width).min(canvas.width()) {
+            canvas.put_pixel(px, py, rgba(colour));
+        }
+    }
+}
+
+fn advance(font: &FontRef, size: f32, text: &str) -> f32 {
+    let scaled = font.as_scaled(PxScale::from(size));
+    let mut width = 0.0;
+    let mut previous = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(previous) = previous {
+            width += scaled.kern(previous, id);
+        }
+        width += scaled.h_advance(id);
+        previous = Some(id);
+    }
+    width
+}
+
+/// Splits `text` into lines no wider than `width` pixels, at spaces; a word wider than a line
+/// gets a line of its own (and is cut when drawn).
+fn wrap(font: &FontRef, size: f32, text: &str, width: u32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if advance(font, size, &format!("{line} {word}")) <= width as f32 => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
+/// Draws one line with its baseline at `baseline`, cut with an ellipsis when wider than
+/// `max_width`; returns the x where it ends.
+#[allow(clippy::too_many_arguments)]
+fn draw_line(
+    canvas: &mut RgbaImage,
+    font: &FontRef,
+    size: f32,
+    left: u32,
+    baseline: u32,
+    text: &str,
+    colour: [u8; 3],
+    max_width: u32,
+) -> u32 {
+    let mut text = text.to_string();
+    if advance(font, size, &text) > max_width as f32 {
+        while !text.is_empty() && advance(font, size, &format!("{text}…")) > max_width as f32 {
+            text.pop();
+        }
+        text = format!("{}…", text.trim_end());
+    }
+    let scale = PxScale::from(size);
+    let scaled = font.as_scaled(scale);
+    let mut x = left as f32;
+    let mut previous = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(previous) = previous {
+            x += scaled.kern(previous, id);
+        }
+        let glyph = id.with_scale_and_position(scale, ab_glyph::point(x, baseline as f32));
+        x += scaled.h_advance(id);
+        previous = Some(id);
+        let Some(outline) = font.outline_glyph(glyph) else { continue };
+        let bounds = outline.px_bounds();
+        outline.draw(|gx, gy, coverage| {
+            let px = bounds.min.x as i64 + i64::from(gx);
+            let py = bounds.min.y as i64 + i64::from(gy);
+            if px < 0 || py < 0 || px >= i64::from(canvas.width()) || py >= i64::from(canvas.height()) {
+                return;
+            }
+            let pixel = canvas.get_pixel_mut(px as u32, py as u32);
+            let coverage = coverage.clamp(0.0, 1.0);
+            for (channel, ink) in pixel.0.iter_mut().zip(colour) {
+                *channel = (f32::from(*channel) * (1.0 - coverage) + f32::from(ink) * coverage).round() as u8;
+            }
+        });
+    }
+    x.ceil() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(title: &str) -> Card<'_> {
+        Card {
+            site_title: "Marquee",
+            film_title: title,
+            year: Some(1990),
+            score: Some("8.5"),
+            verdict: Some("Excellent"),
+            accent: "#b3261e",
+            poster: None,
+        }
+    }
+
+    fn decoded(png: &[u8]) -> RgbaImage {
+        image::load_from_memory(png).unwrap().to_rgba8()
+    }
+
+    #[test]
+    fn a_card_is_1200_by_630_with_the_title_drawn() {
+        let image = decoded(&render(&card("Night Train")));
+        assert_eq!(image.dimensions(), (WIDTH, HEIGHT));
+        let inked = image.pixels().filter(|p| p.0[0] > 200 && p.0[1] > 200).count();
+        assert!(inked > 2_000, "title and verdict pixels: {inked}");
+        assert_eq!(image.get_pixel(5, HEIGHT - 5).0[..3], [0xb3, 0x26, 0x1e], "the accent bar");
+    }
+
+    #[test]
+    fn long_titles_wrap_and_never_leave_the_card() {
+        let words = "The Extraordinarily Long and Winding Title of a Film Nobody Could Fit on One Line Ever";
+        let lines = wrap(&fonts().0, 40.0, words, 700);
+        assert!(lines.len() > 1 && lines.iter().all(|l| advance(&fonts().0, 40.0, l) <= 700.0 || !l.contains(' ')));
+        let image = decoded(&render(&card(words)));
+        // The right margin stays background: nothing is drawn past it.
+        for y in 0..HEIGHT - 12 {
+            for x in WIDTH - MARGIN + 2..WIDTH {
+                assert_eq!(image.get_pixel(x, y).0[..3], BACKGROUND, "({x}, {y})");
+            }
+        }
+    }
+
+    #[test]
+    fn a_poster_sits_on_the_left() {
+        let poster = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(400, 600, image::Rgb([10, 200, 30])));
+        let image = decoded(&render(&Card { poster: Some(poster), ..card("Night Train") }));
+        assert_eq!(image.get_pixel(MARGIN + 50, HEIGHT / 2).0[..3], [10, 200, 30]);
+        assert_eq!(parse_hex("#zzzzzz"), None);
+    }
+}
