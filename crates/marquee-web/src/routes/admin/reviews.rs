@@ -44,7 +44,7 @@ pub async fn list(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) ->
 
 /// What the writer asked the editor's form to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Intent {
+pub(crate) enum Intent {
     Preview,
     Save,
     Submit,
@@ -67,7 +67,7 @@ impl Intent {
         }
     }
 
-    fn required(self, access: ReviewAccess) -> Vec<Action> {
+    pub(crate) fn required(self, access: ReviewAccess) -> Vec<Action> {
         match self {
             Intent::Preview => vec![Action::ViewReview(access)],
             Intent::Save => vec![Action::EditReview(access)],
@@ -289,7 +289,7 @@ pub(super) async fn render_body(
     Ok((rendered, images, unknown))
 }
 
-fn access(review: Option<&EditableReview>, admin: &Admin) -> ReviewAccess {
+pub(crate) fn access(review: Option<&EditableReview>, admin: &Admin) -> ReviewAccess {
     match review {
         Some(review) => ReviewAccess { author_id: review.author_id, status: review.status },
         None => ReviewAccess { author_id: Some(admin.id()), status: ReviewStatus::Draft },
@@ -364,7 +364,7 @@ pub async fn new_page(State(state): State<Arc<AppState>>, admin: Admin) -> Resul
     render(&editor_page(&state, &admin, editor))
 }
 
-async fn load(state: &AppState, id: i64) -> Result<EditableReview> {
+pub(crate) async fn load(state: &AppState, id: i64) -> Result<EditableReview> {
     revisions::editable(&state.store, id).await?.ok_or_else(|| Error::not_found(state))
 }
 
@@ -444,27 +444,67 @@ async fn write(state: &AppState, admin: &Admin, review: Option<&EditableReview>,
             }
         }
     }
+    if intent == Intent::Preview {
+        parse(&fields, intent, &mut errors);
+        let (rendered, _, unknown) = render_body(state, &fields.body).await?;
+        errors.extend(unknown.iter().map(|url| not_in_library(url)));
+        let editor = EditorState { review, fields, errors, preview: Some(rendered.html), conflict: None, notice: None };
+        return render(&editor_page(state, admin, editor));
+    }
+    let saver = Saver { id: admin.id(), name: admin.name() };
+    match save_fields(state, &saver, review, &fields, intent, errors).await? {
+        SaveOutcome::Saved(id) => Ok(see_other(&format!("/admin/reviews/{id}"), intent.notice())),
+        SaveOutcome::Refused(errors) => {
+            let editor = EditorState { review, fields, errors, preview: None, conflict: None, notice: None };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &editor_page(state, admin, editor))
+        }
+        SaveOutcome::Conflict(current_revision) => {
+            let review = review.expect("only an existing review can conflict");
+            conflict(state, admin, review.id, current_revision, fields).await
+        }
+    }
+}
+
+fn not_in_library(url: &str) -> FieldError {
+    FieldError {
+        field: "body",
+        message: format!("The image {url} is not in the media library: upload it under Media and paste its Markdown."),
+    }
+}
+
+/// Who saves a review (the permission checks are the caller's).
+pub(crate) struct Saver<'a> {
+    pub id: i64,
+    pub name: &'a str,
+}
+
+pub(crate) enum SaveOutcome {
+    Saved(i64),
+    /// Fields that are wrong, each with what to do about it; nothing was written.
+    Refused(Vec<FieldError>),
+    /// Another save came first; the review is at this revision now.
+    Conflict(i64),
+}
+
+/// Checks and types a review's fields, creates its film when new, and writes the review with a
+/// revision (refused when `fields.revision` is not the current one), all in one transaction.
+pub(crate) async fn save_fields(
+    state: &AppState,
+    saver: &Saver<'_>,
+    review: Option<&EditableReview>,
+    fields: &EditorFields,
+    intent: Intent,
+    mut errors: Vec<FieldError>,
+) -> Result<SaveOutcome> {
     let poster_id = match fields.poster_media.parse::<i64>() {
         Ok(id) => media::by_id(&state.store, id).await?.map(|m| m.id),
         Err(_) => None,
     };
-    let parsed = parse(&fields, intent, &mut errors);
+    let parsed = parse(fields, intent, &mut errors);
     let (rendered, images, unknown) = render_body(state, &fields.body).await?;
-    for url in unknown {
-        errors.push(FieldError {
-            field: "body",
-            message: format!(
-                "The image {url} is not in the media library: upload it under Media and paste its Markdown."
-            ),
-        });
-    }
-    if intent == Intent::Preview {
-        let editor = EditorState { review, fields, errors, preview: Some(rendered.html), conflict: None, notice: None };
-        return render(&editor_page(state, admin, editor));
-    }
+    errors.extend(unknown.iter().map(|url| not_in_library(url)));
     let (Some(film_slug), true) = (parsed.film_slug.clone(), errors.is_empty()) else {
-        let editor = EditorState { review, fields, errors, preview: None, conflict: None, notice: None };
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &editor_page(state, admin, editor));
+        return Ok(SaveOutcome::Refused(errors));
     };
 
     let now = marquee_store::now();
@@ -485,7 +525,7 @@ async fn write(state: &AppState, admin: &Admin, review: Option<&EditableReview>,
             }
             id
         }
-        None => films::upsert(&mut tx, &new_film(&fields, &parsed, film_slug.clone(), poster_id)).await?,
+        None => films::upsert(&mut tx, &new_film(fields, &parsed, film_slug.clone(), poster_id)).await?,
     };
     let input = ReviewInput {
         slug: match review {
@@ -493,7 +533,7 @@ async fn write(state: &AppState, admin: &Admin, review: Option<&EditableReview>,
             None => film_slug,
         },
         film_id,
-        author_id: review.map(|r| r.author_id).unwrap_or(Some(admin.id())),
+        author_id: review.map(|r| r.author_id).unwrap_or(Some(saver.id)),
         headline: Some(fields.headline.clone()).filter(|h| !h.is_empty()),
         body_markdown: fields.body.clone(),
         body_html: rendered.html,
@@ -515,28 +555,24 @@ async fn write(state: &AppState, admin: &Admin, review: Option<&EditableReview>,
     let saved = match review {
         Some(r) => {
             let based_on = fields.revision.parse::<i64>().unwrap_or(0);
-            revisions::update(&mut tx, r.id, based_on, &input, admin.id()).await?
+            revisions::update(&mut tx, r.id, based_on, &input, saver.id).await?
         }
-        None => revisions::create(&mut tx, &input, admin.id()).await?,
+        None => revisions::create(&mut tx, &input, saver.id).await?,
     };
     let id = match saved {
         Saved::Written { id, .. } => id,
-        Saved::Conflict { current_revision } => {
-            drop(tx);
-            let review = review.expect("only an existing review can conflict");
-            return conflict(state, admin, review.id, current_revision, fields).await;
-        }
+        Saved::Conflict { current_revision } => return Ok(SaveOutcome::Conflict(current_revision)),
     };
     if let Some(action) = intent.audited() {
         let detail = match (intent, published_at) {
             (Intent::Schedule, Some(at)) => format!("for {}", admin_time(at)),
             _ => String::new(),
         };
-        audit::record(&mut tx, admin.id(), admin.name(), action, &subject(&fields), &detail).await?;
+        audit::record(&mut tx, saver.id, saver.name, action, &subject(fields), &detail).await?;
     }
     tx.commit().await?;
     state.refresh().await?;
-    Ok(see_other(&format!("/admin/reviews/{id}"), intent.notice()))
+    Ok(SaveOutcome::Saved(id))
 }
 
 /// How the audit log names a review.
