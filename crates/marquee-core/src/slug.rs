@@ -46,6 +46,21 @@ impl Slug {
         Ok(Slug(slug))
     }
 
+    /// The slug of a name: its words, or for a name with no letters or digits in any script
+    /// ("…", "?!"), a fingerprint of it, so every name that is not blank has one.
+    pub fn naming(text: &str) -> Result<Slug, SlugError> {
+        match Slug::from_text(text) {
+            Err(SlugError::Empty) if !text.trim().is_empty() => {
+                let hash = text
+                    .trim()
+                    .bytes()
+                    .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+                Ok(Slug(format!("n-{:08x}", hash >> 32)))
+            }
+            other => other,
+        }
+    }
+
     /// The default slug of a film or review: its title and year (`vertigo-1958`).
     pub fn for_film(title: &str, year: i32) -> Result<Slug, SlugError> {
         Slug::from_text(&format!("{title} {year}"))
@@ -101,6 +116,16 @@ impl From<Slug> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_without_letters_or_digits_get_a_fingerprint_slug() {
+        assert_eq!(Slug::naming("Vertigo").unwrap().as_str(), "vertigo");
+        let dots = Slug::naming("…").unwrap();
+        assert!(dots.as_str().starts_with("n-") && dots.as_str().len() == 10, "{dots:?}");
+        assert_eq!(Slug::naming(" … ").unwrap(), dots, "the same name, the same slug");
+        assert_ne!(Slug::naming("?!").unwrap(), dots);
+        assert!(Slug::naming("   ").is_err());
+    }
 
     #[test]
     fn slugs_transliterate_and_collapse_punctuation() {

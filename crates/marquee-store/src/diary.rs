@@ -155,6 +155,24 @@ pub async fn recent(store: &Store, user_id: i64, limit: i64) -> Result<Vec<Entry
     rows.iter().map(entry_from_row).collect()
 }
 
+/// Up to `limit` of a user's entries, newest first (by watch date, then id), after `after`
+/// (the watch date and id of the last one already seen).
+pub async fn of_user_after(store: &Store, user_id: i64, after: Option<(&str, i64)>, limit: i64) -> Result<Vec<Entry>> {
+    let (date, id) = after.unwrap_or(("9999-99-99", i64::MAX));
+    let rows = sqlx::query(&format!(
+        "{} WHERE d.user_id = $1 AND (d.watched_on < $2 OR (d.watched_on = $2 AND d.id < $3)) \
+         ORDER BY d.watched_on DESC, d.id DESC LIMIT $4",
+        select()
+    ))
+    .bind(user_id)
+    .bind(date)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
 /// The years a user logged films in, newest first, with how many entries each.
 pub async fn years(store: &Store, user_id: i64) -> Result<Vec<(i32, i64)>> {
     let rows = sqlx::query(

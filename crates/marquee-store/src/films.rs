@@ -493,6 +493,15 @@ pub async fn titled(conn: &mut Conn, title: &str) -> Result<Vec<(i64, Option<i32
     Ok(found)
 }
 
+/// Up to `limit` films with a public page whose id is above `after`, by id.
+pub async fn public_after(store: &Store, after: i64, limit: i64) -> Result<Vec<ListedFilm>> {
+    let sql = format!("SELECT f.id FROM films f WHERE f.id > $1 AND {HAS_PUBLIC_PAGE} ORDER BY f.id LIMIT $2");
+    let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(after).bind(limit).fetch_all(store.pool()).await?;
+    let mut films = listed_by_ids(store, &ids).await?;
+    films.sort_by_key(|f| f.id);
+    Ok(films)
+}
+
 /// These films, with how many published reviews each has.
 pub async fn listed_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ListedFilm>> {
     if ids.is_empty() {

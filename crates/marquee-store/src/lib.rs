@@ -19,6 +19,7 @@ pub mod search;
 pub mod settings;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tokens;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -123,12 +124,14 @@ impl Store {
                 (2, "authoring", include_str!("../migrations/sqlite/0002_authoring.sql")),
                 (3, "cinephile", include_str!("../migrations/sqlite/0003_cinephile.sql")),
                 (4, "search", include_str!("../migrations/sqlite/0004_search.sql")),
+                (5, "api", include_str!("../migrations/sqlite/0005_api.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
                 (2, "authoring", include_str!("../migrations/postgres/0002_authoring.sql")),
                 (3, "cinephile", include_str!("../migrations/postgres/0003_cinephile.sql")),
                 (4, "search", include_str!("../migrations/postgres/0004_search.sql")),
+                (5, "api", include_str!("../migrations/postgres/0005_api.sql")),
             ],
         };
         let migrations = sources
@@ -197,6 +200,7 @@ impl Store {
 /// Every content table, parents before children.
 pub const TABLES: &[&str] = &[
     "users",
+    "api_tokens",
     "media",
     "films",
     "genres",
@@ -227,7 +231,7 @@ pub fn now() -> i64 {
 /// Insert-if-absent then read is safe when two servers or imports add the same name at once.
 /// `insert` takes `$1` the slug, `$2` the name and, when it has a `$3`, the current time.
 pub(crate) async fn ensure_slugged(conn: &mut Conn, table: &str, what: &str, name: &str, insert: &str) -> Result<i64> {
-    let slug = marquee_core::Slug::from_text(name).map_err(|e| Error::Corrupt(format!("{what} \"{name}\": {e}")))?;
+    let slug = marquee_core::Slug::naming(name).map_err(|e| Error::Corrupt(format!("{what} \"{name}\": {e}")))?;
     let mut query = sqlx::query(insert).bind(slug.as_str()).bind(name.trim());
     if insert.contains("$3") {
         query = query.bind(now());

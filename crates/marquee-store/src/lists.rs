@@ -134,6 +134,16 @@ pub async fn published(store: &Store, limit: i64, offset: i64) -> Result<(Vec<Li
     Ok((lists, total))
 }
 
+/// Up to `limit` published lists whose id is above `after`, by id.
+pub async fn published_after(store: &Store, after: i64, limit: i64) -> Result<Vec<List>> {
+    let rows = sqlx::query(&format!("{LIST_SELECT} WHERE l.published = 1 AND l.id > $1 ORDER BY l.id LIMIT $2"))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(list_from_row).collect()
+}
+
 /// Published lists that include a film.
 pub async fn published_with_film(store: &Store, film_id: i64) -> Result<Vec<List>> {
     let rows = sqlx::query(&format!(

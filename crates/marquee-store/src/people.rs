@@ -200,6 +200,23 @@ pub async fn with_pages(store: &Store, slugs: &[String]) -> Result<std::collecti
     Ok(query.fetch_all(store.pool()).await?.into_iter().collect())
 }
 
+/// Up to `limit` people with a public page (a credit on a reviewed film) whose id is above
+/// `after`, by id, with their credit counts.
+pub async fn public_after(store: &Store, after: i64, limit: i64) -> Result<Vec<ListedPerson>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM people p WHERE p.id > $1 AND EXISTS (SELECT 1 FROM credits c \
+           JOIN reviews r ON r.film_id = c.film_id AND r.status = 'published' WHERE c.person_id = p.id) \
+         ORDER BY p.id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    let mut people = listed_by_ids(store, &ids).await?;
+    people.sort_by_key(|p| p.id);
+    Ok(people)
+}
+
 /// These people, with their credit counts.
 pub async fn listed_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ListedPerson>> {
     if ids.is_empty() {

@@ -344,6 +344,29 @@ pub async fn published(store: &Store, filter: &Filter, limit: i64, offset: i64) 
     Ok((cards, total))
 }
 
+/// Up to `limit` published reviews, newest first, that come after `after` (the publication
+/// time and id of the last one already seen): keyset pages that stay put as reviews are added.
+pub async fn published_after(
+    store: &Store,
+    filter: &Filter,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<ReviewCard>> {
+    let (condition, values) = condition(filter);
+    let n = values.len();
+    let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    let sql = format!(
+        "{} WHERE r.status = 'published'{condition} AND (r.published_at < ${a} OR (r.published_at = ${a} AND r.id < ${b})) \
+         ORDER BY r.published_at DESC, r.id DESC LIMIT ${c}",
+        card_select(),
+        a = n + 1,
+        b = n + 2,
+        c = n + 3
+    );
+    let rows = bind_all(sqlx::query(&sql), &values).bind(at).bind(id).bind(limit).fetch_all(store.pool()).await?;
+    rows.iter().map(card_from_row).collect()
+}
+
 /// Published reviews with these ids, in the order given.
 pub async fn published_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ReviewCard>> {
     if ids.is_empty() {

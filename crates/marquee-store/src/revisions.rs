@@ -285,9 +285,10 @@ pub async fn revision(store: &Store, review_id: i64, revision: i64) -> Result<Op
 
 /// The slug a new review of a film starts from.
 pub fn slug_for(film_title: &str, film_year: Option<i32>) -> Result<Slug> {
-    let slug = match film_year {
-        Some(year) => Slug::for_film(film_title, year),
-        None => Slug::from_text(film_title),
-    };
-    slug.map_err(|e| Error::Invalid(format!("film title \"{film_title}\": {e}")))
+    let invalid = |e| Error::Invalid(format!("film title \"{film_title}\": {e}"));
+    let title = Slug::naming(film_title).map_err(invalid)?;
+    match film_year {
+        Some(year) => Slug::for_film(title.as_str(), year).map_err(invalid),
+        None => Ok(title),
+    }
 }

@@ -36,6 +36,20 @@ pub fn random_token() -> String {
     hex(&bytes)
 }
 
+/// A new API token: the secret to show its user once, and what the store keeps of it (the
+/// SHA-256, and the first characters so the user can tell tokens apart). Every token starts with
+/// `mq_`, so a leaked one is recognisable.
+pub struct NewApiToken {
+    pub secret: String,
+    pub hash: String,
+    pub hint: String,
+}
+
+pub fn new_api_token() -> NewApiToken {
+    let secret = format!("mq_{}", random_token());
+    NewApiToken { hash: token_hash(&secret), hint: secret[..9].to_string(), secret }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

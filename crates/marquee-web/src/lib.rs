@@ -39,6 +39,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), cache::serve_cached))
         .merge(routes::admin::router(state.clone()))
         .merge(routes::search::router())
+        .merge(routes::api::router(state.clone()))
         .merge(routes::assets::router())
         .merge(routes::ops::router());
     if state.config.metrics_on_main {

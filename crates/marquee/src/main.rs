@@ -55,6 +55,20 @@ enum UserCommand {
     Password(UserPasswordArgs),
     /// List the users.
     List,
+    /// Create an API token for an account and print it (it is shown only this once).
+    Token(UserTokenArgs),
+}
+
+#[derive(Args)]
+struct UserTokenArgs {
+    /// The account's email.
+    email: String,
+    /// What the token is for.
+    #[arg(long)]
+    name: String,
+    /// read, or write (read and write).
+    #[arg(long, default_value = "read")]
+    scope: String,
 }
 
 #[derive(Args)]

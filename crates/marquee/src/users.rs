@@ -2,7 +2,7 @@
 //! create the first owner on a server without a browser, or to recover a lost password).
 
 use crate::config::Config;
-use crate::{UserAddArgs, UserCommand, UserPasswordArgs};
+use crate::{UserAddArgs, UserCommand, UserPasswordArgs, UserTokenArgs};
 use anyhow::{bail, Context};
 use marquee_core::permissions::password_problem;
 use marquee_core::Role;
@@ -14,6 +14,7 @@ pub async fn run(config: Config, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Add(args) => add(config, args).await,
         UserCommand::Password(args) => password(config, args).await,
         UserCommand::List => list(config).await,
+        UserCommand::Token(args) => token(config, args).await,
     }
 }
 
@@ -81,5 +82,25 @@ async fn list(config: Config) -> anyhow::Result<()> {
         let disabled = if user.disabled { " (disabled)" } else { "" };
         println!("{:<8} {:<32} {}{disabled}", user.role.as_str(), email, user.display_name);
     }
+    Ok(())
+}
+
+async fn token(config: Config, args: UserTokenArgs) -> anyhow::Result<()> {
+    let Some(scope) = marquee_store::tokens::Scope::parse(&args.scope) else {
+        bail!("--scope: \"{}\" is neither read nor write", args.scope);
+    };
+    if args.name.trim().is_empty() {
+        bail!("--name: say what the token is for");
+    }
+    let (store, _) = config.open().await?;
+    let Some(account) = accounts::by_email(&store, &args.email).await? else {
+        bail!("no account has the email {}", accounts::normalize_email(&args.email));
+    };
+    let token = marquee_web::auth::new_api_token();
+    let mut tx = store.begin().await?;
+    marquee_store::tokens::create(&mut tx, account.id, args.name.trim(), &token.hash, &token.hint, scope).await?;
+    audit::record(&mut tx, account.id, "command line", "token.created", args.name.trim(), scope.as_str()).await?;
+    tx.commit().await?;
+    println!("{}", token.secret);
     Ok(())
 }

@@ -34,7 +34,7 @@ fn param(query: Option<&str>, name: &str) -> String {
 
 /// The narrowing the form asked for: `year` (a year, or a decade like `1990s`), `genre`,
 /// `band` (a verdict band's slug) and `person` (a person's slug).
-fn narrowing(state: &AppState, query: Option<&str>) -> Narrowing {
+pub(crate) fn narrowing(state: &AppState, query: Option<&str>) -> Narrowing {
     let year = param(query, "year");
     let years = match year.strip_suffix('s').and_then(|d| d.parse::<i32>().ok()) {
         Some(decade) => Some((decade, decade + 9)),
@@ -107,7 +107,7 @@ fn search_path(query: Option<&str>) -> String {
 }
 
 /// The hits as the page shows them, in rank order (one query per kind).
-async fn results(state: &AppState, hits: &[Hit], words: &[String]) -> Result<Vec<SearchResult>> {
+pub(crate) async fn results(state: &AppState, hits: &[Hit], words: &[String]) -> Result<Vec<SearchResult>> {
     let ids = |kind| hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect::<Vec<_>>();
     let cards = reviews::published_by_ids(&state.store, &ids(Kind::Review)).await?;
     let texts = reviews::texts(&state.store, &ids(Kind::Review)).await?;

@@ -184,6 +184,9 @@ pub struct EditorFields {
     pub rewatch: bool,
     pub publish_at: String,
     pub revision: String,
+    /// When a review published now was in fact first published (an API client bringing its
+    /// archive); the admin's form never sets it.
+    pub backdate: Option<i64>,
 }
 
 /// The other side of a conflict: what was saved meanwhile.
@@ -535,4 +538,26 @@ pub struct WatchlistAdminPage {
     pub film_title: String,
     pub film_year: String,
     pub public_url: Option<String>,
+}
+
+/// A token in its owner's list.
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub hint: String,
+    pub scope: &'static str,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/tokens.html")]
+pub struct TokensPage {
+    pub layout: AdminLayout,
+    pub tokens: Vec<TokenRow>,
+    pub errors: Vec<FieldError>,
+    pub name: String,
+    /// A token just created: shown this once, never again.
+    pub created: Option<String>,
 }

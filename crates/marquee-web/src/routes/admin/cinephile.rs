@@ -37,7 +37,7 @@ fn film_label(title: &str, year: Option<i32>) -> String {
 
 /// The film a title and year name: found by title and year, or by title alone when only one
 /// film has it, or created (title and year) when new. An error names the field to fix.
-async fn film_for(conn: &mut Conn, title: &str, year_text: &str) -> Result<Result<i64, FieldError>> {
+pub(crate) async fn film_for(conn: &mut Conn, title: &str, year_text: &str) -> Result<Result<i64, FieldError>> {
     if title.is_empty() {
         return Ok(Err(FieldError { field: "film_title", message: "Enter the film's title.".into() }));
     }
@@ -121,7 +121,7 @@ fn entry_fields(entry: &Entry) -> DiaryFields {
 }
 
 /// The entry the fields describe (the film resolved separately), or the fields to fix.
-fn entry_input(fields: &DiaryFields, film_id: i64, errors: &mut Vec<FieldError>) -> EntryInput {
+pub(crate) fn entry_input(fields: &DiaryFields, film_id: i64, errors: &mut Vec<FieldError>) -> EntryInput {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     if time::Date::parse(&fields.watched_on, &format).is_err() {
         let message = format!("\"{}\" is not a date: use YYYY-MM-DD.", fields.watched_on);

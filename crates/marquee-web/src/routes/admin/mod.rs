@@ -3,11 +3,12 @@
 //! owner's settings, users and activity log (`site`). Every request passes `auth::admin_guard`.
 
 mod catalogue;
-mod cinephile;
+pub(crate) mod cinephile;
 mod media;
-mod reviews;
+pub(crate) mod reviews;
 mod session;
 mod site;
+mod tokens;
 
 use crate::auth::{admin_guard, Admin};
 use crate::error::Result;
@@ -32,6 +33,8 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/admin/setup", get(session::setup_page).post(session::setup))
         .route("/admin/account", get(session::account_page).post(session::account_save))
         .route("/admin/account/password", post(session::change_password))
+        .route("/admin/account/tokens", get(tokens::index).post(tokens::create))
+        .route("/admin/account/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/reviews", get(reviews::list))
         .route("/admin/reviews/new", get(reviews::new_page).post(reviews::create))
         .route("/admin/reviews/{id}", get(reviews::edit_page).post(reviews::save))
@@ -115,6 +118,7 @@ fn notice(query: Option<&str>) -> Option<&'static str> {
         "password" => "Password changed. Your other sessions were signed out.",
         "signed-out" => "Signed out.",
         "logged" => "Logged in your diary.",
+        "revoked" => "Revoked: the token no longer works.",
         _ => return None,
     })
 }

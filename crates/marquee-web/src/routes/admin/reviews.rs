@@ -122,6 +122,7 @@ fn fields_from_form(form: &FormData) -> EditorFields {
         rewatch: form.checked("rewatch"),
         publish_at: form.text("publish_at"),
         revision: form.text("revision"),
+        backdate: None,
     }
 }
 
@@ -511,8 +512,10 @@ pub(crate) async fn save_fields(
     let (status, published_at) = match (intent, review) {
         (Intent::Submit, _) => (ReviewStatus::Pending, None),
         (Intent::Withdraw | Intent::Unpublish, _) => (ReviewStatus::Draft, None),
-        (Intent::Publish, Some(r)) if r.status == ReviewStatus::Published => (r.status, r.published_at),
-        (Intent::Publish, _) => (ReviewStatus::Published, Some(now)),
+        (Intent::Publish, Some(r)) if r.status == ReviewStatus::Published => {
+            (r.status, fields.backdate.or(r.published_at))
+        }
+        (Intent::Publish, _) => (ReviewStatus::Published, Some(fields.backdate.unwrap_or(now))),
         (Intent::Schedule, _) => (ReviewStatus::Scheduled, parsed.publish_at),
         (_, Some(r)) => (r.status, r.published_at),
         (_, None) => (ReviewStatus::Draft, None),
