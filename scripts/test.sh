@@ -47,6 +47,10 @@ step "integration tests on PostgreSQL"
 postgres_url="$(scripts/postgres.sh)"
 MARQUEE_TEST_DATABASE=postgres MARQUEE_TEST_POSTGRES_URL="$postgres_url" cargo test --workspace --locked --tests
 
-step "browser tests (headless Chromium)"
 cargo build --locked -p marquee
+
+step "JSON API against its OpenAPI document (schemathesis)"
+MARQUEE_BIN="$PWD/target/debug/marquee" scripts/api-contract.sh
+
+step "browser tests (headless Chromium)"
 MARQUEE_BIN="$PWD/target/debug/marquee" e2e/run.sh

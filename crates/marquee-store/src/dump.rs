@@ -40,7 +40,7 @@ fn order_by(table: &str) -> &'static str {
 /// Reads every content table in one snapshot: writes that commit meanwhile are wholly in it or
 /// wholly out of it.
 pub async fn read(store: &Store) -> Result<Dump> {
-    let mut tx = store.begin().await?;
+    let mut tx = store.begin_read().await?;
     if store.backend() == Backend::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
     }

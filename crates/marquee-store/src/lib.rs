@@ -172,7 +172,18 @@ impl Store {
     }
 
     /// Starts a transaction: an import or a save either commits whole or leaves the store as it was.
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a transaction that read
+    /// first and wrote later would fail outright, busy timeout or not, whenever another writer
+    /// committed in between; taken up front, the lock is waited for like any other.
     pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Starts a transaction that only reads: one consistent snapshot, taking no write lock.
+    pub async fn begin_read(&self) -> Result<Tx> {
         Ok(self.pool.begin().await?)
     }
 
