@@ -247,6 +247,22 @@ const ADMIN_PAGES = [
   ['settings', { open: (page) => goto(page, '/admin/settings') }],
   ['users', { open: (page) => goto(page, '/admin/users') }],
   ['account', { open: (page) => goto(page, '/admin/account') }],
+  [
+    'API tokens with a new token shown',
+    {
+      open: async (page) => {
+        await goto(page, '/admin/account/tokens');
+        await page.locator('#token-name').fill('A feed script');
+        await page.locator('#token-scope').selectOption('write');
+        const res = await clickAndLoad(page, page.getByRole('button', { name: 'Create a token', exact: true }));
+        assert.equal(res.status(), 200, `creating a token answered ${res.status()}\n${await describePage(page, res.status())}`);
+        const secret = await page.locator('#new-token').inputValue();
+        assert.match(secret, /^mq_[0-9a-f]{64}$/, `the new token is shown once: ${secret}`);
+        const api = await page.request.get(new URL('/api/v1/diary', page.url()).href, { headers: { authorization: `Bearer ${secret}` } });
+        assert.equal(api.status(), 200, `the new token does not open the API: ${api.status()}`);
+      },
+    },
+  ],
   ['activity', { open: (page) => goto(page, '/admin/activity') }],
   [
     'editor with validation errors',

@@ -18,7 +18,7 @@ use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::{any, delete, get, put};
 use axum::{Json, Router};
 use marquee_core::permissions::{Action, Actor, ReviewAccess};
 use marquee_core::ReviewStatus;
@@ -49,8 +49,9 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/search", get(search_all))
         .route("/api/v1/diary", get(list_diary).post(create_diary_entry))
         .route("/api/v1/diary/{id}", delete(delete_diary_entry))
-        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "No such API endpoint.") })
+        .route("/api/v1/{*rest}", any(|| async { Problem::new(StatusCode::NOT_FOUND, "No such API endpoint.") }))
         .layer(middleware::from_fn(validated))
+        .layer(middleware::from_fn_with_state(state.clone(), bearer))
         .with_state(state)
 }
 
@@ -180,28 +181,40 @@ type ApiResult<T> = Result<T, Problem>;
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
-/// The token a request carries, when it carries one. A token that is unknown, revoked or whose
-/// user is disabled is refused (401), even where none is needed.
+/// The token a request carries, when it carries one (checked by `bearer` before any handler).
+#[derive(Clone)]
 pub struct Token(Option<Bearer>);
 
 impl FromRequestParts<Arc<AppState>> for Token {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(Token(None)) };
-        let secret = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                Problem::new(StatusCode::UNAUTHORIZED, "Send the token as `Authorization: Bearer <token>`.")
-            })?;
-        match tokens::bearer(&state.store, &token_hash(secret)).await? {
-            Some(bearer) => Ok(Token(Some(bearer))),
-            None => Err(Problem::new(StatusCode::UNAUTHORIZED, "This token is unknown or was revoked.")),
+    async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Token>().cloned().unwrap_or(Token(None)))
+    }
+}
+
+/// Reads the request's `Authorization: Bearer` token, if any, for the handlers. A token that
+/// is malformed, unknown, revoked or whose user is disabled is refused (401) on every endpoint,
+/// even one that needs none: a client with a broken token hears so at once.
+async fn bearer(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else { return next.run(request).await };
+    let secret = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let Some(secret) = secret else {
+        return Problem::new(StatusCode::UNAUTHORIZED, "Send the token as `Authorization: Bearer <token>`.")
+            .into_response();
+    };
+    match tokens::bearer(&state.store, &token_hash(secret)).await {
+        Ok(Some(bearer)) => {
+            request.extensions_mut().insert(Token(Some(bearer)));
+            next.run(request).await
         }
+        Ok(None) => Problem::new(StatusCode::UNAUTHORIZED, "This token is unknown or was revoked.").into_response(),
+        Err(e) => Problem::from(e).into_response(),
     }
 }
 
