@@ -14,14 +14,8 @@ bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
 . scripts/apt.sh
 venv="$PWD/target/api-venv"
-if [ ! -x "$venv/bin/schemathesis" ]; then
-  echo "api-contract.sh: installing schemathesis into $venv" >&2
-  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-    apt_install python3-venv
-    python3 -m venv "$venv"
-  fi
-  "$venv/bin/pip" install --quiet 'schemathesis==4.32.5'
-fi
+pip_tool "$venv" schemathesis 'schemathesis==4.32.5'
+
 
 work="$(mktemp -d)"
 server=""
@@ -40,7 +34,8 @@ token="$("$bin" user token editor@example.org --name contract --scope write)"
 "$bin" serve --demo >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  python3 -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+    "http://127.0.0.1:$port/healthz" 2>/dev/null && break
   sleep 0.2
 done
 

@@ -19,16 +19,8 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 # moto's server mode stands in for S3-compatible object storage in the media tests.
 if ! command -v moto_server >/dev/null 2>&1; then
-  venv="$PWD/target/moto-venv"
-  if [ ! -x "$venv/bin/moto_server" ]; then
-    echo "test.sh: installing moto (a local S3-compatible server) into $venv" >&2
-    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
-      apt_install python3-venv
-      python3 -m venv "$venv"
-    fi
-    "$venv/bin/pip" install --quiet 'moto[server]'
-  fi
-  export PATH="$venv/bin:$PATH"
+  pip_tool "$PWD/target/moto-venv" moto_server 'moto[server]'
+  export PATH="$PWD/target/moto-venv/bin:$PATH"
 fi
 export MARQUEE_REQUIRE_S3=1
 
