@@ -248,3 +248,54 @@ async fn pages_feeds_and_assets_are_compressed_once_for_readers_who_accept_it() 
     assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     assert!(brotli_text(&response.bytes().await.unwrap()).contains("--accent"));
 }
+
+#[tokio::test]
+async fn past_50000_addresses_the_sitemap_becomes_an_index_of_numbered_files() {
+    let site = site_with_reviews().await;
+    // 25,000 more reviews of as many films, written in bulk: each adds a review and a film page.
+    let mut tx = site.state.store.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO films (slug, title, year, created_at, updated_at) \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000) \
+         SELECT 'bulk-film-' || i, 'Bulk Film ' || i, 2000, 0, 0 FROM n",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO reviews (slug, film_id, body_markdown, body_html, body_text, word_count, status, published_at, \
+           created_at, updated_at) \
+         SELECT 'bulk-review-' || SUBSTR(slug, 11), id, 'Text.', '<p>Text.</p>', 'Text.', 1, 'published', 1700000000, \
+           1700000000, 1700000000 FROM films WHERE slug LIKE 'bulk-film-%'",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    marquee_store::content::bump(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    site.state.refresh().await.unwrap();
+
+    let count_urls = |xml: &str| xml.matches("<url>").count();
+    let (_, index) = fetch(&site, "/sitemap.xml").await;
+    assert!(index.contains("<sitemapindex"), "{}", &index[..index.len().min(300)]);
+    let files: Vec<String> = index
+        .split("<loc>")
+        .skip(1)
+        .map(|s| s[..s.find("</loc>").unwrap()].strip_prefix(&site.base).unwrap().to_string())
+        .collect();
+    assert_eq!(files, ["/sitemaps/1.xml", "/sitemaps/2.xml"]);
+    assert_eq!(index.matches("<lastmod>").count(), 2, "each file says when it last changed");
+    let (kind, first) = fetch(&site, "/sitemaps/1.xml").await;
+    assert!(kind.starts_with("application/xml"));
+    assert_eq!(count_urls(&first), 50_000, "the protocol's limit per file");
+    assert!(first.len() < 50 * 1024 * 1024, "and its size limit");
+    let (_, second) = fetch(&site, "/sitemaps/2.xml").await;
+    let total = count_urls(&first) + count_urls(&second);
+    assert!(total > 50_000 && count_urls(&second) > 0, "{total}");
+    for url in ["/reviews/bulk-review-25000", "/films/bulk-film-1", "/reviews/night-train-1990"] {
+        let loc = format!("<loc>{}{url}</loc>", site.base);
+        assert_eq!(first.matches(&loc).count() + second.matches(&loc).count(), 1, "{url} once");
+    }
+    assert_eq!(site.public("/sitemaps/3.xml").await.0, 404);
+    assert_eq!(site.public("/sitemaps/0.xml").await.0, 404);
+}
