@@ -139,11 +139,11 @@ const HTTP_DATE: &[time::format_description::FormatItem<'static>] = time::macros
     "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
 );
 
-fn http_date(unix: i64) -> Option<String> {
+pub(crate) fn http_date(unix: i64) -> Option<String> {
     time::OffsetDateTime::from_unix_timestamp(unix).ok()?.format(HTTP_DATE).ok()
 }
 
-fn parse_http_date(text: &str) -> Option<i64> {
+pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
     time::PrimitiveDateTime::parse(text.trim(), HTTP_DATE).ok().map(|t| t.assume_utc().unix_timestamp())
 }
 

@@ -236,6 +236,9 @@ async fn reads_page_by_stable_cursors_with_etags_and_problem_errors() {
     let again = api.client.get(format!("{}/api/v1/reviews/station-3-1993", site.base)).header("if-none-match", &etag);
     assert_eq!(again.send().await.unwrap().status(), 304);
     assert_eq!(first.headers["cache-control"], "public, max-age=0, must-revalidate");
+    let modified = first.headers["last-modified"].to_str().unwrap().to_string();
+    let since = api.client.get(format!("{}/api/v1/reviews", site.base)).header("if-modified-since", &modified);
+    assert_eq!(since.send().await.unwrap().status(), 304, "nothing changed since {modified}");
 
     // Errors say what went wrong, as problem+json.
     assert_problem(&api.get("/api/v1/reviews/no-such-review").await, 404);

@@ -50,7 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/diary", get(list_diary).post(create_diary_entry))
         .route("/api/v1/diary/{id}", delete(delete_diary_entry))
         .route("/api/v1/{*rest}", any(|| async { Problem::new(StatusCode::NOT_FOUND, "No such API endpoint.") }))
-        .layer(middleware::from_fn(validated))
+        .layer(middleware::from_fn_with_state(state.clone(), validated))
         .layer(middleware::from_fn_with_state(state.clone(), bearer))
         .with_state(state)
 }
@@ -238,13 +238,20 @@ fn actor(bearer: &Bearer) -> Actor {
 // ---------------------------------------------------------------------------------------------
 // ETags for reads
 
-/// Gives every successful read an ETag of its body and answers a matching `If-None-Match` with
-/// 304; reads made with a token are private to the cache of whoever made them.
-async fn validated(request: Request, next: Next) -> Response {
+/// Gives every successful read an ETag of its body and the time of the last content change,
+/// and answers a matching `If-None-Match` (or, without one, an `If-Modified-Since` not before
+/// that change) with 304; reads made with a token are private to the cache of whoever made them.
+async fn validated(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return next.run(request).await;
     }
+    let changed_at = state.changed_at();
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let if_modified_since = request
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::cache::parse_http_date);
     let private = request.headers().contains_key(header::AUTHORIZATION);
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
@@ -260,10 +267,13 @@ async fn validated(request: Request, next: Next) -> Response {
     parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     parts.headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header value"));
     parts.headers.insert(header::VARY, HeaderValue::from_static("authorization"));
-    let current = if_none_match
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+    if let Some(date) = crate::cache::http_date(changed_at).and_then(|d| HeaderValue::from_str(&d).ok()) {
+        parts.headers.insert(header::LAST_MODIFIED, date);
+    }
+    let current = match if_none_match.as_ref().and_then(|v| v.to_str().ok()) {
+        Some(tags) => tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"),
+        None => if_modified_since.is_some_and(|since| changed_at <= since),
+    };
     if current {
         parts.headers.remove(header::CONTENT_TYPE);
         parts.status = StatusCode::NOT_MODIFIED;
