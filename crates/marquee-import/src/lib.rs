@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod frontmatter;
+pub mod letterboxd;
 pub mod markdown;
 
 use std::fmt;
@@ -52,16 +53,19 @@ pub struct Summary {
     pub updated: usize,
     pub unchanged: usize,
     pub warnings: Vec<FileProblem>,
+    /// Rows left out (with `--skip-bad`), each with where it is and why.
+    pub skipped: Vec<FileProblem>,
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} created, {} updated, {} unchanged, {} warning(s)",
+            "{} created, {} updated, {} unchanged, {} skipped, {} warning(s)",
             self.created,
             self.updated,
             self.unchanged,
+            self.skipped.len(),
             self.warnings.len()
         )
     }

@@ -257,3 +257,38 @@ pub async fn people_of_films(store: &Store, film_ids: &[i64]) -> Result<Vec<(i64
         })
         .collect()
 }
+
+/// Writes an entry that came from elsewhere under its source's identifier (a Letterboxd
+/// viewing's link): created the first time, updated when it changed, kept when it did not.
+pub async fn import(conn: &mut Conn, user_id: i64, source: &str, entry: &EntryInput) -> Result<crate::marks::Change> {
+    use crate::marks::Change;
+    let existing = sqlx::query(
+        "SELECT id, film_id, watched_on, rating_tenths, rewatch, liked, tags, review_text FROM diary_entries \
+         WHERE user_id = $1 AND letterboxd_uri = $2",
+    )
+    .bind(user_id)
+    .bind(source)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = existing else {
+        let id = create(conn, user_id, entry).await?;
+        sqlx::query("UPDATE diary_entries SET letterboxd_uri = $1 WHERE id = $2")
+            .bind(source)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(Change::Created);
+    };
+    let same = row.try_get::<i64, _>("film_id")? == entry.film_id
+        && row.try_get::<String, _>("watched_on")? == entry.watched_on
+        && row.try_get::<Option<i64>, _>("rating_tenths")? == entry.rating.map(Score::tenths)
+        && (row.try_get::<i64, _>("rewatch")? != 0) == entry.rewatch
+        && (row.try_get::<i64, _>("liked")? != 0) == entry.liked
+        && row.try_get::<String, _>("tags")? == entry.tags.join(", ")
+        && row.try_get::<String, _>("review_text")? == entry.review_text;
+    if same {
+        return Ok(Change::Unchanged);
+    }
+    update(conn, row.try_get("id")?, entry).await?;
+    Ok(Change::Updated)
+}

@@ -32,7 +32,7 @@ fn order_by(table: &str) -> &'static str {
         "review_images" => "review_id, src",
         "settings" => "key",
         "list_items" => "list_id, film_id",
-        "watchlist" => "user_id, film_id",
+        "watchlist" | "film_marks" => "user_id, film_id",
         _ => "id",
     }
 }

@@ -48,6 +48,31 @@ pub struct FilmInput {
     pub credits: Vec<CreditInput>,
 }
 
+impl FilmInput {
+    /// A film known only by its title and year (and slug).
+    pub fn titled(slug: Slug, title: &str, year: Option<i32>) -> FilmInput {
+        FilmInput {
+            slug,
+            title: title.to_string(),
+            original_title: None,
+            year,
+            release_date: None,
+            runtime_minutes: None,
+            tagline: None,
+            synopsis: None,
+            poster: None,
+            backdrop: None,
+            imdb_id: None,
+            tmdb_id: None,
+            letterboxd_uri: None,
+            genres: Vec::new(),
+            countries: Vec::new(),
+            languages: Vec::new(),
+            credits: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Film {
     pub id: i64,
@@ -450,6 +475,39 @@ pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Resu
 
 pub async fn id_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM films WHERE slug = $1").bind(slug).fetch_optional(conn).await?)
+}
+
+/// The film with this Letterboxd link (links are case-sensitive).
+pub async fn id_by_letterboxd(conn: &mut Conn, uri: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM films WHERE letterboxd_uri = $1 ORDER BY id LIMIT 1")
+        .bind(uri)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// A film's Letterboxd link, when it has one.
+pub async fn letterboxd_of(conn: &mut Conn, film_id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT letterboxd_uri FROM films WHERE id = $1")
+        .bind(film_id)
+        .fetch_optional(conn)
+        .await?
+        .flatten())
+}
+
+/// `base`, or `base-2`, `base-3`, …: the first film slug not yet taken.
+pub async fn free_slug(conn: &mut Conn, base: &str) -> Result<Slug> {
+    let slug = crate::unique_slug(conn, "films", base).await?;
+    Slug::parse(&slug).map_err(|e| crate::Error::Invalid(format!("film slug {slug}: {e}")))
+}
+
+/// Records a film's Letterboxd link when it has none.
+pub async fn set_letterboxd_if_missing(conn: &mut Conn, film_id: i64, uri: &str) -> Result<()> {
+    sqlx::query("UPDATE films SET letterboxd_uri = $1 WHERE id = $2 AND letterboxd_uri IS NULL")
+        .bind(uri)
+        .bind(film_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Gives a film a poster from the media store when it has none.

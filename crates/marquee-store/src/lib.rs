@@ -11,6 +11,7 @@ pub mod diary;
 pub mod dump;
 pub mod films;
 pub mod lists;
+pub mod marks;
 pub mod media;
 pub mod people;
 pub mod reviews;
@@ -125,6 +126,7 @@ impl Store {
                 (3, "cinephile", include_str!("../migrations/sqlite/0003_cinephile.sql")),
                 (4, "search", include_str!("../migrations/sqlite/0004_search.sql")),
                 (5, "api", include_str!("../migrations/sqlite/0005_api.sql")),
+                (6, "letterboxd", include_str!("../migrations/sqlite/0006_letterboxd.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -132,6 +134,7 @@ impl Store {
                 (3, "cinephile", include_str!("../migrations/postgres/0003_cinephile.sql")),
                 (4, "search", include_str!("../migrations/postgres/0004_search.sql")),
                 (5, "api", include_str!("../migrations/postgres/0005_api.sql")),
+                (6, "letterboxd", include_str!("../migrations/postgres/0006_letterboxd.sql")),
             ],
         };
         let migrations = sources
@@ -231,6 +234,7 @@ pub const TABLES: &[&str] = &[
     "lists",
     "list_items",
     "watchlist",
+    "film_marks",
 ];
 
 /// The current time as Unix seconds, the form every time is stored in.

@@ -56,7 +56,7 @@ fn list_from_row(row: &AnyRow) -> Result<List> {
 
 /// Creates a list; its slug comes from the title, made unique. Returns its id.
 pub async fn create(conn: &mut Conn, user_id: i64, list: &ListInput) -> Result<i64> {
-    let base = marquee_core::Slug::from_text(&list.title).map_err(|e| Error::Invalid(format!("list title: {e}")))?;
+    let base = marquee_core::Slug::naming(&list.title).map_err(|e| Error::Invalid(format!("list title: {e}")))?;
     let slug = crate::unique_slug(conn, "lists", base.as_str()).await?;
     let now = now();
     let id = sqlx::query_scalar(
@@ -274,6 +274,16 @@ pub async fn order(conn: &mut Conn, list_id: i64) -> Result<Vec<i64>> {
 }
 
 /// Puts a film on a user's watchlist (once).
+/// Whether a film is on a user's watchlist.
+pub async fn watchlist_has(conn: &mut Conn, user_id: i64, film_id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM watchlist WHERE user_id = $1 AND film_id = $2")
+        .bind(user_id)
+        .bind(film_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
 pub async fn watchlist_add(conn: &mut Conn, user_id: i64, film_id: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO watchlist (user_id, film_id, added_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, film_id) DO NOTHING",
@@ -308,4 +318,64 @@ pub async fn watchlist(store: &Store, user_id: i64) -> Result<Vec<FilmItem>> {
     );
     let rows = sqlx::query(&sql).bind(user_id).fetch_all(store.pool()).await?;
     rows.iter().map(item_from_row).collect()
+}
+
+/// Writes a list that came from elsewhere under its source's identifier (a Letterboxd list's
+/// link) with its films in order and their notes: created the first time, rewritten when it
+/// changed, kept when it did not.
+pub async fn import(
+    conn: &mut Conn,
+    user_id: i64,
+    source: &str,
+    list: &ListInput,
+    items: &[(i64, String)],
+) -> Result<crate::marks::Change> {
+    use crate::marks::Change;
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM lists WHERE user_id = $1 AND letterboxd_uri = $2")
+        .bind(user_id)
+        .bind(source)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let id = match existing {
+        Some(id) => {
+            let row = sqlx::query("SELECT title, description_markdown, ranked FROM lists WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+            let current: Vec<(i64, String)> =
+                sqlx::query("SELECT film_id, note FROM list_items WHERE list_id = $1 ORDER BY position")
+                    .bind(id)
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("film_id")?, r.try_get("note")?)))
+                    .collect::<Result<_>>()?;
+            let same = row.try_get::<String, _>("title")? == list.title.trim()
+                && row.try_get::<String, _>("description_markdown")? == list.description_markdown
+                && (row.try_get::<i64, _>("ranked")? != 0) == list.ranked
+                && current == items;
+            if same {
+                return Ok(Change::Unchanged);
+            }
+            // The member's own choice of publishing stays.
+            let published: i64 =
+                sqlx::query_scalar("SELECT published FROM lists WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+            update(conn, id, &ListInput { published: published != 0, ..list.clone() }).await?;
+            sqlx::query("DELETE FROM list_items WHERE list_id = $1").bind(id).execute(&mut *conn).await?;
+            id
+        }
+        None => {
+            let id = create(conn, user_id, list).await?;
+            sqlx::query("UPDATE lists SET letterboxd_uri = $1 WHERE id = $2")
+                .bind(source)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            id
+        }
+    };
+    for (film_id, note) in items {
+        add_item(conn, id, *film_id, note).await?;
+    }
+    Ok(if existing.is_some() { Change::Updated } else { Change::Created })
 }

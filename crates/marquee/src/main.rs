@@ -130,6 +130,24 @@ struct ServeArgs {
 enum ImportCommand {
     /// Import a folder of Markdown reviews with TOML (+++) or YAML (---) front matter.
     Markdown(MarkdownArgs),
+    /// Import a Letterboxd account export (the ZIP or its folder) into a member's diary,
+    /// watchlist and lists.
+    Letterboxd(LetterboxdArgs),
+}
+
+#[derive(Args)]
+struct LetterboxdArgs {
+    /// The export: letterboxd-NAME-….zip, or the folder it unzips to.
+    path: PathBuf,
+    /// The account (email) it belongs to; may be left out when the site has one account.
+    #[arg(long)]
+    user: Option<String>,
+    /// Report what would change without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Leave out rows that cannot be read (each is reported) instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
 }
 
 #[derive(Args)]
@@ -154,6 +172,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => serve(config, args).await,
             Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
+            Command::Import(ImportCommand::Letterboxd(args)) => import_letterboxd(config, args).await,
             Command::Migrate => migrate(config).await,
             Command::Backup(args) => backup(config, args).await,
             Command::Restore(args) => restore(config, args).await,
@@ -287,6 +306,35 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Result<()> {
+    let (store, _) = config.open().await?;
+    let accounts = marquee_store::accounts::list(&store).await?;
+    let account = match &args.user {
+        Some(email) => marquee_store::accounts::by_email(&store, email)
+            .await?
+            .with_context(|| format!("--user: no account has the email {email}"))?,
+        None => match accounts.as_slice() {
+            [only] => only.clone(),
+            [] => anyhow::bail!("the site has no accounts yet: add one with `marquee user add`, then import"),
+            _ => anyhow::bail!("--user: say whose export this is (the site has {} accounts)", accounts.len()),
+        },
+    };
+    let progress = progress::for_terminal();
+    let options = marquee_import::letterboxd::Options { dry_run: args.dry_run, skip_bad: args.skip_bad };
+    let result = marquee_import::letterboxd::import(&store, account.id, &args.path, options, progress.as_ref()).await;
+    store.close().await;
+    let summary = result?;
+    for skipped in &summary.skipped {
+        eprintln!("skipped: {skipped}");
+    }
+    if args.dry_run {
+        println!("Dry run, nothing changed: would be {summary}");
+    } else {
+        println!("Imported {} for {}: {summary}", args.path.display(), account.display_name);
+    }
+    Ok(())
 }
 
 async fn import_markdown(config: Config, args: MarkdownArgs) -> anyhow::Result<()> {

@@ -310,3 +310,69 @@ fn accounts_are_added_and_passwords_set_from_the_command_line() {
     let text = String::from_utf8(list.stdout).unwrap();
     assert!(text.contains("owner") && text.contains("owner@example.com") && text.contains("Olive Owner"), "{text}");
 }
+
+#[test]
+fn a_letterboxd_import_killed_midway_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let added = with_stdin(
+        marquee().arg("--data").arg(&data).args([
+            "user",
+            "add",
+            "--email",
+            "c@example.com",
+            "--name",
+            "C",
+            "--password-stdin",
+        ]),
+        "a long enough password\n",
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    // A long diary: every viewing of its own film, so the import writes for a while.
+    let export = dir.path().join("export");
+    let mut diary = String::from("Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n");
+    for i in 0..15_000 {
+        diary.push_str(&format!("2024-01-01,Film number {i},2001,https://boxd.it/v{i},3,,,2024-01-01\n"));
+    }
+    write(&export.join("diary.csv"), &diary);
+
+    let mut child = marquee()
+        .arg("--data")
+        .arg(&data)
+        .args(["import", "letterboxd"])
+        .arg(&export)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it is writing (its progress has started), then kill it without warning.
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    let mut byte = [0u8; 1];
+    while !seen.contains("item(s)") {
+        assert_eq!(stderr.read(&mut byte).unwrap(), 1, "the import ended before writing: {seen}");
+        seen.push(byte[0] as char);
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "still importing when killed");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", data.join("marquee.db").display());
+        let store = marquee_store::Store::open(&url).await.unwrap();
+        let counts = store.row_counts().await.unwrap();
+        assert_eq!((counts["diary_entries"], counts["films"]), (0, 0), "nothing of the killed import remains");
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(check, "ok");
+    });
+
+    // Run whole, it completes; run again, it changes nothing.
+    let out = marquee().arg("--data").arg(&data).args(["import", "letterboxd"]).arg(&export).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("30000 created, 0 updated, 0 unchanged"));
+    let again =
+        marquee().arg("--data").arg(&data).args(["import", "letterboxd", "--dry-run"]).arg(&export).output().unwrap();
+    assert!(String::from_utf8(again.stdout).unwrap().contains("would be 0 created, 0 updated, 15000 unchanged"));
+}

@@ -70,25 +70,7 @@ pub(crate) async fn film_for(conn: &mut Conn, title: &str, year_text: &str) -> R
     if let Some(id) = films::id_by_slug(conn, slug.as_str()).await? {
         return Ok(Ok(id));
     }
-    let film = FilmInput {
-        slug,
-        title: title.to_string(),
-        original_title: None,
-        year,
-        release_date: None,
-        runtime_minutes: None,
-        tagline: None,
-        synopsis: None,
-        poster: None,
-        backdrop: None,
-        imdb_id: None,
-        tmdb_id: None,
-        letterboxd_uri: None,
-        genres: Vec::new(),
-        countries: Vec::new(),
-        languages: Vec::new(),
-        credits: Vec::new(),
-    };
+    let film = FilmInput::titled(slug, title, year);
     Ok(Ok(films::upsert(conn, &film).await?))
 }
 

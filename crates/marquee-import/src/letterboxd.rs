@@ -1,0 +1,702 @@
+//! Letterboxd account exports (the ZIP, or its unzipped folder): the diary with its reviews,
+//! ratings, watched films, likes, the watchlist and lists, for one member of this site.
+//!
+//! Every file is read and checked first; a bad row stops the import with its file, line and
+//! field (or, with `skip_bad`, is left out and reported). Then everything is written in one
+//! transaction. Films are found by their Letterboxd link, then by title and year, or added.
+//! Diary entries and lists remember their Letterboxd links, so the same export imported again
+//! changes nothing. The structure is described in FORMATS.md ("Letterboxd account export").
+
+use crate::{FileProblem, ImportError, Progress, Summary};
+use marquee_core::Score;
+use marquee_store::diary::EntryInput;
+use marquee_store::films::{self, FilmInput};
+use marquee_store::lists::ListInput;
+use marquee_store::marks::{self, Change, Mark};
+use marquee_store::{Conn, Store};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub dry_run: bool,
+    /// Leave bad rows out (reported in the summary) instead of stopping.
+    pub skip_bad: bool,
+}
+
+/// The most an export may unpack to: far above any member's history, far below a ZIP bomb's.
+const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
+
+/// The export's files this importer reads, by their path inside the export.
+struct Export {
+    /// What the export was read from, for messages.
+    origin: PathBuf,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+fn io(path: &Path, source: std::io::Error) -> ImportError {
+    ImportError::Io { path: path.to_path_buf(), source }
+}
+
+fn bad(file: &Path, line: Option<usize>, field: Option<&str>, message: String) -> FileProblem {
+    FileProblem {
+        file: file.to_path_buf(),
+        problem: crate::frontmatter::Problem { line, field: field.map(String::from), message },
+    }
+}
+
+/// Whether an export member is one of the member's own files (not `deleted/…`, `orphaned/…`,
+/// or the likes of reviews and lists, which name other members' work).
+fn wanted(path: &str) -> bool {
+    matches!(path, "diary.csv" | "reviews.csv" | "ratings.csv" | "watched.csv" | "watchlist.csv" | "likes/films.csv")
+        || (path.starts_with("lists/") && path.ends_with(".csv") && path.matches('/').count() == 1)
+}
+
+impl Export {
+    fn open(path: &Path) -> Result<Export, ImportError> {
+        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut unpacked = 0u64;
+        if path.is_dir() {
+            for entry in walkdir::WalkDir::new(path).into_iter() {
+                let entry = entry.map_err(|e| io(path, e.into()))?;
+                if entry.file_type().is_file() {
+                    let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
+                    let name = relative.to_string_lossy().replace('\\', "/");
+                    if entry.path().extension().is_some_and(|e| e == "csv") {
+                        let bytes = std::fs::read(entry.path()).map_err(|e| io(entry.path(), e))?;
+                        entries.push((name, bytes));
+                    }
+                }
+            }
+        } else {
+            let file = std::fs::File::open(path).map_err(|e| io(path, e))?;
+            let mut archive = zip::ZipArchive::new(file).map_err(|e| {
+                io(path, std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not a ZIP archive: {e}")))
+            })?;
+            for i in 0..archive.len() {
+                let member = archive.by_index(i).map_err(|e| io(path, std::io::Error::other(e.to_string())))?;
+                let name = member.name().replace('\\', "/");
+                if !member.is_file() || !name.ends_with(".csv") {
+                    continue;
+                }
+                let mut bytes = Vec::new();
+                let room = MAX_UNPACKED - unpacked;
+                member.take(room + 1).read_to_end(&mut bytes).map_err(|e| io(path, e))?;
+                unpacked += bytes.len() as u64;
+                if unpacked > MAX_UNPACKED {
+                    return Err(io(
+                        path,
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!("the archive unpacks to more than {} MB", MAX_UNPACKED / (1024 * 1024)),
+                        ),
+                    ));
+                }
+                entries.push((name, bytes));
+            }
+        }
+        // Members may sit inside one wrapping folder: drop it when nothing sits at the top.
+        let wrapped = entries.iter().all(|(name, _)| name.contains('/'))
+            && !entries.iter().any(|(name, _)| name.starts_with("lists/") || name.starts_with("likes/"));
+        let files = entries
+            .into_iter()
+            .map(|(name, bytes)| {
+                let name =
+                    if wrapped { name.split_once('/').map(|(_, rest)| rest.to_string()).unwrap_or(name) } else { name };
+                (name, bytes)
+            })
+            .filter(|(name, _)| wanted(name))
+            .collect::<BTreeMap<_, _>>();
+        Ok(Export { origin: path.to_path_buf(), files })
+    }
+
+    fn path_of(&self, name: &str) -> PathBuf {
+        self.origin.join(name)
+    }
+}
+
+/// One CSV record with its line and the file's header, read by column name.
+struct Row<'a> {
+    file: &'a Path,
+    line: usize,
+    header: &'a csv::StringRecord,
+    record: csv::StringRecord,
+}
+
+impl Row<'_> {
+    fn get(&self, column: &str) -> &str {
+        self.header.iter().position(|h| h == column).and_then(|i| self.record.get(i)).unwrap_or("").trim()
+    }
+
+    fn problem(&self, field: &str, message: String) -> FileProblem {
+        bad(self.file, Some(self.line), Some(field), message)
+    }
+
+    fn year(&self) -> Result<Option<i32>, FileProblem> {
+        match self.get("Year") {
+            "" => Ok(None),
+            text => text
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (1870..=2100).contains(y))
+                .map(Some)
+                .ok_or_else(|| self.problem("Year", format!("\"{text}\" is not a year"))),
+        }
+    }
+
+    fn date(&self, column: &str) -> Result<Option<String>, FileProblem> {
+        let text = self.get(column);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(text, &format)
+            .map(|_| Some(text.to_string()))
+            .map_err(|_| self.problem(column, format!("\"{text}\" is not a date (YYYY-MM-DD)")))
+    }
+
+    /// Stars out of five in halves, as a score out of ten (doubled).
+    fn rating(&self) -> Result<Option<Score>, FileProblem> {
+        let text = self.get("Rating");
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let stars: f64 = text.parse().map_err(|_| self.problem("Rating", format!("\"{text}\" is not a rating")))?;
+        let halves = stars * 2.0;
+        if !(1.0..=10.0).contains(&halves) || halves.fract() != 0.0 {
+            return Err(self.problem("Rating", format!("\"{text}\" is not a rating from 0.5 to 5 stars in halves")));
+        }
+        Score::from_tenths(halves as i64 * 10).map(Some).map_err(|e| self.problem("Rating", e.to_string()))
+    }
+
+    fn film(&self, uri_column: &str) -> Result<FilmKey, FileProblem> {
+        let title = self.get("Name");
+        if title.is_empty() {
+            return Err(self.problem("Name", "the film's title is empty".into()));
+        }
+        Ok(FilmKey {
+            title: title.to_string(),
+            year: self.year()?,
+            uri: Some(self.get(uri_column).to_string()).filter(|u| !u.is_empty()),
+        })
+    }
+}
+
+/// Reads a CSV file's records from the line after its header, which must have `required`.
+fn table<'a>(
+    file: &'a Path,
+    text: &str,
+    header: &'a mut csv::StringRecord,
+    required: &[&str],
+) -> Result<Vec<Row<'a>>, FileProblem> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+    *header = reader.headers().map_err(|e| bad(file, Some(1), None, format!("unreadable header: {e}")))?.clone();
+    for column in required {
+        if !header.iter().any(|h| h == *column) {
+            let found = header.iter().collect::<Vec<_>>().join(",");
+            return Err(bad(file, Some(1), Some(column), format!("the header lacks this column (it has: {found})")));
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize);
+            bad(file, line, None, format!("unreadable row: {e}"))
+        })?;
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        rows.push(Row { file, line, header: &*header, record });
+    }
+    Ok(rows)
+}
+
+fn text_of(file: &Path, bytes: &[u8]) -> Result<String, FileProblem> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        let line = bytes[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        bad(file, Some(line), None, "the file is not UTF-8 text".into())
+    })
+}
+
+/// How a row names its film.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct FilmKey {
+    title: String,
+    year: Option<i32>,
+    uri: Option<String>,
+}
+
+impl FilmKey {
+    fn by_title(&self) -> (String, Option<i32>) {
+        (self.title.clone(), self.year)
+    }
+}
+
+struct Viewing {
+    source: String,
+    film: FilmKey,
+    entry: EntryInput,
+}
+
+struct ListFile {
+    source: String,
+    title: String,
+    description: String,
+    items: Vec<(FilmKey, String)>,
+}
+
+/// Everything read from an export, checked, before anything is written.
+#[derive(Default)]
+struct Checked {
+    viewings: Vec<Viewing>,
+    /// Per film: watched on (first marked), rating, liked.
+    marks: BTreeMap<FilmKey, Mark>,
+    watchlist: Vec<FilmKey>,
+    lists: Vec<ListFile>,
+    problems: Vec<FileProblem>,
+}
+
+impl Checked {
+    /// A row's problem: kept to report (and, unless skipping, to stop the import).
+    fn keep<T>(&mut self, result: Result<T, FileProblem>) -> Option<T> {
+        result.map_err(|p| self.problems.push(p)).ok()
+    }
+
+    fn mark(&mut self, film: FilmKey) -> &mut Mark {
+        self.marks.entry(film).or_default()
+    }
+}
+
+/// Letterboxd reviews are HTML; diary text is plain. Keeps the words, paragraphs and links.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    let mut link: Option<String> = None;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let tag = rest[start + 1..start + end].trim().to_ascii_lowercase();
+        let name = tag.trim_start_matches('/').split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+        match (name, tag.starts_with('/')) {
+            ("br", _) => out.push('\n'),
+            ("p" | "blockquote", true) => out.push_str("\n\n"),
+            ("a", false) => {
+                let raw = &rest[start + 1..start + end];
+                link = raw.split("href=\"").nth(1).and_then(|h| h.split('"').next()).map(String::from);
+            }
+            ("a", true) => {
+                if let Some(href) = link.take() {
+                    out.push_str(&format!(" ({href})"));
+                }
+            }
+            _ => {}
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    let decoded = decode_entities(&out);
+    let lines: Vec<&str> = decoded.lines().map(str::trim_end).collect();
+    let mut text = lines.join("\n");
+    while text.contains("\n\n\n") {
+        text = text.replace("\n\n\n", "\n\n");
+    }
+    text.trim().to_string()
+}
+
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail.find(';').filter(|e| *e <= 10);
+        let decoded = end.and_then(|end| {
+            let entity = &tail[1..end];
+            let c = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" | "#39" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ => entity
+                    .strip_prefix("#x")
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn tags_of(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
+}
+
+/// Reads and checks every file of the export.
+fn read(export: &Export) -> Checked {
+    let mut read = Checked::default();
+    let file_text = |read: &mut Checked, name: &str| -> Option<(PathBuf, String)> {
+        let bytes = export.files.get(name)?;
+        let path = export.path_of(name);
+        read.keep(text_of(&path, bytes)).map(|text| (path, text))
+    };
+
+    // Reviews, by the viewing they belong to.
+    let mut reviews: HashMap<String, String> = HashMap::new();
+    if let Some((path, text)) = file_text(&mut read, "reviews.csv") {
+        let mut header = csv::StringRecord::new();
+        match table(&path, &text, &mut header, &["Name", "Year", "Letterboxd URI", "Review"]) {
+            Ok(rows) => {
+                for row in rows {
+                    reviews.insert(row.get("Letterboxd URI").to_string(), html_to_text(row.get("Review")));
+                }
+            }
+            Err(problem) => read.problems.push(problem),
+        }
+    }
+
+    if let Some((path, text)) = file_text(&mut read, "diary.csv") {
+        let mut header = csv::StringRecord::new();
+        let required = ["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags", "Watched Date"];
+        match table(&path, &text, &mut header, &required) {
+            Ok(rows) => {
+                for row in &rows {
+                    let viewing = (|| {
+                        let film = Row::film(row, "")?;
+                        let watched_on = match row.date("Watched Date")? {
+                            Some(date) => date,
+                            None => row.date("Date")?.ok_or_else(|| row.problem("Watched Date", "no date".into()))?,
+                        };
+                        let source = row.get("Letterboxd URI").to_string();
+                        if source.is_empty() {
+                            return Err(row.problem("Letterboxd URI", "the viewing has no link".into()));
+                        }
+                        let rewatch = match row.get("Rewatch") {
+                            "Yes" | "yes" | "true" => true,
+                            "" | "No" | "no" | "false" => false,
+                            other => {
+                                return Err(row.problem("Rewatch", format!("\"{other}\" is neither Yes nor empty")))
+                            }
+                        };
+                        let entry = EntryInput {
+                            film_id: 0,
+                            watched_on,
+                            rating: row.rating()?,
+                            rewatch,
+                            liked: false,
+                            tags: tags_of(row.get("Tags")),
+                            review_text: reviews.get(&source).cloned().unwrap_or_default(),
+                        };
+                        Ok(Viewing { source, film, entry })
+                    })();
+                    if let Some(viewing) = read.keep(viewing) {
+                        read.viewings.push(viewing);
+                    }
+                }
+            }
+            Err(problem) => read.problems.push(problem),
+        }
+    }
+
+    // Per-film files: watched, ratings, likes. Their links are the films' own.
+    for (name, what) in [("watched.csv", "watched"), ("ratings.csv", "rating"), ("likes/films.csv", "like")] {
+        let Some((path, text)) = file_text(&mut read, name) else { continue };
+        let mut header = csv::StringRecord::new();
+        let mut required = vec!["Date", "Name", "Year", "Letterboxd URI"];
+        if what == "rating" {
+            required.push("Rating");
+        }
+        let rows = match table(&path, &text, &mut header, &required) {
+            Ok(rows) => rows,
+            Err(problem) => {
+                read.problems.push(problem);
+                continue;
+            }
+        };
+        for row in &rows {
+            let parsed = (|| {
+                Ok((
+                    row.film("Letterboxd URI")?,
+                    row.date("Date")?,
+                    if what == "rating" { row.rating()? } else { None },
+                ))
+            })();
+            let Some((film, date, rating)) = read.keep(parsed) else { continue };
+            let mark = read.mark(film);
+            match what {
+                "watched" => {
+                    mark.watched = true;
+                    mark.marked_on = date;
+                }
+                "rating" => {
+                    mark.watched = true;
+                    mark.rating = rating;
+                }
+                _ => mark.liked = true,
+            }
+        }
+    }
+
+    if let Some((path, text)) = file_text(&mut read, "watchlist.csv") {
+        let mut header = csv::StringRecord::new();
+        match table(&path, &text, &mut header, &["Name", "Year", "Letterboxd URI"]) {
+            Ok(rows) => {
+                for row in &rows {
+                    if let Some(film) = read.keep(row.film("Letterboxd URI")) {
+                        read.watchlist.push(film);
+                    }
+                }
+            }
+            Err(problem) => read.problems.push(problem),
+        }
+    }
+
+    let list_names: Vec<String> = export.files.keys().filter(|n| n.starts_with("lists/")).cloned().collect();
+    for name in list_names {
+        let Some((path, text)) = file_text(&mut read, &name) else { continue };
+        if let Some(list) = read.keep(list_file(&path, &text)) {
+            read.lists.push(list);
+        }
+    }
+    read
+}
+
+/// A list file: a banner line, a one-row table about the list, a blank line, the films.
+fn list_file(path: &Path, text: &str) -> Result<ListFile, FileProblem> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let records: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(path, e.position().map(|p| p.line() as usize), None, format!("unreadable row: {e}")))?;
+    let starts = |r: &csv::StringRecord, first: &str| r.get(0).map(str::trim) == Some(first);
+    let meta_at = records.iter().position(|r| starts(r, "Date") && r.iter().any(|c| c == "URL")).ok_or_else(|| {
+        bad(path, Some(1), None, "no Date,Name,Tags,URL,Description header: not a Letterboxd list".into())
+    })?;
+    let meta_header = &records[meta_at];
+    let meta =
+        records.get(meta_at + 1).ok_or_else(|| bad(path, Some(2), None, "the list's own row is missing".into()))?;
+    let column = |header: &csv::StringRecord, record: &csv::StringRecord, name: &str| -> String {
+        header.iter().position(|h| h == name).and_then(|i| record.get(i)).unwrap_or("").trim().to_string()
+    };
+    let title = column(meta_header, meta, "Name");
+    let line_of = |r: &csv::StringRecord| r.position().map(|p| p.line() as usize);
+    if title.is_empty() {
+        return Err(bad(path, line_of(meta), Some("Name"), "the list has no name".into()));
+    }
+    let source = column(meta_header, meta, "URL");
+    if source.is_empty() {
+        return Err(bad(path, line_of(meta), Some("URL"), "the list has no link".into()));
+    }
+    let films_at = records
+        .iter()
+        .position(|r| starts(r, "Position"))
+        .ok_or_else(|| bad(path, None, None, "no Position,Name,Year,URL header for the list's films".into()))?;
+    let header = records[films_at].clone();
+    let mut items = Vec::new();
+    for record in &records[films_at + 1..] {
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let row = Row { file: path, line: line_of(record).unwrap_or(0), header: &header, record: record.clone() };
+        let film = row.film("URL")?;
+        items.push((film, html_to_text(row.get("Description"))));
+    }
+    Ok(ListFile { source, title, description: column(meta_header, meta, "Description"), items })
+}
+
+/// The film a key names: by Letterboxd link, then by title and year (unless that film has
+/// another link: two films can share a title and a year), or added.
+async fn film_id(
+    conn: &mut Conn,
+    key: &FilmKey,
+    known: &mut HashMap<FilmKey, i64>,
+    summary: &mut Summary,
+) -> Result<i64, ImportError> {
+    if let Some(id) = known.get(key) {
+        return Ok(*id);
+    }
+    if let Some(uri) = &key.uri {
+        if let Some(id) = films::id_by_letterboxd(conn, uri).await? {
+            known.insert(key.clone(), id);
+            return Ok(id);
+        }
+    }
+    let mut slug = marquee_store::revisions::slug_for(&key.title, key.year)?;
+    let found = match films::id_by_slug(conn, slug.as_str()).await? {
+        Some(id) => match (&key.uri, films::letterboxd_of(conn, id).await?) {
+            (Some(uri), Some(other)) if *uri != other => {
+                slug = films::free_slug(conn, slug.as_str()).await?;
+                None
+            }
+            (Some(uri), None) => {
+                films::set_letterboxd_if_missing(conn, id, uri).await?;
+                Some(id)
+            }
+            _ => Some(id),
+        },
+        None => None,
+    };
+    let id = match found {
+        Some(id) => id,
+        None => {
+            summary.created += 1;
+            let film = FilmInput { letterboxd_uri: key.uri.clone(), ..FilmInput::titled(slug, &key.title, key.year) };
+            films::upsert(conn, &film).await?
+        }
+    };
+    known.insert(key.clone(), id);
+    Ok(id)
+}
+
+fn count(summary: &mut Summary, change: Change) {
+    match change {
+        Change::Created => summary.created += 1,
+        Change::Updated => summary.updated += 1,
+        Change::Unchanged => summary.unchanged += 1,
+    }
+}
+
+/// Imports a Letterboxd export (a ZIP or its folder) for the member `user_id`.
+pub async fn import(
+    store: &Store,
+    user_id: i64,
+    path: &Path,
+    options: Options,
+    progress: &dyn Progress,
+) -> Result<Summary, ImportError> {
+    let export = Export::open(path)?;
+    if export.files.is_empty() {
+        return Err(ImportError::BadFiles(vec![bad(
+            path,
+            None,
+            None,
+            "no Letterboxd export files here (diary.csv, watched.csv, lists/…)".into(),
+        )]));
+    }
+    let mut read = read(&export);
+    let mut summary = Summary::default();
+    if !read.problems.is_empty() {
+        if !options.skip_bad {
+            return Err(ImportError::BadFiles(read.problems));
+        }
+        summary.skipped = std::mem::take(&mut read.problems);
+    }
+    // Likes belong to films; a viewing of a liked film is a liked viewing.
+    let liked: std::collections::HashSet<(String, Option<i32>)> =
+        read.marks.iter().filter(|(_, m)| m.liked).map(|(k, _)| k.by_title()).collect();
+    let total = read.viewings.len() + read.marks.len() + read.watchlist.len() + read.lists.len();
+    progress.start(total as u64, "letterboxd");
+
+    let mut tx = store.begin().await?;
+    let mut known = HashMap::new();
+    for viewing in &mut read.viewings {
+        viewing.entry.film_id = film_id(&mut tx, &viewing.film, &mut known, &mut summary).await?;
+        viewing.entry.liked = liked.contains(&viewing.film.by_title());
+        let change = marquee_store::diary::import(&mut tx, user_id, &viewing.source, &viewing.entry).await?;
+        count(&mut summary, change);
+        progress.advance(&viewing.film.title);
+    }
+    for (film, mark) in &read.marks {
+        let id = film_id(&mut tx, film, &mut known, &mut summary).await?;
+        count(&mut summary, marks::set(&mut tx, user_id, id, mark).await?);
+        progress.advance(&film.title);
+    }
+    for film in &read.watchlist {
+        let id = film_id(&mut tx, film, &mut known, &mut summary).await?;
+        let change = if marquee_store::lists::watchlist_has(&mut tx, user_id, id).await? {
+            Change::Unchanged
+        } else {
+            marquee_store::lists::watchlist_add(&mut tx, user_id, id).await?;
+            Change::Created
+        };
+        count(&mut summary, change);
+        progress.advance(&film.title);
+    }
+    for list in &read.lists {
+        let mut items: Vec<(i64, String)> = Vec::new();
+        for (film, note) in &list.items {
+            let id = film_id(&mut tx, film, &mut known, &mut summary).await?;
+            if !items.iter().any(|(seen, _)| *seen == id) {
+                items.push((id, note.trim().to_string()));
+            }
+        }
+        let rendered = marquee_core::markdown::render(&list.description, &|_| None);
+        let input = ListInput {
+            title: list.title.clone(),
+            description_markdown: list.description.clone(),
+            description_html: rendered.html,
+            ranked: false,
+            // Imported lists stay private until their member publishes them.
+            published: false,
+        };
+        count(&mut summary, marquee_store::lists::import(&mut tx, user_id, &list.source, &input, &items).await?);
+        progress.advance(&list.title);
+    }
+    progress.finish();
+    if options.dry_run {
+        tx.rollback().await.map_err(marquee_store::Error::from)?;
+    } else {
+        tx.commit().await.map_err(marquee_store::Error::from)?;
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_html_becomes_text_with_its_paragraphs_and_links() {
+        assert_eq!(html_to_text("<p>One</p><p>Two<br>three</p>"), "One\n\nTwo\nthree");
+        assert_eq!(
+            html_to_text("See <a href=\"https://x.org/a?b=1&amp;c=2\">it</a>."),
+            "See it (https://x.org/a?b=1&c=2)."
+        );
+        assert_eq!(
+            html_to_text("&lt;b&gt; &amp; &quot;q&quot; &#233;t&#xe9; &unknown; & alone"),
+            "<b> & \"q\" été &unknown; & alone"
+        );
+        assert_eq!(html_to_text("<script>alert(1)</script>x"), "alert(1)x", "tags go; the words stay, as text");
+        assert_eq!(html_to_text("unclosed <i tag"), "unclosed <i tag");
+        assert_eq!(html_to_text("<i><i>nested twice</i>"), "nested twice");
+    }
+
+    #[test]
+    fn only_the_members_own_files_are_read() {
+        for name in ["diary.csv", "lists/top-10.csv", "likes/films.csv", "watchlist.csv"] {
+            assert!(wanted(name), "{name}");
+        }
+        for name in [
+            "deleted/diary.csv",
+            "orphaned/reviews.csv",
+            "likes/reviews.csv",
+            "likes/lists.csv",
+            "profile.csv",
+            "deleted/lists/a.csv",
+            "comments.csv",
+        ] {
+            assert!(!wanted(name), "{name}");
+        }
+    }
+}
