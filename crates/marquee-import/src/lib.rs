@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod frontmatter;
+pub mod json;
 pub mod letterboxd;
 pub mod markdown;
 

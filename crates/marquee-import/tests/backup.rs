@@ -158,3 +158,47 @@ async fn a_site_copies_from_sqlite_to_the_test_backend_with_matching_checksums()
     assert_eq!(source.0.row_counts().await.unwrap(), target.store.row_counts().await.unwrap());
     assert_eq!(published_reviews(&source.0).await, published_reviews(&target.store).await);
 }
+
+#[tokio::test]
+async fn a_json_export_imported_into_an_empty_store_gives_the_identical_site() {
+    let (original, media) = filled().await;
+    // A member with a diary, lists and a watchlist from Letterboxd, and an API token.
+    let mut tx = original.store.begin().await.unwrap();
+    let user = marquee_store::accounts::create(&mut tx, "c@example.com", "Cine", marquee_core::Role::Writer, "x")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let letterboxd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/letterboxd");
+    marquee_import::letterboxd::import(&original.store, user, &letterboxd, Default::default(), &Silent).await.unwrap();
+
+    let file = original.dir.path().join("site.json");
+    let report = marquee_import::json::export(&original.store, &media, &file, &Silent).await.unwrap();
+    assert!(report.rows > 40 && report.media_files >= 6, "{report:?}");
+    let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!((document["format"].as_str(), document["version"].as_u64()), (Some("marquee-export"), Some(1)));
+    let tables: Vec<&str> = document["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for table in ["users", "films", "reviews", "review_revisions", "diary_entries", "lists", "list_items", "watchlist", "film_marks", "media"] {
+        assert!(tables.contains(&table), "{table} in {tables:?}");
+    }
+
+    let fresh = testing::fresh().await;
+    let fresh_media = MediaStore::new(fresh.dir.path().join("media"));
+    let imported = marquee_import::json::import(&fresh.store, &fresh_media, &file, &Silent).await.unwrap();
+    assert_eq!(imported, report);
+    let (before, after) = (dump::read(&original.store).await.unwrap(), dump::read(&fresh.store).await.unwrap());
+    assert_eq!(dump::checksums(&before), dump::checksums(&after), "every table, row for row");
+    assert_eq!(published_reviews(&original.store).await, published_reviews(&fresh.store).await);
+    for key in media.keys().await.unwrap() {
+        assert_eq!(media.read_key(&key).await.unwrap(), fresh_media.read_key(&key).await.unwrap(), "{key}");
+    }
+
+    // Only into an empty store; other files are refused by name.
+    let again = marquee_import::json::import(&fresh.store, &fresh_media, &file, &Silent).await.unwrap_err();
+    assert!(again.to_string().contains("not empty"), "{again}");
+    let other = fresh.dir.path().join("other.json");
+    std::fs::write(&other, r#"{"format": "something-else", "version": 1}"#).unwrap();
+    let empty = testing::fresh().await;
+    let refused = marquee_import::json::import(&empty.store, &fresh_media, &other, &Silent).await.unwrap_err();
+    assert!(refused.to_string().contains("not a Marquee JSON export"), "{refused}");
+    assert_eq!(empty.store.row_counts().await.unwrap().values().sum::<i64>(), 0);
+}

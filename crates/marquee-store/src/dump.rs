@@ -83,13 +83,16 @@ pub async fn check_target(store: &Store, schema_version: i64) -> Result<()> {
         .fetch_one(store.pool())
         .await?;
     if schema_version != known {
-        return Err(Error::Corrupt(format!(
-            "the dump is of schema version {schema_version}, this store is at {known}"
+        return Err(Error::Invalid(format!(
+            "the data is of schema version {schema_version}, this store is at {known}: use the Marquee that wrote it, \
+             or a store of the same version"
         )));
     }
     let counts = store.row_counts().await?;
     if let Some((table, n)) = counts.iter().find(|(table, n)| **n > 0 && **table != "settings") {
-        return Err(Error::Corrupt(format!("the target store is not empty ({table} has {n} rows)")));
+        return Err(Error::Invalid(format!(
+            "the target store is not empty ({table} has {n} rows): use a new data directory or database"
+        )));
     }
     Ok(())
 }

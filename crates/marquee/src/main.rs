@@ -31,6 +31,9 @@ enum Command {
     /// Bring content in from other tools.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Take everything out: JSON.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Print the effective configuration (file, environment and flags), secrets masked.
     Config,
     /// Apply pending database migrations and exit.
@@ -98,7 +101,7 @@ struct UserPasswordArgs {
 
 #[derive(Args)]
 struct FileArgs {
-    /// The backup file (a tar archive).
+    /// The file to write or read.
     file: PathBuf,
 }
 
@@ -130,9 +133,17 @@ struct ServeArgs {
 enum ImportCommand {
     /// Import a folder of Markdown reviews with TOML (+++) or YAML (---) front matter.
     Markdown(MarkdownArgs),
+    /// Import a `marquee export json` file into an empty store: the identical site.
+    Json(FileArgs),
     /// Import a Letterboxd account export (the ZIP or its folder) into a member's diary,
     /// watchlist and lists.
     Letterboxd(LetterboxdArgs),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Everything (every table and media file) as one JSON document; see docs/export-json.md.
+    Json(FileArgs),
 }
 
 #[derive(Args)]
@@ -173,6 +184,8 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve(config, args).await,
             Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
             Command::Import(ImportCommand::Letterboxd(args)) => import_letterboxd(config, args).await,
+            Command::Import(ImportCommand::Json(args)) => import_json(config, args).await,
+            Command::Export(ExportCommand::Json(args)) => export_json(config, args).await,
             Command::Migrate => migrate(config).await,
             Command::Backup(args) => backup(config, args).await,
             Command::Restore(args) => restore(config, args).await,
@@ -306,6 +319,26 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+async fn export_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open().await?;
+    let progress = progress::for_terminal();
+    let report = marquee_import::json::export(&store, &media, &args.file, progress.as_ref()).await;
+    store.close().await;
+    let report = report?;
+    println!("Exported {} rows and {} media files to {}", report.rows, report.media_files, args.file.display());
+    Ok(())
+}
+
+async fn import_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open().await?;
+    let progress = progress::for_terminal();
+    let report = marquee_import::json::import(&store, &media, &args.file, progress.as_ref()).await;
+    store.close().await;
+    let report = report?;
+    println!("Imported {} rows and {} media files from {}", report.rows, report.media_files, args.file.display());
+    Ok(())
 }
 
 async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Result<()> {
