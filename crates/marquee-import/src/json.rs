@@ -46,7 +46,12 @@ fn media_error(e: marquee_media::MediaError) -> ImportError {
 
 /// Writes everything to `file` (through a temporary file renamed at the end; readable by its
 /// owner only, as it holds accounts' e-mail addresses and password hashes).
-pub async fn export(store: &Store, media: &MediaStore, file: &Path, progress: &dyn Progress) -> Result<Report, ImportError> {
+pub async fn export(
+    store: &Store,
+    media: &MediaStore,
+    file: &Path,
+    progress: &dyn Progress,
+) -> Result<Report, ImportError> {
     let snapshot = dump::read(store).await?;
     let keys = media.keys().await.map_err(media_error)?;
     progress.start(keys.len() as u64, "media");
@@ -93,16 +98,23 @@ pub async fn export(store: &Store, media: &MediaStore, file: &Path, progress: &d
 
 /// Imports an export into an empty store: checked whole first (format, schema, every media
 /// file's key and encoding), then media, then every row in one transaction.
-pub async fn import(store: &Store, media: &MediaStore, file: &Path, progress: &dyn Progress) -> Result<Report, ImportError> {
+pub async fn import(
+    store: &Store,
+    media: &MediaStore,
+    file: &Path,
+    progress: &dyn Progress,
+) -> Result<Report, ImportError> {
     let bytes = std::fs::read(file).map_err(|e| io(file, e))?;
-    let document: Export = serde_json::from_slice(&bytes).map_err(|e| {
-        io(file, format!("not a Marquee JSON export (line {}, column {}): {e}", e.line(), e.column()))
-    })?;
+    let document: Export = serde_json::from_slice(&bytes)
+        .map_err(|e| io(file, format!("not a Marquee JSON export (line {}, column {}): {e}", e.line(), e.column())))?;
     if document.format != FORMAT {
         return Err(io(file, format!("\"format\" is \"{}\", not \"{FORMAT}\"", document.format)));
     }
     if document.version != VERSION {
-        return Err(io(file, format!("export version {} cannot be read by this Marquee (it reads {VERSION})", document.version)));
+        return Err(io(
+            file,
+            format!("export version {} cannot be read by this Marquee (it reads {VERSION})", document.version),
+        ));
     }
     dump::check_target(store, document.schema_version).await?;
     let mut decoded = Vec::with_capacity(document.media.len());

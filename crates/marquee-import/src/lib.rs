@@ -8,6 +8,7 @@ pub mod frontmatter;
 pub mod json;
 pub mod letterboxd;
 pub mod markdown;
+pub mod markdown_export;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -176,8 +176,20 @@ async fn a_json_export_imported_into_an_empty_store_gives_the_identical_site() {
     assert!(report.rows > 40 && report.media_files >= 6, "{report:?}");
     let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!((document["format"].as_str(), document["version"].as_u64()), (Some("marquee-export"), Some(1)));
-    let tables: Vec<&str> = document["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    for table in ["users", "films", "reviews", "review_revisions", "diary_entries", "lists", "list_items", "watchlist", "film_marks", "media"] {
+    let tables: Vec<&str> =
+        document["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for table in [
+        "users",
+        "films",
+        "reviews",
+        "review_revisions",
+        "diary_entries",
+        "lists",
+        "list_items",
+        "watchlist",
+        "film_marks",
+        "media",
+    ] {
         assert!(tables.contains(&table), "{table} in {tables:?}");
     }
 
@@ -201,4 +213,81 @@ async fn a_json_export_imported_into_an_empty_store_gives_the_identical_site() {
     let refused = marquee_import::json::import(&empty.store, &fresh_media, &other, &Silent).await.unwrap_err();
     assert!(refused.to_string().contains("not a Marquee JSON export"), "{refused}");
     assert_eq!(empty.store.row_counts().await.unwrap().values().sum::<i64>(), 0);
+}
+
+/// Every `.md` file under `dir`, by path, with its text.
+fn markdown_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|e| e == "md") {
+            let name = entry.path().strip_prefix(dir).unwrap().display().to_string();
+            files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn a_markdown_export_imports_back_as_the_same_reviews_and_exports_the_same_again() {
+    let (original, media) = filled().await;
+    let out = original.dir.path().join("exported");
+    let report = marquee_import::markdown_export::export(&original.store, &media, &out, &Silent).await.unwrap();
+    assert_eq!(report.reviews, 3, "drafts too");
+    assert!(report.images >= 2, "{report:?}");
+    let heat = std::fs::read_to_string(out.join("heat-1995/index.md")).unwrap();
+    for line in [
+        "title = \"Heat\"",
+        "year = 1995",
+        "directors = [\"Michael Mann\"]",
+        "cast = [\"Al Pacino\"]",
+        "genres = [\"Crime\"]",
+        "score = 9.5",
+        "tags = [\"la\"]",
+        "poster = \"poster.png\"",
+        "date = \"2024-03-01T00:00:00Z\"",
+        "slug = \"heat-1995\"",
+    ] {
+        assert!(heat.contains(line), "{line} in\n{heat}");
+    }
+    assert!(heat.contains("![Diner](diner.png \"Scene\")"), "{heat}");
+    assert!(out.join("heat-1995/poster.png").is_file() && out.join("heat-1995/diner.png").is_file());
+    assert!(std::fs::read_to_string(out.join("draft-2020/index.md")).unwrap().contains("draft = true"));
+
+    // Imported into an empty store: the same reviews, the same films, the same text.
+    let fresh = testing::fresh().await;
+    let fresh_media = MediaStore::new(fresh.dir.path().join("media"));
+    let summary = import_dir(&fresh.store, &fresh_media, &out, Options::default(), &Silent).await.unwrap();
+    assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    let strip = |reviews: Vec<reviews::Review>| -> Vec<_> {
+        reviews
+            .into_iter()
+            .map(|r| {
+                let c = r.card;
+                (
+                    c.slug,
+                    c.headline,
+                    c.summary,
+                    c.score,
+                    c.published_at,
+                    c.word_count,
+                    c.film_title,
+                    c.film_year,
+                    r.tags,
+                    r.spoilers,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(strip(published_reviews(&original.store).await), strip(published_reviews(&fresh.store).await));
+    let texts = |store: Store| async move {
+        let ids = reviews::all_ids(&store).await.unwrap();
+        reviews::texts(&store, &ids).await.unwrap().into_values().collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(texts(original.store.clone()).await, texts(fresh.store.clone()).await);
+
+    // And exported again, the same files word for word.
+    let again = fresh.dir.path().join("again");
+    marquee_import::markdown_export::export(&fresh.store, &fresh_media, &again, &Silent).await.unwrap();
+    assert_eq!(markdown_files(&out), markdown_files(&again));
 }

@@ -367,6 +367,20 @@ pub async fn published_after(
     rows.iter().map(card_from_row).collect()
 }
 
+/// Every review's id, whatever its status, oldest first (for exports).
+pub async fn all_ids(store: &Store) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM reviews ORDER BY id").fetch_all(store.pool()).await?)
+}
+
+/// The library images a review's body shows: each destination as written, and its media row.
+pub async fn images_of(store: &Store, review_id: i64) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT src, media_id FROM review_images WHERE review_id = $1 ORDER BY src")
+        .bind(review_id)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(|row| Ok((row.try_get("src")?, row.try_get("media_id")?))).collect()
+}
+
 /// Published reviews with these ids, in the order given.
 pub async fn published_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ReviewCard>> {
     if ids.is_empty() {

@@ -144,6 +144,15 @@ enum ImportCommand {
 enum ExportCommand {
     /// Everything (every table and media file) as one JSON document; see docs/export-json.md.
     Json(FileArgs),
+    /// Every review as a Markdown page bundle (DIR/SLUG/index.md with its images), in the
+    /// front matter `marquee import markdown` reads.
+    Markdown(DirArgs),
+}
+
+#[derive(Args)]
+struct DirArgs {
+    /// The folder to write into (created when missing).
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -186,6 +195,7 @@ fn main() -> anyhow::Result<()> {
             Command::Import(ImportCommand::Letterboxd(args)) => import_letterboxd(config, args).await,
             Command::Import(ImportCommand::Json(args)) => import_json(config, args).await,
             Command::Export(ExportCommand::Json(args)) => export_json(config, args).await,
+            Command::Export(ExportCommand::Markdown(args)) => export_markdown(config, args).await,
             Command::Migrate => migrate(config).await,
             Command::Backup(args) => backup(config, args).await,
             Command::Restore(args) => restore(config, args).await,
@@ -328,6 +338,16 @@ async fn export_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
     store.close().await;
     let report = report?;
     println!("Exported {} rows and {} media files to {}", report.rows, report.media_files, args.file.display());
+    Ok(())
+}
+
+async fn export_markdown(config: Config, args: DirArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open().await?;
+    let progress = progress::for_terminal();
+    let report = marquee_import::markdown_export::export(&store, &media, &args.dir, progress.as_ref()).await;
+    store.close().await;
+    let report = report?;
+    println!("Exported {} reviews and {} images to {}", report.reviews, report.images, args.dir.display());
     Ok(())
 }
 
