@@ -7,6 +7,7 @@ pub mod backup;
 pub mod frontmatter;
 pub mod json;
 pub mod letterboxd;
+pub mod letterboxd_export;
 pub mod markdown;
 pub mod markdown_export;
 

@@ -195,3 +195,51 @@ async fn a_dry_run_reports_and_writes_nothing() {
     assert!(summary.created > 10, "{summary}");
     assert_eq!(store.row_counts().await.unwrap(), before);
 }
+
+#[tokio::test]
+async fn the_diary_and_reviews_export_in_letterboxds_import_csv() {
+    let Fixture { store, user, test } = fixture().await;
+    import(&store, user, &sample(), Options::default(), &Silent).await.unwrap();
+    // A published review of the member's, and one of someone else's.
+    let content = test.dir.path().join("reviews");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(
+        content.join("heat.md"),
+        "+++\ntitle = \"Heat\"\nyear = 1995\ndirectors = [\"Michael Mann\"]\nscore = 8.6\nauthor = \"Cine Phile\"\ntags = [\"la\", \"crime\"]\n\
+         watched = 2024-02-01\ndate = 2024-02-02\n+++\nThe diner scene, \"again\".\n",
+    )
+    .unwrap();
+    std::fs::write(
+        content.join("other.md"),
+        "+++\ntitle = \"Ran\"\nyear = 1985\nauthor = \"Someone Else\"\n+++\nNo.\n",
+    )
+    .unwrap();
+    let media = marquee_media::MediaStore::new(test.dir.path().join("media"));
+    marquee_import::markdown::import_dir(&store, &media, &content, Default::default(), &Silent).await.unwrap();
+
+    let file = test.dir.path().join("letterboxd.csv");
+    let report = marquee_import::letterboxd_export::export(&store, user, &file, &Silent).await.unwrap();
+    assert_eq!((report.diary_entries, report.reviews), (7, 1));
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, marquee_import::letterboxd_export::HEADER);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 8);
+    let cell =
+        |row: &csv::StringRecord, column: &str| row[header.iter().position(|h| h == column).unwrap()].to_string();
+    let amelie = rows.iter().find(|r| cell(r, "Title") == "Amélie" && cell(r, "WatchedDate") == "2024-01-02").unwrap();
+    assert_eq!(
+        (cell(amelie, "Year"), cell(amelie, "Rating"), cell(amelie, "Rewatch")),
+        ("2001".into(), "4.5".into(), "".into())
+    );
+    assert_eq!(cell(amelie, "Tags"), "paris, comfort");
+    assert!(cell(amelie, "Review").starts_with("Still the \"best\" breakfast film.\n\n"));
+    assert!(rows.iter().any(|r| cell(r, "Title") == "Amélie" && cell(r, "Rewatch") == "Yes"));
+    let heat = rows.iter().find(|r| cell(r, "Title") == "Heat").unwrap();
+    assert_eq!(
+        (cell(heat, "Rating10"), cell(heat, "WatchedDate"), cell(heat, "Directors"), cell(heat, "Tags")),
+        ("9".into(), "2024-02-01".into(), "Michael Mann".into(), "la, crime".into())
+    );
+    assert_eq!(cell(heat, "Review"), "The diner scene, \"again\".\n");
+    assert!(!rows.iter().any(|r| cell(r, "Title") == "Ran"), "only the member's own reviews");
+}

@@ -147,6 +147,18 @@ enum ExportCommand {
     /// Every review as a Markdown page bundle (DIR/SLUG/index.md with its images), in the
     /// front matter `marquee import markdown` reads.
     Markdown(DirArgs),
+    /// A member's diary and published reviews in the CSV Letterboxd's importer reads.
+    Letterboxd(LetterboxdExportArgs),
+}
+
+#[derive(Args)]
+struct LetterboxdExportArgs {
+    /// The CSV file to write.
+    file: PathBuf,
+    /// The account (email) whose diary and reviews to export; may be left out when the site
+    /// has one account.
+    #[arg(long)]
+    user: Option<String>,
 }
 
 #[derive(Args)]
@@ -196,6 +208,7 @@ fn main() -> anyhow::Result<()> {
             Command::Import(ImportCommand::Json(args)) => import_json(config, args).await,
             Command::Export(ExportCommand::Json(args)) => export_json(config, args).await,
             Command::Export(ExportCommand::Markdown(args)) => export_markdown(config, args).await,
+            Command::Export(ExportCommand::Letterboxd(args)) => export_letterboxd(config, args).await,
             Command::Migrate => migrate(config).await,
             Command::Backup(args) => backup(config, args).await,
             Command::Restore(args) => restore(config, args).await,
@@ -361,19 +374,44 @@ async fn import_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Result<()> {
-    let (store, _) = config.open().await?;
-    let accounts = marquee_store::accounts::list(&store).await?;
-    let account = match &args.user {
-        Some(email) => marquee_store::accounts::by_email(&store, email)
+/// The account an import or export is for: `--user`, or the site's only account.
+async fn account_for(
+    store: &marquee_store::Store,
+    user: Option<&str>,
+) -> anyhow::Result<marquee_store::accounts::Account> {
+    let accounts = marquee_store::accounts::list(store).await?;
+    Ok(match user {
+        Some(email) => marquee_store::accounts::by_email(store, email)
             .await?
             .with_context(|| format!("--user: no account has the email {email}"))?,
         None => match accounts.as_slice() {
             [only] => only.clone(),
-            [] => anyhow::bail!("the site has no accounts yet: add one with `marquee user add`, then import"),
-            _ => anyhow::bail!("--user: say whose export this is (the site has {} accounts)", accounts.len()),
+            [] => anyhow::bail!("the site has no accounts yet: add one with `marquee user add`"),
+            _ => anyhow::bail!("--user: say whose it is (the site has {} accounts)", accounts.len()),
         },
-    };
+    })
+}
+
+async fn export_letterboxd(config: Config, args: LetterboxdExportArgs) -> anyhow::Result<()> {
+    let (store, _) = config.open().await?;
+    let account = account_for(&store, args.user.as_deref()).await?;
+    let progress = progress::for_terminal();
+    let report = marquee_import::letterboxd_export::export(&store, account.id, &args.file, progress.as_ref()).await;
+    store.close().await;
+    let report = report?;
+    println!(
+        "Exported {} diary entries and {} reviews of {} to {}",
+        report.diary_entries,
+        report.reviews,
+        account.display_name,
+        args.file.display()
+    );
+    Ok(())
+}
+
+async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Result<()> {
+    let (store, _) = config.open().await?;
+    let account = account_for(&store, args.user.as_deref()).await?;
     let progress = progress::for_terminal();
     let options = marquee_import::letterboxd::Options { dry_run: args.dry_run, skip_bad: args.skip_bad };
     let result = marquee_import::letterboxd::import(&store, account.id, &args.path, options, progress.as_ref()).await;

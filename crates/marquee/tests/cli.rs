@@ -22,9 +22,18 @@ fn write(path: &Path, text: &str) {
 
 #[test]
 fn every_command_has_help() {
-    for args in
-        [vec!["--help"], vec!["serve", "--help"], vec!["import", "--help"], vec!["import", "markdown", "--help"]]
-    {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["import", "--help"],
+        vec!["import", "markdown", "--help"],
+        vec!["import", "letterboxd", "--help"],
+        vec!["import", "json", "--help"],
+        vec!["export", "json", "--help"],
+        vec!["export", "markdown", "--help"],
+        vec!["export", "letterboxd", "--help"],
+        vec!["user", "token", "--help"],
+    ] {
         let out = marquee().args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         let text = String::from_utf8(out.stdout).unwrap();
