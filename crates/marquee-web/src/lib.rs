@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod routes;
 pub mod share;
 pub mod state;
+pub mod static_site;
 pub mod views;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -32,6 +33,15 @@ pub use state::{AppState, WebConfig};
 /// The whole application: public pages, assets and operations endpoints, with caching,
 /// security headers and one log line per request.
 pub fn app(state: Arc<AppState>) -> Router {
+    routes_of(state.clone()).layer(middleware::from_fn_with_state(state.clone(), log_request)).with_state(state)
+}
+
+/// The public site alone as the static export renders it (no request log lines).
+pub fn site_renderer(state: Arc<AppState>) -> Router {
+    routes_of(state.clone()).with_state(state)
+}
+
+fn routes_of(state: Arc<AppState>) -> Router<Arc<AppState>> {
     let mut router = Router::new()
         .merge(routes::public::router())
         .merge(routes::cinephile::router())
@@ -45,11 +55,7 @@ pub fn app(state: Arc<AppState>) -> Router {
     if state.config.metrics_on_main {
         router = router.merge(routes::ops::metrics_router());
     }
-    router
-        .fallback(routes::public::not_found)
-        .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), log_request))
-        .with_state(state)
+    router.fallback(routes::public::not_found).layer(middleware::from_fn(security_headers))
 }
 
 /// Starts the background work a server does: following the content version (so a change made

@@ -149,6 +149,9 @@ enum ExportCommand {
     Markdown(DirArgs),
     /// A member's diary and published reviews in the CSV Letterboxd's importer reads.
     Letterboxd(LetterboxdExportArgs),
+    /// The whole public site as static files for any web server (links from the domain's root;
+    /// canonical and social links use --base-url). Only changed files are rewritten.
+    Site(DirArgs),
 }
 
 #[derive(Args)]
@@ -209,6 +212,7 @@ fn main() -> anyhow::Result<()> {
             Command::Export(ExportCommand::Json(args)) => export_json(config, args).await,
             Command::Export(ExportCommand::Markdown(args)) => export_markdown(config, args).await,
             Command::Export(ExportCommand::Letterboxd(args)) => export_letterboxd(config, args).await,
+            Command::Export(ExportCommand::Site(args)) => export_site(config, args).await,
             Command::Migrate => migrate(config).await,
             Command::Backup(args) => backup(config, args).await,
             Command::Restore(args) => restore(config, args).await,
@@ -351,6 +355,30 @@ async fn export_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
     store.close().await;
     let report = report?;
     println!("Exported {} rows and {} media files to {}", report.rows, report.media_files, args.file.display());
+    Ok(())
+}
+
+async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open().await?;
+    let web = marquee_web::WebConfig {
+        base_url: config.base_url.clone(),
+        trusted_proxies: Vec::new(),
+        metrics_on_main: false,
+    };
+    let state = marquee_web::AppState::new(store.clone(), media, web).await?;
+    let progress = progress::for_terminal();
+    let started = std::time::Instant::now();
+    let report = marquee_web::static_site::export(state, &args.dir, progress.as_ref()).await;
+    store.close().await;
+    let report = report?;
+    println!(
+        "Exported the site to {} in {:.1} s: {} files, {} written, {} removed",
+        args.dir.display(),
+        started.elapsed().as_secs_f64(),
+        report.files,
+        report.written,
+        report.removed
+    );
     Ok(())
 }
 

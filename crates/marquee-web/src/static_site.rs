@@ -1,0 +1,304 @@
+//! `marquee export site DIR`: the whole public site as static files any web server or CDN can
+//! serve from the root of a domain: every page, feed, sitemap, share image, stylesheet and the
+//! image sizes pages use, rendered by the same code that serves them.
+//!
+//! The export walks the site the way a crawler does, from the home page, the sitemap and the
+//! feeds, following every link, so nothing a reader can reach is missed. Page-number links
+//! (`/?page=2`) become paths (`/page/2/`). A file is written only when its bytes changed since
+//! the last export into DIR, and files the site no longer has are removed (those the last export
+//! wrote, listed in `DIR/.marquee-export`); other files in DIR are left alone.
+
+use crate::state::AppState;
+use axum::body::{to_bytes, Body};
+use axum::http::{header, Request, StatusCode};
+use futures_util::future::join_all;
+use marquee_import::Progress;
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// The list of files the last export wrote, kept in DIR.
+const MANIFEST: &str = ".marquee-export";
+/// Requests in flight at once.
+const PARALLEL: usize = 8;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// Files the site has (pages, feeds, images, assets).
+    pub files: usize,
+    /// Of those, written because new or changed.
+    pub written: usize,
+    /// Files of an earlier export that the site no longer has, removed.
+    pub removed: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} answered {status}")]
+    Status { path: String, status: StatusCode },
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ExportError + '_ {
+    move |source| ExportError::Io { path: path.to_path_buf(), source }
+}
+
+/// Where a site path is written, relative to DIR: pages as `PATH/index.html`, anything else
+/// (feeds, images, assets) under its own name.
+fn file_for(path: &str, html: bool) -> PathBuf {
+    let trimmed = path.trim_start_matches('/');
+    if html {
+        let mut file = PathBuf::from(trimmed);
+        file.push("index.html");
+        file
+    } else {
+        PathBuf::from(trimmed)
+    }
+}
+
+/// The static path a link names, or `None` when the static site cannot have it (the search,
+/// the admin, the API, or a query other than a page number).
+fn static_path(link: &str) -> Option<String> {
+    let (path, query) = match link.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (link, None),
+    };
+    let path = path.split('#').next().unwrap_or(path);
+    if !path.starts_with('/') || path.starts_with("//") || path.contains("..") {
+        return None;
+    }
+    let dynamic = ["/admin", "/search", "/api", "/healthz", "/readyz", "/metrics"];
+    if dynamic.iter().any(|d| path == *d || path.starts_with(&format!("{d}/"))) {
+        return None;
+    }
+    match query {
+        None => Some(path.to_string()),
+        // The theme stylesheet's version only busts caches; a static file has one version.
+        Some(_) if path == "/theme.css" => Some(path.to_string()),
+        Some(query) => {
+            let page: u32 = query.strip_prefix("page=")?.parse().ok()?;
+            let base = path.trim_end_matches('/');
+            Some(format!("{base}/page/{page}/"))
+        }
+    }
+}
+
+/// The links in an HTML page or XML document (attribute values and `<loc>` text), as site paths;
+/// and, for HTML, the page with page-number links rewritten to their static paths.
+fn links(body: &str, base_url: &str, html: bool) -> (Vec<String>, Option<String>) {
+    let mut found = Vec::new();
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    let markers = ["href=\"", "src=\"", "srcset=\"", "content=\"", "<loc>"];
+    loop {
+        let next = markers.iter().filter_map(|m| rest.find(m).map(|at| (at, *m))).min_by_key(|(at, _)| *at);
+        let Some((at, marker)) = next else {
+            out.push_str(rest);
+            break;
+        };
+        let start = at + marker.len();
+        out.push_str(&rest[..start]);
+        let end_char = if marker == "<loc>" { '<' } else { '"' };
+        let Some(length) = rest[start..].find(end_char) else {
+            out.push_str(&rest[start..]);
+            break;
+        };
+        let value = &rest[start..start + length];
+        let mut rewritten = String::new();
+        let parts: Vec<&str> = if marker == "srcset=\"" { value.split(',').collect() } else { vec![value] };
+        for (i, part) in parts.iter().enumerate() {
+            let trimmed = part.trim();
+            let (url, descriptor) = match trimmed.split_once(' ') {
+                Some((url, d)) if marker == "srcset=\"" => (url, format!(" {d}")),
+                _ => (trimmed, String::new()),
+            };
+            let site_path = url.strip_prefix(base_url).filter(|p| p.starts_with('/')).unwrap_or(url);
+            let decoded = site_path.replace("&#38;", "&").replace("&amp;", "&");
+            let target = static_path(&decoded);
+            if target.is_some() {
+                found.push(decoded.clone());
+            }
+            if i > 0 {
+                rewritten.push_str(", ");
+            }
+            // Page-number links become their static paths; everything else stays as written.
+            match target.filter(|t| html && decoded.contains("?page=") && *t != decoded) {
+                Some(target) if url.starts_with(base_url) && !base_url.is_empty() => {
+                    rewritten.push_str(&format!("{base_url}{target}{descriptor}"))
+                }
+                Some(target) => rewritten.push_str(&format!("{target}{descriptor}")),
+                None if marker == "srcset=\"" => rewritten.push_str(&format!("{url}{descriptor}")),
+                None => rewritten.push_str(part),
+            }
+        }
+        out.push_str(&rewritten);
+        rest = &rest[start + length..];
+    }
+    (found, html.then_some(out))
+}
+
+/// The site path a static path was made from (`/page/2/` back to `/?page=2`).
+fn request_path(path: &str) -> String {
+    if let Some((base, page)) = path.trim_end_matches('/').rsplit_once("/page/") {
+        if page.parse::<u32>().is_ok() {
+            let base = if base.is_empty() { "/" } else { base };
+            return format!("{base}?page={page}");
+        }
+    }
+    path.to_string()
+}
+
+struct Fetched {
+    path: String,
+    status: StatusCode,
+    html: bool,
+    body: bytes::Bytes,
+}
+
+async fn fetch(app: axum::Router, path: String) -> Result<Fetched, ExportError> {
+    let request = Request::get(request_path(&path)).body(Body::empty()).expect("a path makes a request");
+    let response = app.oneshot(request).await.unwrap_or_else(|never| match never {});
+    let status = response.status();
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let body = to_bytes(response.into_body(), 256 * 1024 * 1024)
+        .await
+        .map_err(|e| ExportError::Io { path: PathBuf::from(&path), source: std::io::Error::other(e) })?;
+    Ok(Fetched { path, status, html, body })
+}
+
+/// Writes `bytes` to `file` unless it already holds exactly them; says whether it wrote.
+fn write_if_changed(file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
+    if std::fs::read(file).is_ok_and(|current| current == bytes) {
+        return Ok(false);
+    }
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let tmp = file.with_extension("marquee-partial");
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, file).map_err(io(file))?;
+    Ok(true)
+}
+
+/// Exports the public site of `state` into `dir`.
+pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -> Result<Report, ExportError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let base_url = state.config.base_url.clone();
+    // About three files (page, feeds or images) per page the sitemap lists.
+    let estimate = marquee_store::reviews::sitemap_rows(&state.store)
+        .await
+        .map(|r| (r.reviews.len() + r.films.len() + r.people.len() + r.writers.len()) * 3)
+        .unwrap_or(0);
+    let app = crate::site_renderer(state);
+    progress.start(estimate as u64, "site");
+
+    let mut queue: VecDeque<String> =
+        ["/", "/sitemap.xml", "/robots.txt", "/feed.xml", "/rss.xml", "/feed.json"].map(String::from).into();
+    let mut seen: HashSet<String> = queue.iter().cloned().collect();
+    let mut files = BTreeSet::new();
+    let mut report = Report::default();
+    while !queue.is_empty() {
+        let batch: Vec<String> = (0..PARALLEL).filter_map(|_| queue.pop_front()).collect();
+        let fetched = join_all(batch.into_iter().map(|path| fetch(app.clone(), path))).await;
+        for page in fetched {
+            let page = page?;
+            progress.advance(&page.path);
+            if page.status != StatusCode::OK {
+                return Err(ExportError::Status { path: page.path, status: page.status });
+            }
+            let text = std::str::from_utf8(&page.body).ok();
+            let crawlable = page.html || page.path.ends_with(".xml") || page.path.ends_with(".json");
+            let (found, rewritten) = match text.filter(|_| crawlable) {
+                Some(text) => links(text, &base_url, page.html),
+                None => (Vec::new(), None),
+            };
+            for link in found {
+                if let Some(target) = static_path(&link) {
+                    if seen.insert(target.clone()) {
+                        queue.push_back(target);
+                    }
+                }
+            }
+            let file = file_for(&page.path, page.html);
+            let bytes = rewritten.map(String::into_bytes).unwrap_or_else(|| page.body.to_vec());
+            if write_if_changed(&dir.join(&file), &bytes)? {
+                report.written += 1;
+            }
+            files.insert(file);
+        }
+    }
+
+    // The 404 page, for servers told to use it.
+    let missing = fetch(app.clone(), "/this-page-does-not-exist".into()).await?;
+    let (_, not_found) = links(std::str::from_utf8(&missing.body).unwrap_or(""), &base_url, true);
+    if write_if_changed(&dir.join("404.html"), not_found.unwrap_or_default().as_bytes())? {
+        report.written += 1;
+    }
+    files.insert(PathBuf::from("404.html"));
+    progress.finish();
+
+    // What the last export wrote and the site no longer has goes.
+    let manifest = dir.join(MANIFEST);
+    if let Ok(previous) = std::fs::read_to_string(&manifest) {
+        for line in previous.lines().filter(|l| !l.is_empty()) {
+            let old = PathBuf::from(line);
+            let safe = old.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+            if safe && !files.contains(&old) && std::fs::remove_file(dir.join(&old)).is_ok() {
+                report.removed += 1;
+            }
+        }
+    }
+    let listing: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
+    write_if_changed(&manifest, listing.as_bytes())?;
+    report.files = files.len();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers_become_paths_and_dynamic_pages_stay_out() {
+        assert_eq!(static_path("/?page=2").as_deref(), Some("/page/2/"));
+        assert_eq!(static_path("/genres/drama?page=3").as_deref(), Some("/genres/drama/page/3/"));
+        assert_eq!(static_path("/theme.css?v=123").as_deref(), Some("/theme.css"));
+        assert_eq!(static_path("/reviews/x#verdict").as_deref(), Some("/reviews/x"));
+        for dynamic in [
+            "/search?q=x",
+            "/admin",
+            "/admin/login",
+            "/api/v1/reviews",
+            "//evil.example/x",
+            "https://x.org/",
+            "/a/../b",
+        ] {
+            assert_eq!(static_path(dynamic), None, "{dynamic}");
+        }
+        assert_eq!(request_path("/page/2/"), "/?page=2");
+        assert_eq!(request_path("/genres/drama/page/3/"), "/genres/drama?page=3");
+        assert_eq!(request_path("/reviews/page-one"), "/reviews/page-one");
+    }
+
+    #[test]
+    fn links_are_found_and_page_links_rewritten() {
+        let html = r#"<a href="/?page=2">Next</a><img src="/media/a/320.png" srcset="/media/a/320.png 320w, /media/a/640.png 640w"><meta property="og:image" content="https://site.example/reviews/x/share.png"><a href="/search?q=x">s</a>"#;
+        let (found, rewritten) = links(html, "https://site.example", true);
+        assert_eq!(
+            found,
+            ["/?page=2", "/media/a/320.png", "/media/a/320.png", "/media/a/640.png", "/reviews/x/share.png"]
+        );
+        let rewritten = rewritten.unwrap();
+        assert!(rewritten.contains(r#"<a href="/page/2/">Next</a>"#), "{rewritten}");
+        assert!(rewritten.contains(r#"srcset="/media/a/320.png 320w, /media/a/640.png 640w""#), "{rewritten}");
+        assert!(rewritten.contains(r#"content="https://site.example/reviews/x/share.png""#));
+        let (locs, _) = links("<loc>https://site.example/films/a</loc>", "https://site.example", false);
+        assert_eq!(locs, ["/films/a"]);
+    }
+}
