@@ -10,6 +10,7 @@ pub mod letterboxd;
 pub mod letterboxd_export;
 pub mod markdown;
 pub mod markdown_export;
+pub mod wordpress;
 
 use std::fmt;
 use std::path::PathBuf;

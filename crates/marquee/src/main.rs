@@ -135,9 +135,24 @@ enum ImportCommand {
     Markdown(MarkdownArgs),
     /// Import a `marquee export json` file into an empty store: the identical site.
     Json(FileArgs),
+    /// Import a WordPress export (WXR): posts whose title names a film and year become reviews;
+    /// images come from the wp-content/uploads files beside the export, or stay as URLs.
+    Wordpress(WordpressArgs),
     /// Import a Letterboxd account export (the ZIP or its folder) into a member's diary,
     /// watchlist and lists.
     Letterboxd(LetterboxdArgs),
+}
+
+#[derive(Args)]
+struct WordpressArgs {
+    /// The export file (Tools › Export in WordPress).
+    file: PathBuf,
+    /// Import pages too, not only posts.
+    #[arg(long)]
+    pages: bool,
+    /// Report what would change without changing anything.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand)]
@@ -209,6 +224,7 @@ fn main() -> anyhow::Result<()> {
             Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
             Command::Import(ImportCommand::Letterboxd(args)) => import_letterboxd(config, args).await,
             Command::Import(ImportCommand::Json(args)) => import_json(config, args).await,
+            Command::Import(ImportCommand::Wordpress(args)) => import_wordpress(config, args).await,
             Command::Export(ExportCommand::Json(args)) => export_json(config, args).await,
             Command::Export(ExportCommand::Markdown(args)) => export_markdown(config, args).await,
             Command::Export(ExportCommand::Letterboxd(args)) => export_letterboxd(config, args).await,
@@ -389,6 +405,27 @@ async fn export_markdown(config: Config, args: DirArgs) -> anyhow::Result<()> {
     store.close().await;
     let report = report?;
     println!("Exported {} reviews and {} images to {}", report.reviews, report.images, args.dir.display());
+    Ok(())
+}
+
+async fn import_wordpress(config: Config, args: WordpressArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open().await?;
+    let progress = progress::for_terminal();
+    let options = marquee_import::wordpress::Options { dry_run: args.dry_run, include_pages: args.pages };
+    let result = marquee_import::wordpress::import(&store, &media, &args.file, options, progress.as_ref()).await;
+    store.close().await;
+    let summary = result?;
+    for skipped in &summary.skipped {
+        eprintln!("skipped: {skipped}");
+    }
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.dry_run {
+        println!("Dry run, nothing changed: would be {summary}");
+    } else {
+        println!("Imported {}: {summary}", args.file.display());
+    }
     Ok(())
 }
 

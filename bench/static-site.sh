@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Time to export a generated site of 10,000 published reviews as static files with
+# `marquee export site`, against Hugo (Debian's `hugo` package) building the same Markdown.
+#
+#   bench/static-site.sh                             # MARQUEE_BIN defaults to target/release/marquee
+#   BENCH_REVIEWS=2000 bench/static-site.sh
+#
+# Generates the reviews as Markdown files with TOML front matter (python3) that both read: Marquee
+# imports them (not timed) and exports the site; Hugo builds them with a small theme written here
+# that renders what Marquee's pages show (the review with its film facts, paginated lists of 12,
+# genre, tag and director pages, RSS and a sitemap). Each build starts from an empty output
+# folder; Marquee's second, incremental run (nothing changed) is timed too. Prints seconds and
+# the ratio.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+BIN="${MARQUEE_BIN:-$root/target/release/marquee}"
+case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
+REVIEWS="${BENCH_REVIEWS:-10000}"
+[ -x "$BIN" ] || { echo "static-site.sh: no marquee binary at $BIN (cargo build --release first)" >&2; exit 1; }
+. "$root/scripts/apt.sh"
+command -v hugo >/dev/null 2>&1 || apt_install hugo
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/marquee-static-bench.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+python3 - "$tmp/hugo/content/reviews" "$REVIEWS" <<'PY'
+import os, random, sys
+out, n = sys.argv[1], int(sys.argv[2])
+random.seed(11)
+os.makedirs(out)
+first = "Ada Lev Mina Paul Oskar Liv Teodor Walter Saoirse Corin Dario Solene Jean Amelie Hana Yuki Rafael Ines".split()
+last = "Moreau Orlov Sato Grant Vennholm Haugland Vasko Grennan Mallan Haddleston Quent Ravier Dupont Nakamura".split()
+genres = "Drama Comedy Thriller Horror Romance Documentary Western Musical".split()
+words = ("the film moves with patience through rooms and seasons a camera waits in doorways listening "
+         "performances are quiet and exact the score arrives late and stays harbour winter letter station").split()
+name = lambda: f"{random.choice(first)} {random.choice(last)}"
+for i in range(n):
+    year = 1950 + i % 75
+    paragraphs = [" ".join(random.choice(words) for _ in range(60)).capitalize() + "." for _ in range(5)]
+    body = "\n\n".join(paragraphs[:2]) + "\n\n## The second half\n\n" + "\n\n".join(paragraphs[2:])
+    cast = ", ".join(f'"{name()}"' for _ in range(4))
+    tags = ", ".join(f'"tag{random.randrange(200)}"' for _ in range(2))
+    with open(os.path.join(out, f"film-{i}.md"), "w") as f:
+        f.write(f"""+++
+title = "Film {i}"
+year = {year}
+directors = ["{name()}"]
+cast = [{cast}]
+genres = ["{random.choice(genres)}"]
+tags = [{tags}]
+runtime = {80 + i % 70}
+score = {random.randrange(10, 100) / 10}
+summary = "A summary of film {i}."
+date = {2000 + i % 25}-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:00Z
++++
+{body}
+""")
+PY
+
+# A theme for Hugo that renders the same parts of each page.
+mkdir -p "$tmp/hugo/layouts/_default"
+cat > "$tmp/hugo/hugo.toml" <<'TOML'
+baseURL = "https://reviews.example/"
+title = "Bench"
+paginate = 12
+[taxonomies]
+genre = "genres"
+tag = "tags"
+director = "directors"
+TOML
+cat > "$tmp/hugo/layouts/_default/baseof.html" <<'HTML'
+<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title>
+<link rel="canonical" href="{{ .Permalink }}"><meta name="description" content="{{ .Params.summary }}"></head>
+<body><header><a href="/">{{ .Site.Title }}</a></header><main>{{ block "main" . }}{{ end }}</main></body></html>
+HTML
+cat > "$tmp/hugo/layouts/_default/single.html" <<'HTML'
+{{ define "main" }}<article><h1>{{ .Title }} ({{ .Params.year }})</h1>
+<dl><dt>Runtime</dt><dd>{{ .Params.runtime }} minutes</dd>
+<dt>Directed by</dt><dd>{{ range .GetTerms "directors" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ end }}</dd>
+<dt>Starring</dt><dd>{{ delimit .Params.cast ", " }}</dd>
+<dt>Genres</dt><dd>{{ range .GetTerms "genres" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ end }}</dd></dl>
+<p>{{ .ReadingTime }}-minute read</p>{{ .Content }}<p>{{ .Params.score }} / 10</p><p>{{ .Params.summary }}</p>
+<ul>{{ range .GetTerms "tags" }}<li><a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a></li>{{ end }}</ul>
+<section><h2>Keep exploring</h2>{{ range first 6 (.Site.RegularPages.Related .) }}<a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ end }}</section>
+</article>{{ end }}
+HTML
+cat > "$tmp/hugo/layouts/_default/list.html" <<'HTML'
+{{ define "main" }}<h1>{{ .Title }}</h1>{{ range .Paginator.Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<p>{{ .Params.score }} / 10 · {{ .Params.summary }}</p></article>{{ end }}
+{{ with .Paginator.Next }}<a href="{{ .URL }}">Next</a>{{ end }}{{ end }}
+HTML
+cp "$tmp/hugo/layouts/_default/list.html" "$tmp/hugo/layouts/index.html"
+cat >> "$tmp/hugo/hugo.toml" <<'TOML'
+[related]
+includeNewer = true
+threshold = 0
+toLower = true
+[[related.indices]]
+name = "directors"
+weight = 100
+[[related.indices]]
+name = "genres"
+weight = 50
+[[related.indices]]
+name = "tags"
+weight = 20
+TOML
+
+export MARQUEE_DATA="$tmp/marquee" MARQUEE_BASE_URL="https://reviews.example" MARQUEE_LOG=warn
+echo "importing $REVIEWS reviews into Marquee (not timed)" >&2
+"$BIN" import markdown "$tmp/hugo/content/reviews" >/dev/null 2>&1
+
+seconds() { python3 -c 'import sys, time; print(f"{time.time() - float(sys.argv[1]):.2f}")' "$1"; }
+now() { python3 -c 'import time; print(time.time())'; }
+
+start="$(now)"; "$BIN" export site "$tmp/marquee-site" >/dev/null 2>&1; marquee="$(seconds "$start")"
+start="$(now)"; "$BIN" export site "$tmp/marquee-site" >/dev/null 2>&1; again="$(seconds "$start")"
+start="$(now)"; hugo --quiet -s "$tmp/hugo" -d "$tmp/hugo-site" >/dev/null 2>&1; hugo="$(seconds "$start")"
+marquee_files="$(find "$tmp/marquee-site" -type f | wc -l)"
+hugo_files="$(find "$tmp/hugo-site" -type f | wc -l)"
+echo "reviews:                 $REVIEWS"
+echo "marquee export site:     ${marquee} s ($marquee_files files)"
+echo "marquee, nothing changed: ${again} s"
+echo "hugo (same Markdown):    ${hugo} s ($hugo_files files)"
+python3 -c 'import sys; m, h = float(sys.argv[1]), float(sys.argv[2]); print(f"hugo / marquee:          {h / m:.2f}x")' "$marquee" "$hugo"
