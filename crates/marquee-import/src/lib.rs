@@ -5,11 +5,13 @@
 
 pub mod backup;
 pub mod frontmatter;
+pub mod ghost;
 pub mod json;
 pub mod letterboxd;
 pub mod letterboxd_export;
 pub mod markdown;
 pub mod markdown_export;
+pub mod posts;
 pub mod wordpress;
 
 use std::fmt;

@@ -137,15 +137,18 @@ enum ImportCommand {
     Json(FileArgs),
     /// Import a WordPress export (WXR): posts whose title names a film and year become reviews;
     /// images come from the wp-content/uploads files beside the export, or stay as URLs.
-    Wordpress(WordpressArgs),
+    Wordpress(PostsArgs),
+    /// Import a Ghost export (JSON): posts whose title names a film and year become reviews;
+    /// images come from the content/images folder beside the export, or stay as URLs.
+    Ghost(PostsArgs),
     /// Import a Letterboxd account export (the ZIP or its folder) into a member's diary,
     /// watchlist and lists.
     Letterboxd(LetterboxdArgs),
 }
 
 #[derive(Args)]
-struct WordpressArgs {
-    /// The export file (Tools › Export in WordPress).
+struct PostsArgs {
+    /// The export file (WordPress: Tools › Export; Ghost: Settings › Advanced › Export).
     file: PathBuf,
     /// Import pages too, not only posts.
     #[arg(long)]
@@ -224,7 +227,8 @@ fn main() -> anyhow::Result<()> {
             Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
             Command::Import(ImportCommand::Letterboxd(args)) => import_letterboxd(config, args).await,
             Command::Import(ImportCommand::Json(args)) => import_json(config, args).await,
-            Command::Import(ImportCommand::Wordpress(args)) => import_wordpress(config, args).await,
+            Command::Import(ImportCommand::Wordpress(args)) => import_posts(config, args, Blog::Wordpress).await,
+            Command::Import(ImportCommand::Ghost(args)) => import_posts(config, args, Blog::Ghost).await,
             Command::Export(ExportCommand::Json(args)) => export_json(config, args).await,
             Command::Export(ExportCommand::Markdown(args)) => export_markdown(config, args).await,
             Command::Export(ExportCommand::Letterboxd(args)) => export_letterboxd(config, args).await,
@@ -408,11 +412,24 @@ async fn export_markdown(config: Config, args: DirArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import_wordpress(config: Config, args: WordpressArgs) -> anyhow::Result<()> {
+enum Blog {
+    Wordpress,
+    Ghost,
+}
+
+async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Result<()> {
     let (store, media) = config.open().await?;
     let progress = progress::for_terminal();
-    let options = marquee_import::wordpress::Options { dry_run: args.dry_run, include_pages: args.pages };
-    let result = marquee_import::wordpress::import(&store, &media, &args.file, options, progress.as_ref()).await;
+    let result = match blog {
+        Blog::Wordpress => {
+            let options = marquee_import::wordpress::Options { dry_run: args.dry_run, include_pages: args.pages };
+            marquee_import::wordpress::import(&store, &media, &args.file, options, progress.as_ref()).await
+        }
+        Blog::Ghost => {
+            let options = marquee_import::ghost::Options { dry_run: args.dry_run, include_pages: args.pages };
+            marquee_import::ghost::import(&store, &media, &args.file, options, progress.as_ref()).await
+        }
+    };
     store.close().await;
     let summary = result?;
     for skipped in &summary.skipped {

@@ -1,0 +1,275 @@
+//! What blog exports share on the way in: a post that reviews a film, written as a Markdown page
+//! bundle in the import contract and brought in by the Markdown importer, so one path checks,
+//! stores images, writes in one transaction and recognises what an earlier import brought.
+
+use crate::markdown::{import_dir, Options as MarkdownOptions};
+use crate::{FileProblem, ImportError, Progress, Summary};
+use marquee_media::MediaStore;
+use marquee_store::Store;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// A blog post as the exporters read it.
+#[derive(Debug, Default, Clone)]
+pub struct Post {
+    /// Where the post sits in the export (a line, or an id), for messages.
+    pub line: usize,
+    pub title: String,
+    pub author: Option<String>,
+    pub slug: Option<String>,
+    pub tags: Vec<String>,
+    /// RFC 3339.
+    pub date: Option<String>,
+    pub updated: Option<String>,
+    pub draft: bool,
+    pub summary: Option<String>,
+    /// Out of 10, or stars out of 5.
+    pub score: Option<f64>,
+    pub stars: Option<f64>,
+    /// The featured image: a file found beside the export, or a URL.
+    pub poster: Option<Image>,
+    /// HTML (or Markdown); `<img>` sources that are files beside the export are given by `local`.
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Image {
+    File(PathBuf),
+    Url(String),
+}
+
+/// The film a post's title names: "Heat (1995)", "Review: Heat (1995)", "Heat (1995) review".
+pub fn film_of(title: &str) -> Option<(String, i32)> {
+    let open = title.rfind('(')?;
+    let close = open + title[open..].find(')')?;
+    let year: i32 = title[open + 1..close].trim().parse().ok().filter(|y| (1870..=2100).contains(y))?;
+    let mut name = title[..open].trim();
+    for prefix in ["Film review:", "Movie review:", "Review:", "REVIEW:", "Review -", "Review –"] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            name = rest.trim();
+        }
+    }
+    let name = name.trim_matches(|c: char| c == '“' || c == '”' || c == '"' || c == '‘' || c == '’' || c == '\'');
+    (!name.is_empty()).then(|| (name.to_string(), year))
+}
+
+/// An attribute's value in one HTML tag.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = start + tag[start..].find('"')?;
+    Some(tag[start..end].to_string())
+}
+
+/// A Markdown image for an `<img>` whose file travels with the review (`local` gives its new
+/// name), so the image is stored and served in all its sizes; `None` leaves the tag as HTML.
+fn markdown_image(tag: &str, caption: &str, local: &mut dyn FnMut(&str) -> Option<String>) -> Option<String> {
+    let name = local(&attribute(tag, "src")?)?;
+    let alt = attribute(tag, "alt").unwrap_or_default().replace(['[', ']'], "");
+    let title = if caption.is_empty() { String::new() } else { format!(" \"{}\"", caption.replace('"', "'")) };
+    Some(format!("\n\n![{alt}]({name}{title})\n\n"))
+}
+
+/// `[caption …]<img …> Text[/caption]` (WordPress) as an image with its caption; `<img>` tags
+/// whose files travel with the review as Markdown images; everything else as written.
+pub fn images(html: &str, local: &mut dyn FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("[caption") {
+        let Some(open_end) = rest[start..].find(']') else { break };
+        let Some(close) = rest[start..].find("[/caption]") else { break };
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + open_end + 1..start + close];
+        let (image, caption) = match inner.rfind('>') {
+            Some(at) => (&inner[..=at], inner[at + 1..].trim()),
+            None => (inner, ""),
+        };
+        match markdown_image(image, caption, local) {
+            Some(markdown) => out.push_str(&markdown),
+            None => out.push_str(&format!("<figure>{}<figcaption>{caption}</figcaption></figure>", image.trim())),
+        }
+        rest = &rest[start + close + "[/caption]".len()..];
+    }
+    out.push_str(rest);
+    let mut done = String::new();
+    let mut rest = out.as_str();
+    while let Some(start) = rest.find("<img ") {
+        let Some(length) = rest[start..].find('>') else { break };
+        let tag = &rest[start..=start + length];
+        done.push_str(&rest[..start]);
+        match markdown_image(tag, "", local) {
+            Some(markdown) => done.push_str(&markdown),
+            None => done.push_str(tag),
+        }
+        rest = &rest[start + length + 1..];
+    }
+    done.push_str(rest);
+    done
+}
+
+/// Text without its tags, spaces collapsed.
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in html.chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            c if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn extension_of(file: &Path) -> &str {
+    file.extension().and_then(|e| e.to_str()).unwrap_or("jpg")
+}
+
+/// Writes one post as `dir/post-N/index.md` with its images; `Err` says why it is not a review.
+fn bundle(dir: &Path, n: usize, post: &Post, local: &dyn Fn(&str) -> Option<PathBuf>) -> Result<PathBuf, String> {
+    let (title, year) = film_of(&post.title).ok_or_else(|| {
+        format!("\"{}\" names no film and year like \"Heat (1995)\": not taken for a review", post.title)
+    })?;
+    let folder = dir.join(format!("post-{n}"));
+    std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
+    let mut front = Table::new();
+    let text = |value: &str| Value::String(value.to_string());
+    front.insert("title".into(), text(&title));
+    front.insert("year".into(), Value::Integer(i64::from(year)));
+    if let Some(author) = post.author.as_deref().filter(|a| !a.is_empty()) {
+        front.insert("author".into(), text(author));
+    }
+    if let Some(slug) = post.slug.as_deref().filter(|s| marquee_core::Slug::parse(s).is_ok()) {
+        front.insert("slug".into(), text(slug));
+    }
+    if !post.tags.is_empty() {
+        front.insert("tags".into(), Value::Array(post.tags.iter().map(|t| text(t)).collect()));
+    }
+    for (key, value) in [("date", &post.date), ("updated", &post.updated), ("summary", &post.summary)] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            front.insert(key.into(), text(value));
+        }
+    }
+    if post.draft {
+        front.insert("draft".into(), Value::Boolean(true));
+    }
+    if let Some(score) = post.score {
+        front.insert("score".into(), Value::Float(score));
+    } else if let Some(stars) = post.stars {
+        front.insert("rating".into(), Value::Float(stars));
+    }
+    match &post.poster {
+        Some(Image::File(file)) => {
+            let name = format!("poster.{}", extension_of(file));
+            std::fs::copy(file, folder.join(&name)).map_err(|e| e.to_string())?;
+            front.insert("poster".into(), text(&name));
+        }
+        Some(Image::Url(url)) => {
+            front.insert("poster".into(), text(url));
+        }
+        None => {}
+    }
+    let mut copied = 0;
+    let mut failed = None;
+    let body = images(&post.body, &mut |url: &str| {
+        let file = local(url)?;
+        copied += 1;
+        let name = format!("image-{copied}.{}", extension_of(&file));
+        match std::fs::copy(&file, folder.join(&name)) {
+            Ok(_) => Some(name),
+            Err(e) => {
+                failed = Some(e.to_string());
+                None
+            }
+        }
+    });
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    let toml = toml::to_string(&front).map_err(|e| e.to_string())?;
+    let file = folder.join("index.md");
+    std::fs::write(&file, format!("+++\n{toml}+++\n{body}\n")).map_err(|e| e.to_string())?;
+    Ok(file)
+}
+
+fn bad(file: &Path, line: Option<usize>, field: Option<&str>, message: String) -> FileProblem {
+    FileProblem {
+        file: file.to_path_buf(),
+        problem: crate::frontmatter::Problem { line, field: field.map(String::from), message },
+    }
+}
+
+/// Imports `posts` read from `export`; `local` finds an image URL's file beside the export.
+pub async fn import_posts(
+    store: &Store,
+    media: &MediaStore,
+    export: &Path,
+    posts: &[Post],
+    local: &dyn Fn(&str) -> Option<PathBuf>,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<Summary, ImportError> {
+    let work = tempfile::tempdir().map_err(|source| ImportError::Io { path: std::env::temp_dir(), source })?;
+    let mut skipped = Vec::new();
+    let mut origins: HashMap<PathBuf, (usize, String)> = HashMap::new();
+    for (n, post) in posts.iter().enumerate() {
+        match bundle(work.path(), n, post, local) {
+            Ok(file) => {
+                origins.insert(file, (post.line, post.title.clone()));
+            }
+            Err(reason) => skipped.push(bad(export, Some(post.line), Some("title"), reason)),
+        }
+    }
+    // Problems point at the export's posts, not at the bundles made from them.
+    let place = |problem: FileProblem| -> FileProblem {
+        match origins.get(&problem.file) {
+            Some((line, title)) => {
+                let mut problem = problem;
+                problem.problem.message = format!("(post \"{title}\") {}", problem.problem.message);
+                problem.problem.line = Some(*line);
+                FileProblem { file: export.to_path_buf(), ..problem }
+            }
+            None => FileProblem { file: export.to_path_buf(), ..problem },
+        }
+    };
+    let mut summary = match import_dir(store, media, work.path(), MarkdownOptions { dry_run }, progress).await {
+        Ok(summary) => summary,
+        Err(ImportError::BadFiles(problems)) => {
+            return Err(ImportError::BadFiles(problems.into_iter().map(place).collect()))
+        }
+        Err(other) => return Err(other),
+    };
+    summary.warnings = summary.warnings.into_iter().map(place).collect();
+    summary.skipped.extend(skipped);
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_name_films_with_their_years() {
+        assert_eq!(film_of("Heat (1995)"), Some(("Heat".into(), 1995)));
+        assert_eq!(film_of("Review: Amélie (2001)"), Some(("Amélie".into(), 2001)));
+        assert_eq!(film_of("“Sorry, Baby” (2025) review"), Some(("Sorry, Baby".into(), 2025)));
+        assert_eq!(film_of("My top ten of the year"), None);
+        assert_eq!(film_of("Notes (draft)"), None);
+        assert_eq!(film_of("(1995)"), None);
+    }
+
+    #[test]
+    fn captions_become_figures_or_captioned_images() {
+        let html = "a [caption id=\"x\" width=\"300\"]<img src=\"s.jpg\" alt=\"A\"> The diner.[/caption] b";
+        assert_eq!(
+            images(html, &mut |_| None),
+            "a <figure><img src=\"s.jpg\" alt=\"A\"><figcaption>The diner.</figcaption></figure> b"
+        );
+        assert_eq!(images(html, &mut |_| Some("image-1.jpg".into())), "a \n\n![A](image-1.jpg \"The diner.\")\n\n b");
+        assert_eq!(
+            images("<p><img src=\"x.png\" alt=\"X\" /></p>", &mut |_| Some("i.png".into())),
+            "<p>\n\n![X](i.png)\n\n</p>"
+        );
+    }
+}
