@@ -3,8 +3,9 @@
 //! its verdict, and the site's name. Drawn once per content change (the page cache keeps it).
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::imageops::{self, FilterType};
-use image::{Rgba, RgbaImage};
+use image::{ImageEncoder, Rgb, RgbImage};
 use std::sync::OnceLock;
 
 pub const WIDTH: u32 = 1200;
@@ -41,7 +42,7 @@ pub struct Card<'a> {
 /// The card as PNG bytes.
 pub fn render(card: &Card) -> Vec<u8> {
     let (title_font, text_font) = fonts();
-    let mut canvas = RgbaImage::from_pixel(WIDTH, HEIGHT, rgba(BACKGROUND));
+    let mut canvas = RgbImage::from_pixel(WIDTH, HEIGHT, Rgb(BACKGROUND));
     let accent = parse_hex(card.accent).unwrap_or([0xb3, 0x26, 0x1e]);
     fill(&mut canvas, 0, HEIGHT - 12, WIDTH, 12, accent);
 
@@ -49,7 +50,7 @@ pub fn render(card: &Card) -> Vec<u8> {
     if let Some(poster) = &card.poster {
         let height = HEIGHT - 2 * MARGIN - 12;
         let width = (poster.width() * height / poster.height().max(1)).clamp(1, 420);
-        let poster = imageops::resize(&poster.to_rgba8(), width, height, FilterType::Triangle);
+        let poster = imageops::resize(&poster.to_rgb8(), width, height, FilterType::Triangle);
         imageops::overlay(&mut canvas, &poster, i64::from(MARGIN), i64::from(MARGIN));
         text_left = MARGIN + width + 56;
     }
@@ -84,16 +85,12 @@ pub fn render(card: &Card) -> Vec<u8> {
         }
     }
 
+    // Fast compression: a share image is drawn once per change, and its size matters less.
     let mut png = Vec::new();
-    image::DynamicImage::ImageRgba8(canvas)
-        .to_rgb8()
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, PngFilter::Sub)
+        .write_image(canvas.as_raw(), WIDTH, HEIGHT, image::ExtendedColorType::Rgb8)
         .expect("encoding an in-memory PNG cannot fail");
     png
-}
-
-fn rgba([r, g, b]: [u8; 3]) -> Rgba<u8> {
-    Rgba([r, g, b, 255])
 }
 
 fn parse_hex(colour: &str) -> Option<[u8; 3]> {
@@ -102,10 +99,10 @@ fn parse_hex(colour: &str) -> Option<[u8; 3]> {
     Some([channel(0)?, channel(2)?, channel(4)?])
 }
 
-fn fill(canvas: &mut RgbaImage, x: u32, y: u32, width: u32, height: u32, colour: [u8; 3]) {
+fn fill(canvas: &mut RgbImage, x: u32, y: u32, width: u32, height: u32, colour: [u8; 3]) {
     for py in y..(y + height).min(canvas.height()) {
         for px in x..(x + width).min(canvas.width()) {
-            canvas.put_pixel(px, py, rgba(colour));
+            canvas.put_pixel(px, py, Rgb(colour));
         }
     }
 }
@@ -145,7 +142,7 @@ fn wrap(font: &FontRef, size: f32, text: &str, width: u32) -> Vec<String> {
 /// `max_width`; returns the x where it ends.
 #[allow(clippy::too_many_arguments)]
 fn draw_line(
-    canvas: &mut RgbaImage,
+    canvas: &mut RgbImage,
     font: &FontRef,
     size: f32,
     left: u32,
@@ -207,8 +204,8 @@ mod tests {
         }
     }
 
-    fn decoded(png: &[u8]) -> RgbaImage {
-        image::load_from_memory(png).unwrap().to_rgba8()
+    fn decoded(png: &[u8]) -> RgbImage {
+        image::load_from_memory(png).unwrap().to_rgb8()
     }
 
     #[test]

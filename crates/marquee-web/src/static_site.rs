@@ -85,33 +85,37 @@ fn static_path(link: &str) -> Option<String> {
     }
 }
 
-/// The links in an HTML page or XML document (attribute values and `<loc>` text), as site paths;
-/// and, for HTML, the page with page-number links rewritten to their static paths.
+/// The links in an HTML page or XML document (`href`, `src`, `srcset` and `content` values and
+/// `<loc>` text), as site paths; and, for HTML, the page with page-number links rewritten to their
+/// static paths. One pass over the text.
 fn links(body: &str, base_url: &str, html: bool) -> (Vec<String>, Option<String>) {
     let mut found = Vec::new();
     let mut out = String::with_capacity(body.len());
-    let mut rest = body;
-    let markers = ["href=\"", "src=\"", "srcset=\"", "content=\"", "<loc>"];
-    loop {
-        let next = markers.iter().filter_map(|m| rest.find(m).map(|at| (at, *m))).min_by_key(|(at, _)| *at);
-        let Some((at, marker)) = next else {
-            out.push_str(rest);
-            break;
+    let mut copied = 0;
+    let mut at = 0;
+    let bytes = body.as_bytes();
+    while let Some(offset) = body[at..].find(['"', '>']) {
+        let quote = at + offset;
+        at = quote + 1;
+        let before = &body[..quote];
+        let (srcset, value_end) = if bytes[quote] == b'"' {
+            let attribute = ["href=", "src=", "srcset=", "content="].into_iter().find(|a| before.ends_with(a));
+            let Some(attribute) = attribute else { continue };
+            (attribute == "srcset=", '"')
+        } else if before.ends_with("<loc") {
+            (false, '<')
+        } else {
+            continue;
         };
-        let start = at + marker.len();
-        out.push_str(&rest[..start]);
-        let end_char = if marker == "<loc>" { '<' } else { '"' };
-        let Some(length) = rest[start..].find(end_char) else {
-            out.push_str(&rest[start..]);
-            break;
-        };
-        let value = &rest[start..start + length];
+        let Some(length) = body[at..].find(value_end) else { break };
+        let value = &body[at..at + length];
         let mut rewritten = String::new();
-        let parts: Vec<&str> = if marker == "srcset=\"" { value.split(',').collect() } else { vec![value] };
-        for (i, part) in parts.iter().enumerate() {
+        let mut changed = false;
+        for (i, part) in value.split(',').enumerate().take(if srcset { usize::MAX } else { 1 }) {
+            let part = if srcset { part } else { value };
             let trimmed = part.trim();
             let (url, descriptor) = match trimmed.split_once(' ') {
-                Some((url, d)) if marker == "srcset=\"" => (url, format!(" {d}")),
+                Some((url, d)) if srcset => (url, format!(" {d}")),
                 _ => (trimmed, String::new()),
             };
             let site_path = url.strip_prefix(base_url).filter(|p| p.starts_with('/')).unwrap_or(url);
@@ -125,17 +129,23 @@ fn links(body: &str, base_url: &str, html: bool) -> (Vec<String>, Option<String>
             }
             // Page-number links become their static paths; everything else stays as written.
             match target.filter(|t| html && decoded.contains("?page=") && *t != decoded) {
-                Some(target) if url.starts_with(base_url) && !base_url.is_empty() => {
-                    rewritten.push_str(&format!("{base_url}{target}{descriptor}"))
+                Some(target) => {
+                    changed = true;
+                    let prefix = if url.starts_with(base_url) && !base_url.is_empty() { base_url } else { "" };
+                    rewritten.push_str(&format!("{prefix}{target}{descriptor}"));
                 }
-                Some(target) => rewritten.push_str(&format!("{target}{descriptor}")),
-                None if marker == "srcset=\"" => rewritten.push_str(&format!("{url}{descriptor}")),
+                None if srcset => rewritten.push_str(&format!("{url}{descriptor}")),
                 None => rewritten.push_str(part),
             }
         }
-        out.push_str(&rewritten);
-        rest = &rest[start + length..];
+        if html && changed {
+            out.push_str(&body[copied..at]);
+            out.push_str(&rewritten);
+            copied = at + length;
+        }
+        at += length;
     }
+    out.push_str(&body[copied..]);
     (found, html.then_some(out))
 }
 
