@@ -39,13 +39,6 @@ fn io(path: &Path, source: std::io::Error) -> ImportError {
     ImportError::Io { path: path.to_path_buf(), source }
 }
 
-fn bad(file: &Path, line: Option<usize>, field: Option<&str>, message: String) -> FileProblem {
-    FileProblem {
-        file: file.to_path_buf(),
-        problem: crate::frontmatter::Problem { line, field: field.map(String::from), message },
-    }
-}
-
 /// Whether an export member is one of the member's own files (not `deleted/…`, `orphaned/…`,
 /// or the likes of reviews and lists, which name other members' work).
 fn wanted(path: &str) -> bool {
@@ -130,7 +123,7 @@ impl Row<'_> {
     }
 
     fn problem(&self, field: &str, message: String) -> FileProblem {
-        bad(self.file, Some(self.line), Some(field), message)
+        FileProblem::new(self.file, Some(self.line), Some(field), message)
     }
 
     fn year(&self) -> Result<Option<i32>, FileProblem> {
@@ -191,18 +184,24 @@ fn table<'a>(
     required: &[&str],
 ) -> Result<Vec<Row<'a>>, FileProblem> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-    *header = reader.headers().map_err(|e| bad(file, Some(1), None, format!("unreadable header: {e}")))?.clone();
+    *header =
+        reader.headers().map_err(|e| FileProblem::new(file, Some(1), None, format!("unreadable header: {e}")))?.clone();
     for column in required {
         if !header.iter().any(|h| h == *column) {
             let found = header.iter().collect::<Vec<_>>().join(",");
-            return Err(bad(file, Some(1), Some(column), format!("the header lacks this column (it has: {found})")));
+            return Err(FileProblem::new(
+                file,
+                Some(1),
+                Some(column),
+                format!("the header lacks this column (it has: {found})"),
+            ));
         }
     }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line() as usize);
-            bad(file, line, None, format!("unreadable row: {e}"))
+            FileProblem::new(file, line, None, format!("unreadable row: {e}"))
         })?;
         let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
         if record.iter().all(|cell| cell.trim().is_empty()) {
@@ -217,7 +216,7 @@ fn text_of(file: &Path, bytes: &[u8]) -> Result<String, FileProblem> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         let line = bytes[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        bad(file, Some(line), None, "the file is not UTF-8 text".into())
+        FileProblem::new(file, Some(line), None, "the file is not UTF-8 text".into())
     })
 }
 
@@ -485,33 +484,32 @@ fn read(export: &Export) -> Checked {
 /// A list file: a banner line, a one-row table about the list, a blank line, the films.
 fn list_file(path: &Path, text: &str) -> Result<ListFile, FileProblem> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(|e| bad(path, e.position().map(|p| p.line() as usize), None, format!("unreadable row: {e}")))?;
+    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| {
+        FileProblem::new(path, e.position().map(|p| p.line() as usize), None, format!("unreadable row: {e}"))
+    })?;
     let starts = |r: &csv::StringRecord, first: &str| r.get(0).map(str::trim) == Some(first);
     let meta_at = records.iter().position(|r| starts(r, "Date") && r.iter().any(|c| c == "URL")).ok_or_else(|| {
-        bad(path, Some(1), None, "no Date,Name,Tags,URL,Description header: not a Letterboxd list".into())
+        FileProblem::new(path, Some(1), None, "no Date,Name,Tags,URL,Description header: not a Letterboxd list".into())
     })?;
     let meta_header = &records[meta_at];
-    let meta =
-        records.get(meta_at + 1).ok_or_else(|| bad(path, Some(2), None, "the list's own row is missing".into()))?;
+    let meta = records
+        .get(meta_at + 1)
+        .ok_or_else(|| FileProblem::new(path, Some(2), None, "the list's own row is missing".into()))?;
     let column = |header: &csv::StringRecord, record: &csv::StringRecord, name: &str| -> String {
         header.iter().position(|h| h == name).and_then(|i| record.get(i)).unwrap_or("").trim().to_string()
     };
     let title = column(meta_header, meta, "Name");
     let line_of = |r: &csv::StringRecord| r.position().map(|p| p.line() as usize);
     if title.is_empty() {
-        return Err(bad(path, line_of(meta), Some("Name"), "the list has no name".into()));
+        return Err(FileProblem::new(path, line_of(meta), Some("Name"), "the list has no name".into()));
     }
     let source = column(meta_header, meta, "URL");
     if source.is_empty() {
-        return Err(bad(path, line_of(meta), Some("URL"), "the list has no link".into()));
+        return Err(FileProblem::new(path, line_of(meta), Some("URL"), "the list has no link".into()));
     }
-    let films_at = records
-        .iter()
-        .position(|r| starts(r, "Position"))
-        .ok_or_else(|| bad(path, None, None, "no Position,Name,Year,URL header for the list's films".into()))?;
+    let films_at = records.iter().position(|r| starts(r, "Position")).ok_or_else(|| {
+        FileProblem::new(path, None, None, "no Position,Name,Year,URL header for the list's films".into())
+    })?;
     let header = records[films_at].clone();
     let mut items = Vec::new();
     for record in &records[films_at + 1..] {
@@ -587,7 +585,7 @@ pub async fn import(
 ) -> Result<Summary, ImportError> {
     let export = Export::open(path)?;
     if export.files.is_empty() {
-        return Err(ImportError::BadFiles(vec![bad(
+        return Err(ImportError::BadFiles(vec![FileProblem::new(
             path,
             None,
             None,

@@ -24,6 +24,16 @@ pub struct FileProblem {
     pub problem: frontmatter::Problem,
 }
 
+impl FileProblem {
+    /// A problem at `line` (and `field`) of `file`.
+    pub fn new(file: &std::path::Path, line: Option<usize>, field: Option<&str>, message: String) -> FileProblem {
+        FileProblem {
+            file: file.to_path_buf(),
+            problem: frontmatter::Problem { line, field: field.map(String::from), message },
+        }
+    }
+}
+
 impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;

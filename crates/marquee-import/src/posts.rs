@@ -193,13 +193,6 @@ fn bundle(dir: &Path, n: usize, post: &Post, local: &dyn Fn(&str) -> Option<Path
     Ok(file)
 }
 
-fn bad(file: &Path, line: Option<usize>, field: Option<&str>, message: String) -> FileProblem {
-    FileProblem {
-        file: file.to_path_buf(),
-        problem: crate::frontmatter::Problem { line, field: field.map(String::from), message },
-    }
-}
-
 /// Imports `posts` read from `export`; `local` finds an image URL's file beside the export.
 pub async fn import_posts(
     store: &Store,
@@ -218,7 +211,7 @@ pub async fn import_posts(
             Ok(file) => {
                 origins.insert(file, (post.line, post.title.clone()));
             }
-            Err(reason) => skipped.push(bad(export, Some(post.line), Some("title"), reason)),
+            Err(reason) => skipped.push(FileProblem::new(export, Some(post.line), Some("title"), reason)),
         }
     }
     // Problems point at the export's posts, not at the bundles made from them.

@@ -54,13 +54,6 @@ struct Parsed {
     items: Vec<Item>,
 }
 
-fn bad(file: &Path, line: Option<usize>, field: Option<&str>, message: String) -> FileProblem {
-    FileProblem {
-        file: file.to_path_buf(),
-        problem: crate::frontmatter::Problem { line, field: field.map(String::from), message },
-    }
-}
-
 fn line_at(text: &str, position: usize) -> usize {
     text.as_bytes()[..position.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
@@ -80,12 +73,17 @@ fn parse(file: &Path, text: &str) -> Result<Parsed, FileProblem> {
     loop {
         let position = reader.buffer_position() as usize;
         let event = reader.read_event().map_err(|e| {
-            bad(file, Some(line_at(text, reader.error_position() as usize)), None, format!("not well-formed XML: {e}"))
+            FileProblem::new(
+                file,
+                Some(line_at(text, reader.error_position() as usize)),
+                None,
+                format!("not well-formed XML: {e}"),
+            )
         })?;
         match event {
             Event::DocType(doctype) => {
                 let declared = String::from_utf8_lossy(&doctype).chars().take(60).collect::<String>();
-                return Err(bad(
+                return Err(FileProblem::new(
                     file,
                     Some(line_at(text, position)),
                     None,
@@ -160,7 +158,9 @@ fn parse(file: &Path, text: &str) -> Result<Parsed, FileProblem> {
                 }
             }
             Event::Text(text_event) => buffer.push_str(
-                &text_event.decode().map_err(|e| bad(file, Some(line_at(text, position)), None, e.to_string()))?,
+                &text_event
+                    .decode()
+                    .map_err(|e| FileProblem::new(file, Some(line_at(text, position)), None, e.to_string()))?,
             ),
             Event::CData(data) => {
                 // Split CDATA sections (`]]]]><![CDATA[>`) join back into one text here.
@@ -179,7 +179,7 @@ fn parse(file: &Path, text: &str) -> Result<Parsed, FileProblem> {
                 match resolved {
                     Some(c) => buffer.push(c),
                     None => {
-                        return Err(bad(
+                        return Err(FileProblem::new(
                             file,
                             Some(line_at(text, position)),
                             None,
@@ -263,7 +263,7 @@ pub async fn import(
     let bytes = std::fs::read(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        ImportError::BadFiles(vec![bad(file, Some(line), None, "not UTF-8 text".into())])
+        ImportError::BadFiles(vec![FileProblem::new(file, Some(line), None, "not UTF-8 text".into())])
     })?;
     let parsed = parse(file, &text).map_err(|p| ImportError::BadFiles(vec![p]))?;
     let attachments: HashMap<String, String> = parsed
