@@ -50,12 +50,7 @@ async fn write_archive(
     media_files: &[String],
     progress: &dyn Progress,
 ) -> Result<(), ImportError> {
-    // The backup holds accounts' e-mail addresses and password hashes: readable by its owner only.
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let out = options.open(tmp).map_err(io(tmp))?;
+    let out = crate::create_private(tmp).map_err(io(tmp))?;
     let mut archive = tar::Builder::new(std::io::BufWriter::new(out));
     let mut header = tar::Header::new_gnu();
     header.set_size(json.len() as u64);

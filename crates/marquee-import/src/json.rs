@@ -78,11 +78,7 @@ pub async fn export(
     };
     let tmp = file.with_extension("partial");
     let written = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let out = options.open(&tmp).map_err(|e| io(&tmp, e))?;
+        let out = crate::create_private(&tmp).map_err(|e| io(&tmp, e))?;
         let mut writer = std::io::BufWriter::new(out);
         serde_json::to_writer(&mut writer, &document).map_err(|e| io(&tmp, e))?;
         let out = writer.into_inner().map_err(|e| io(&tmp, e.into_error()))?;

@@ -7,7 +7,7 @@
 use crate::{ImportError, Progress};
 use marquee_core::ReviewStatus;
 use marquee_store::{diary, films, reviews, revisions, Store};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 pub const HEADER: [&str; 11] = [
@@ -34,18 +34,28 @@ fn io(path: &Path, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) 
     ImportError::Io { path: path.to_path_buf(), source: std::io::Error::other(source) }
 }
 
-/// A film's facts for a row: title, year, IMDb id, Letterboxd link, directors.
-async fn film_cells(store: &Store, film_id: i64) -> Result<[String; 5], ImportError> {
+/// A film's facts for a row: title, year, IMDb id, Letterboxd link, directors; each film read
+/// once however many rows name it.
+async fn film_cells(
+    store: &Store,
+    film_id: i64,
+    known: &mut HashMap<i64, [String; 5]>,
+) -> Result<[String; 5], ImportError> {
+    if let Some(cells) = known.get(&film_id) {
+        return Ok(cells.clone());
+    }
     let Some(film) = films::editable(store, film_id).await? else { return Ok(Default::default()) };
     let directors: Vec<&str> =
         film.credits.iter().filter(|c| c.department == films::DIRECTING).map(|c| c.name.as_str()).collect();
-    Ok([
-        film.title,
+    let cells = [
+        film.title.clone(),
         film.year.map(|y| y.to_string()).unwrap_or_default(),
-        film.imdb_id.unwrap_or_default(),
-        film.letterboxd_uri.unwrap_or_default(),
+        film.imdb_id.clone().unwrap_or_default(),
+        film.letterboxd_uri.clone().unwrap_or_default(),
         directors.join(", "),
-    ])
+    ];
+    known.insert(film_id, cells.clone());
+    Ok(cells)
 }
 
 /// Writes `user_id`'s diary and published reviews to `file`.
@@ -56,10 +66,11 @@ pub async fn export(store: &Store, user_id: i64, file: &Path, progress: &dyn Pro
     writer.write_record(HEADER).map_err(|e| io(file, e))?;
     progress.start(entries.len() as u64, "diary");
     let mut linked = HashSet::new();
+    let mut known = HashMap::new();
     for entry in entries.iter().rev() {
         progress.advance(&entry.film_title);
         linked.extend(entry.review_id);
-        let [title, year, imdb, uri, directors] = film_cells(store, entry.film_id).await?;
+        let [title, year, imdb, uri, directors] = film_cells(store, entry.film_id, &mut known).await?;
         let stars = entry.rating.map(|r| format!("{}", r.as_f64() / 2.0)).unwrap_or_default();
         let rewatch = if entry.rewatch { "Yes" } else { "" };
         let review = entry.review_text.replace("\r\n", "\n");
@@ -86,7 +97,7 @@ pub async fn export(store: &Store, user_id: i64, file: &Path, progress: &dyn Pro
         if review.author_id != Some(user_id) || review.status != ReviewStatus::Published || linked.contains(&id) {
             continue;
         }
-        let [title, year, imdb, uri, directors] = film_cells(store, review.film_id).await?;
+        let [title, year, imdb, uri, directors] = film_cells(store, review.film_id, &mut known).await?;
         let watched = review
             .watched_on
             .clone()

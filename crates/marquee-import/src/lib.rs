@@ -87,6 +87,16 @@ impl fmt::Display for Summary {
     }
 }
 
+/// Creates (or truncates) a file readable by its owner only: backups and exports hold accounts'
+/// e-mail addresses and password hashes.
+pub(crate) fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 /// Where long work reports how far it has got (a terminal bar, log lines, the admin).
 pub trait Progress: Send + Sync {
     fn start(&self, total: u64, what: &str);

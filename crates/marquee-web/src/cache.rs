@@ -89,13 +89,10 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
         return next.run(request).await;
     }
     let key = cache_key(request.uri());
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let if_modified_since =
-        request.headers().get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).and_then(parse_http_date);
     let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
     if let Some(page) = state.cache.get(&key) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-        return respond(&page, Conditions { if_none_match: if_none_match.as_ref(), if_modified_since }, encoding);
+        return respond(&page, Conditions::of(request.headers()), encoding);
     }
     state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
     let generation = state.cache.generation();
@@ -113,8 +110,7 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
         .get(header::CONTENT_TYPE)
         .cloned()
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
-    let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let etag = etag_of(&body);
     let page = CachedPage { body, content_type, etag, compressed: Compressed::default(), last_modified };
     let response = respond(&page, Conditions { if_none_match: None, if_modified_since: None }, encoding);
     state.cache.insert(key, page, generation);
@@ -129,10 +125,39 @@ fn cache_key(uri: &axum::http::Uri) -> String {
     }
 }
 
+/// A body's entity tag: the start of its SHA-256, quoted.
+pub(crate) fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 /// What a reader's request says about the copy it holds.
-struct Conditions<'a> {
-    if_none_match: Option<&'a HeaderValue>,
-    if_modified_since: Option<i64>,
+pub(crate) struct Conditions<'a> {
+    pub if_none_match: Option<&'a HeaderValue>,
+    pub if_modified_since: Option<i64>,
+}
+
+impl<'a> Conditions<'a> {
+    pub fn of(headers: &'a HeaderMap) -> Conditions<'a> {
+        Conditions {
+            if_none_match: headers.get(header::IF_NONE_MATCH),
+            if_modified_since: headers
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_http_date),
+        }
+    }
+
+    /// Whether the reader's copy is the one with `etag`, changed at `last_modified` (an ETag,
+    /// when sent, decides).
+    pub fn current(&self, etag: &str, last_modified: i64) -> bool {
+        match self.if_none_match {
+            Some(tags) => tags.to_str().is_ok_and(|tags| {
+                tags.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
+            }),
+            None => self.if_modified_since.is_some_and(|since| last_modified <= since),
+        }
+    }
 }
 
 const HTTP_DATE: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
@@ -150,7 +175,6 @@ pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
 /// The page in the encoding the reader accepts, with its ETag (one per encoding) and
 /// Last-Modified, or a 304 when the reader's copy is current (an ETag, when sent, decides).
 fn respond(page: &CachedPage, conditions: Conditions, encoding: Encoding) -> Response {
-    let Conditions { if_none_match, if_modified_since } = conditions;
     // Images are compressed already.
     let encoding = if page.content_type.as_bytes().starts_with(b"image/") { Encoding::Identity } else { encoding };
     let mut headers = HeaderMap::new();
@@ -162,13 +186,7 @@ fn respond(page: &CachedPage, conditions: Conditions, encoding: Encoding) -> Res
     if let Some(date) = http_date(page.last_modified).and_then(|d| HeaderValue::from_str(&d).ok()) {
         headers.insert(header::LAST_MODIFIED, date);
     }
-    let current = match if_none_match {
-        Some(tags) => {
-            tags.to_str().is_ok_and(|tags| tags.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag))
-        }
-        None => if_modified_since.is_some_and(|since| page.last_modified <= since),
-    };
-    if current {
+    if conditions.current(&etag, page.last_modified) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     if let Some(name) = encoding.header() {

@@ -24,9 +24,8 @@ use marquee_core::permissions::{Action, Actor, ReviewAccess};
 use marquee_core::ReviewStatus;
 use marquee_store::reviews::{self, Filter, ReviewCard};
 use marquee_store::tokens::{self, Bearer, Scope};
-use marquee_store::{diary, films, lists, people, search};
+use marquee_store::{diary, films, lists, people};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -246,12 +245,7 @@ async fn validated(State(state): State<Arc<AppState>>, request: Request, next: N
         return next.run(request).await;
     }
     let changed_at = state.changed_at();
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let if_modified_since = request
-        .headers()
-        .get(header::IF_MODIFIED_SINCE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::cache::parse_http_date);
+    let asked = request.headers().clone();
     let private = request.headers().contains_key(header::AUTHORIZATION);
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
@@ -261,8 +255,7 @@ async fn validated(State(state): State<Arc<AppState>>, request: Request, next: N
     let Ok(body) = to_bytes(body, 64 * 1024 * 1024).await else {
         return Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The response could not be read.").into_response();
     };
-    let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let etag = crate::cache::etag_of(&body);
     let cache = if private { "private, max-age=0, must-revalidate" } else { "public, max-age=0, must-revalidate" };
     parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     parts.headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header value"));
@@ -270,11 +263,7 @@ async fn validated(State(state): State<Arc<AppState>>, request: Request, next: N
     if let Some(date) = crate::cache::http_date(changed_at).and_then(|d| HeaderValue::from_str(&d).ok()) {
         parts.headers.insert(header::LAST_MODIFIED, date);
     }
-    let current = match if_none_match.as_ref().and_then(|v| v.to_str().ok()) {
-        Some(tags) => tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"),
-        None => if_modified_since.is_some_and(|since| changed_at <= since),
-    };
-    if current {
+    if crate::cache::Conditions::of(&asked).current(&etag, changed_at) {
         parts.headers.remove(header::CONTENT_TYPE);
         parts.status = StatusCode::NOT_MODIFIED;
         return Response::from_parts(parts, Body::empty());
@@ -969,23 +958,8 @@ async fn search_all(
     // Search pages by rank, so its position is an offset (capped where no search reaches).
     let offset = after_id(page.cursor())?.min(1_000_000);
     let narrowing = crate::routes::search::narrowing(&state, raw.query());
-    let mut words = marquee_core::search::terms(&params.q);
-    let (mut hits, mut total) = search::find(&state.store, &words, &narrowing, limit, offset).await?;
-    let mut corrected = None;
-    if total == 0 && !words.is_empty() {
-        let vocabulary = search::vocabulary(&state.store).await?;
-        let fixed: Vec<String> = words
-            .iter()
-            .map(|w| {
-                marquee_core::search::correct(w, vocabulary.iter().map(String::as_str)).unwrap_or_else(|| w.clone())
-            })
-            .collect();
-        if fixed != words {
-            (hits, total) = search::find(&state.store, &fixed, &narrowing, limit, offset).await?;
-            corrected = Some(fixed.join(" "));
-            words = fixed;
-        }
-    }
+    let crate::routes::search::Found { hits, total, words, corrected } =
+        crate::routes::search::find_corrected(&state, &params.q, &narrowing, limit, offset).await?;
     let results = crate::routes::search::results(&state, &hits, &words).await.map_err(Problem::from)?;
     let items = results
         .into_iter()

@@ -383,8 +383,7 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
         .map(|p| PictureView::from_picture(p, format!("{} poster", film.title), POSTER_SIZES, 640, false));
     let mut movie =
         structured::movie(&state, &film, &credits, &genres, poster.as_ref().map(|p| p.absolute_src(&state)));
-    if !ratings.is_empty() {
-        let mean = ratings.iter().map(|s| s.tenths()).sum::<i64>() as f64 / ratings.len() as f64 / 10.0;
+    if let Some(mean) = mean_rating(&ratings) {
         movie["aggregateRating"] = json!({
             "@type": "AggregateRating",
             "ratingValue": (mean * 10.0).round() / 10.0,
@@ -427,12 +426,14 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
     })
 }
 
+/// The mean of the writers' ratings out of 10, when anyone rated the film.
+fn mean_rating(ratings: &[marquee_core::Score]) -> Option<f64> {
+    (!ratings.is_empty()).then(|| ratings.iter().map(|s| s.tenths()).sum::<i64>() as f64 / ratings.len() as f64 / 10.0)
+}
+
 /// "7.4 / 10 from 3 writers", or nothing when nobody rated the film.
 fn average_rating(ratings: &[marquee_core::Score]) -> Option<String> {
-    if ratings.is_empty() {
-        return None;
-    }
-    let mean = ratings.iter().map(|s| s.tenths()).sum::<i64>() as f64 / ratings.len() as f64 / 10.0;
+    let mean = mean_rating(ratings)?;
     let writers = if ratings.len() == 1 { "1 writer".to_string() } else { format!("{} writers", ratings.len()) };
     Some(format!("{mean:.1} / 10 from {writers}"))
 }

@@ -52,21 +52,8 @@ async fn search_page(State(state): State<Arc<AppState>>, query: PageQuery) -> Re
     let q = param(raw, "q");
     let page = param(raw, "page").parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1);
     let narrowing = narrowing(&state, raw);
-    let mut words = terms(&q);
-    let (mut hits, mut total) = search::find(&state.store, &words, &narrowing, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let mut corrected = None;
-    if total == 0 && !words.is_empty() {
-        let vocabulary = search::vocabulary(&state.store).await?;
-        let fixed: Vec<String> = words
-            .iter()
-            .map(|w| correct(w, vocabulary.iter().map(String::as_str)).unwrap_or_else(|| w.clone()))
-            .collect();
-        if fixed != words {
-            (hits, total) = search::find(&state.store, &fixed, &narrowing, PER_PAGE, (page - 1) * PER_PAGE).await?;
-            corrected = Some(fixed.join(" "));
-            words = fixed;
-        }
-    }
+    let Found { hits, total, words, corrected } =
+        find_corrected(&state, &q, &narrowing, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let results = results(&state, &hits, &words).await?;
     let pages = (total + PER_PAGE - 1) / PER_PAGE;
     let base = search_path(raw);
@@ -90,6 +77,39 @@ async fn search_page(State(state): State<Arc<AppState>>, query: PageQuery) -> Re
         bands: site.bands.bands().iter().map(|b| (b.slug(), b.label.clone())).collect(),
         decades: (1900..=2020).rev().step_by(10).map(|d| format!("{d}s")).collect(),
     })
+}
+
+/// A search's matches, and the words they matched.
+pub(crate) struct Found {
+    pub hits: Vec<Hit>,
+    pub total: i64,
+    pub words: Vec<String>,
+    /// The query as corrected, when nothing matched as typed and a misspelt word was replaced.
+    pub corrected: Option<String>,
+}
+
+/// One page of matches for `q`; when nothing matches, each word is corrected to the nearest
+/// film-title or name word and the search runs again.
+pub(crate) async fn find_corrected(
+    state: &AppState,
+    q: &str,
+    narrowing: &Narrowing,
+    limit: i64,
+    offset: i64,
+) -> Result<Found> {
+    let words = terms(q);
+    let (hits, total) = search::find(&state.store, &words, narrowing, limit, offset).await?;
+    if total > 0 || words.is_empty() {
+        return Ok(Found { hits, total, words, corrected: None });
+    }
+    let vocabulary = search::vocabulary(&state.store).await?;
+    let fixed: Vec<String> =
+        words.iter().map(|w| correct(w, vocabulary.iter().map(String::as_str)).unwrap_or_else(|| w.clone())).collect();
+    if fixed == words {
+        return Ok(Found { hits, total, words, corrected: None });
+    }
+    let (hits, total) = search::find(&state.store, &fixed, narrowing, limit, offset).await?;
+    Ok(Found { hits, total, corrected: Some(fixed.join(" ")), words: fixed })
 }
 
 fn render(page: impl Template) -> Result<Html<String>> {
