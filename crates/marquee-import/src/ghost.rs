@@ -17,6 +17,14 @@ pub struct Options {
     pub dry_run: bool,
     /// Import pages too (posts only otherwise).
     pub include_pages: bool,
+    /// Leave out posts with problems (reported in the summary) instead of stopping.
+    pub skip_bad: bool,
+}
+
+impl Options {
+    fn markdown(self) -> crate::markdown::Options {
+        crate::markdown::Options { dry_run: self.dry_run, skip_bad: self.skip_bad }
+    }
 }
 
 fn problem(file: &Path, message: String) -> ImportError {
@@ -300,7 +308,7 @@ pub async fn import(
         });
     }
     let local = |url: &str| beside(&export_dir, url);
-    import_posts(store, media, file, &read, &local, options.dry_run, progress).await
+    import_posts(store, media, file, &read, &local, options.markdown(), progress).await
 }
 
 #[cfg(test)]

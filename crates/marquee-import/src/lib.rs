@@ -6,6 +6,7 @@
 pub mod backup;
 pub mod frontmatter;
 pub mod ghost;
+pub mod imdb;
 pub mod json;
 pub mod letterboxd;
 pub mod letterboxd_export;
@@ -98,9 +99,16 @@ pub(crate) fn create_private(path: &std::path::Path) -> std::io::Result<std::fs:
 }
 
 /// Where long work reports how far it has got (a terminal bar, log lines, the admin).
+/// A `total` of 0 means the amount of work is not known ahead (rows of a stream).
 pub trait Progress: Send + Sync {
     fn start(&self, total: u64, what: &str);
     fn advance(&self, item: &str);
+    /// Many items done at once (rows of a stream, reported in batches).
+    fn advance_by(&self, count: u64, item: &str) {
+        for _ in 0..count {
+            self.advance(item);
+        }
+    }
     fn finish(&self);
 }
 
@@ -110,5 +118,88 @@ pub struct Silent;
 impl Progress for Silent {
     fn start(&self, _total: u64, _what: &str) {}
     fn advance(&self, _item: &str) {}
+    fn advance_by(&self, _count: u64, _item: &str) {}
     fn finish(&self) {}
+}
+
+/// The most an uploaded archive may unpack to: far above a site's history, far below a ZIP bomb's.
+pub const MAX_UNPACKED: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Unpacks a ZIP archive into `into`, refusing members that would land outside it and stopping
+/// once `MAX_UNPACKED` bytes are written (a ZIP bomb). Returns the bytes written.
+pub fn unpack_zip(archive: &std::path::Path, into: &std::path::Path) -> Result<u64, ImportError> {
+    unpack_zip_within(archive, into, MAX_UNPACKED)
+}
+
+fn unpack_zip_within(archive: &std::path::Path, into: &std::path::Path, limit: u64) -> Result<u64, ImportError> {
+    use std::io::Read as _;
+    let io = |source| ImportError::Io { path: archive.to_path_buf(), source };
+    let bad = |message: String| ImportError::BadFiles(vec![FileProblem::new(archive, None, None, message)]);
+    let file = std::fs::File::open(archive).map_err(io)?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(format!("not a ZIP archive: {e}")))?;
+    let mut written = 0u64;
+    for i in 0..zip.len() {
+        let member = zip.by_index(i).map_err(|e| bad(format!("member {i} cannot be read: {e}")))?;
+        let Some(relative) = member.enclosed_name() else {
+            return Err(bad(format!("\"{}\" would be written outside the archive's folder", member.name())));
+        };
+        let target = into.join(relative);
+        if member.is_dir() {
+            std::fs::create_dir_all(&target).map_err(io)?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let mut out = std::fs::File::create(&target).map_err(io)?;
+        let room = limit - written;
+        let copied = std::io::copy(&mut member.take(room + 1), &mut out).map_err(io)?;
+        written += copied;
+        if written > limit {
+            return Err(bad(format!("unpacks to more than {} MB", limit / (1024 * 1024))));
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    fn archive(dir: &std::path::Path, members: &[(&str, Vec<u8>)]) -> std::path::PathBuf {
+        let path = dir.join("upload.zip");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        for (name, bytes) in members {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap();
+        path
+    }
+
+    #[test]
+    fn an_archive_unpacks_inside_its_folder_and_within_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = archive(dir.path(), &[("site/a.md", b"a".to_vec()), ("site/img/b.png", b"bb".to_vec())]);
+        let into = dir.path().join("out");
+        assert_eq!(unpack_zip(&good, &into).unwrap(), 3);
+        assert_eq!(std::fs::read(into.join("site/img/b.png")).unwrap(), b"bb");
+
+        let climbing = archive(dir.path(), &[("../../x.md", b"x".to_vec())]);
+        let error = unpack_zip(&climbing, &dir.path().join("out2")).unwrap_err().to_string();
+        assert!(error.contains("\"../../x.md\" would be written outside the archive's folder"), "{error}");
+        assert!(!dir.path().join("x.md").exists());
+
+        // A bomb: a few kilobytes that would unpack to far more than allowed.
+        let bomb = archive(dir.path(), &[("zeros.bin", vec![0; 3 * 1024 * 1024])]);
+        assert!(std::fs::metadata(&bomb).unwrap().len() < 64 * 1024);
+        let error = unpack_zip_within(&bomb, &dir.path().join("out3"), 1024 * 1024).unwrap_err().to_string();
+        assert!(error.contains("unpacks to more than 1 MB"), "{error}");
+        let written = std::fs::metadata(dir.path().join("out3/zeros.bin")).unwrap().len();
+        assert!(written <= 1024 * 1024 + 1, "stopped at the limit: {written}");
+
+        let error = unpack_zip(&dir.path().join("out/site/a.md"), &dir.path().join("out4")).unwrap_err().to_string();
+        assert!(error.contains("not a ZIP archive"), "{error}");
+    }
 }

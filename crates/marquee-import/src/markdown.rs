@@ -52,6 +52,8 @@ struct Stored {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
     pub dry_run: bool,
+    /// Leave out files with problems (reported in the summary) instead of stopping.
+    pub skip_bad: bool,
 }
 
 /// Imports every `*.md` under `dir` (section pages `_index.md` and hidden folders excepted).
@@ -93,7 +95,12 @@ pub async fn import_dir(
     }
     progress.finish();
     if !problems.is_empty() {
-        return Err(ImportError::BadFiles(problems));
+        if !options.skip_bad {
+            return Err(ImportError::BadFiles(problems));
+        }
+        let bad: std::collections::HashSet<&Path> = problems.iter().map(|p| p.file.as_path()).collect();
+        prepared.retain(|item| !bad.contains(item.file.as_path()));
+        summary.skipped = problems;
     }
 
     let mut tx = store.begin().await?;

@@ -199,8 +199,8 @@ pub async fn import_posts(
     media: &MediaStore,
     export: &Path,
     posts: &[Post],
-    local: &dyn Fn(&str) -> Option<PathBuf>,
-    dry_run: bool,
+    local: &(dyn Fn(&str) -> Option<PathBuf> + Sync),
+    options: MarkdownOptions,
     progress: &dyn Progress,
 ) -> Result<Summary, ImportError> {
     let work = tempfile::tempdir().map_err(|source| ImportError::Io { path: std::env::temp_dir(), source })?;
@@ -226,7 +226,7 @@ pub async fn import_posts(
             None => FileProblem { file: export.to_path_buf(), ..problem },
         }
     };
-    let mut summary = match import_dir(store, media, work.path(), MarkdownOptions { dry_run }, progress).await {
+    let mut summary = match import_dir(store, media, work.path(), options, progress).await {
         Ok(summary) => summary,
         Err(ImportError::BadFiles(problems)) => {
             return Err(ImportError::BadFiles(problems.into_iter().map(place).collect()))
@@ -234,7 +234,7 @@ pub async fn import_posts(
         Err(other) => return Err(other),
     };
     summary.warnings = summary.warnings.into_iter().map(place).collect();
-    summary.skipped.extend(skipped);
+    summary.skipped = summary.skipped.into_iter().map(place).chain(skipped).collect();
     Ok(summary)
 }
 

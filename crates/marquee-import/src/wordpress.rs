@@ -25,6 +25,14 @@ pub struct Options {
     pub dry_run: bool,
     /// Import pages too (posts only otherwise).
     pub include_pages: bool,
+    /// Leave out posts with problems (reported in the summary) instead of stopping.
+    pub skip_bad: bool,
+}
+
+impl Options {
+    fn markdown(self) -> crate::markdown::Options {
+        crate::markdown::Options { dry_run: self.dry_run, skip_bad: self.skip_bad }
+    }
 }
 
 /// One `<item>` as the export writes it.
@@ -281,7 +289,7 @@ pub async fn import(
         .map(|i| post_of(i, &parsed.authors, &attachments, export_dir))
         .collect();
     let local = |url: &str| beside(export_dir, url);
-    import_posts(store, media, file, &posts, &local, options.dry_run, progress).await
+    import_posts(store, media, file, &posts, &local, options.markdown(), progress).await
 }
 
 #[cfg(test)]

@@ -169,7 +169,9 @@ async fn unknown_keys_are_warnings_and_the_import_goes_on() {
 async fn a_dry_run_reports_without_writing() {
     let f = fixture().await;
     sample_site(&f.source);
-    let summary = import_dir(&f.store, &f.media, &f.source, Options { dry_run: true }, &Silent).await.unwrap();
+    let summary = import_dir(&f.store, &f.media, &f.source, Options { dry_run: true, ..Options::default() }, &Silent)
+        .await
+        .unwrap();
     assert_eq!(summary.created, 3);
     assert_eq!(count(&f.store, "reviews").await, 0);
     assert_eq!(count(&f.store, "media").await, 0);

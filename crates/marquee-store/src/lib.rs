@@ -9,6 +9,7 @@ pub mod audit;
 pub mod content;
 pub mod diary;
 pub mod dump;
+pub mod facts;
 pub mod films;
 pub mod lists;
 pub mod marks;
@@ -88,6 +89,17 @@ impl Store {
 
     /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies pending migrations.
     pub async fn open(url: &str) -> Result<Store> {
+        Store::connect(url, true).await
+    }
+
+    /// Like `open`, for batch work (imports) that reads much of the database once: SQLite reads
+    /// through its page cache alone, without mapping the file into the process, so the
+    /// process's resident memory stays its own.
+    pub async fn open_for_batch(url: &str) -> Result<Store> {
+        Store::connect(url, false).await
+    }
+
+    async fn connect(url: &str, mapped: bool) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let options = AnyConnectOptions::from_str(url)?;
@@ -105,10 +117,12 @@ impl Store {
                         // keeps 16 MB of pages.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                             PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16000;",
                         )
                         .await?;
+                        if mapped {
+                            conn.execute("PRAGMA mmap_size = 268435456;").await?;
+                        }
                     }
                     Ok(())
                 })

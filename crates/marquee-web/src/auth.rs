@@ -59,6 +59,11 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// Whether a sent token is the expected one, compared in constant time.
+pub(crate) fn same_token(sent: &str, expected: &str) -> bool {
+    !sent.is_empty() && same(sent, expected)
+}
+
 fn same(a: &str, b: &str) -> bool {
     // Constant time over the length of the expected token.
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -310,6 +315,11 @@ async fn guard(state: &AppState, request: Request, next: Next) -> Result<Respons
     }
     let body = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         Body::empty()
+    } else if streamed_upload(&parts, session.is_some()) {
+        // An import's upload can be far larger than a form: its handler streams it to disk,
+        // checking the CSRF token (the form's first field) before it reads any file.
+        check_origin(state, &parts.headers)?;
+        body
     } else {
         check_origin(state, &parts.headers)?;
         let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| Error::TooLarge(MAX_BODY_BYTES))?;
@@ -342,6 +352,18 @@ async fn guard(state: &AppState, request: Request, next: Next) -> Result<Respons
         }
     }
     Ok(response)
+}
+
+/// Whether a request is an import's upload from a signed-in user, which its handler streams.
+fn streamed_upload(parts: &axum::http::request::Parts, signed_in: bool) -> bool {
+    signed_in
+        && parts.method == Method::POST
+        && parts.uri.path() == crate::routes::admin::imports::UPLOAD_PATH
+        && parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("multipart/form-data"))
 }
 
 /// Refuses a request a browser says came from another site.

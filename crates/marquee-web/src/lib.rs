@@ -12,6 +12,7 @@ pub mod auth;
 pub mod cache;
 pub mod compress;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
 pub mod routes;
 pub mod share;

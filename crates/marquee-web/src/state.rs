@@ -56,6 +56,8 @@ pub struct AppState {
     pub config: WebConfig,
     pub cache: PageCache,
     pub metrics: crate::metrics::Metrics,
+    /// Imports started from the admin, running or recently ended.
+    pub jobs: crate::jobs::Jobs,
     site: RwLock<Arc<Site>>,
     related: Mutex<Option<Arc<RelatedIndex>>>,
     /// The genres the search form offers (slug, name), read once per content change.
@@ -74,6 +76,7 @@ impl AppState {
             media,
             config: WebConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
             metrics: crate::metrics::Metrics::default(),
+            jobs: crate::jobs::Jobs::default(),
             cache: PageCache::new(PAGE_CACHE_BYTES),
             related: Mutex::new(None),
             genres: Mutex::new(None),

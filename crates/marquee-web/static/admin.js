@@ -341,6 +341,45 @@
     });
   }
 
+  // An import's page: its progress, read every second until the job ends, then the page again
+  // for the summary.
+  function followJob(box) {
+    const part = (name) => box.querySelector(`[data-job="${name}"]`);
+    const poll = async () => {
+      let job;
+      try {
+        const response = await fetch(box.dataset.jobStatus, { headers: { Accept: 'application/json' } });
+        if (!response.ok) return;
+        job = await response.json();
+      } catch (_) {
+        setTimeout(poll, 2000);
+        return;
+      }
+      if (job.status !== 'running') {
+        window.location.reload();
+        return;
+      }
+      if (part('step')) part('step').textContent = job.step || 'Starting';
+      if (part('count')) part('count').textContent = job.total > 0 ? `${job.done} of ${job.total}` : `${job.done}`;
+      if (part('rate')) part('rate').textContent = `${job.rate}`;
+      if (part('item')) part('item').textContent = job.item;
+      const bar = part('bar');
+      if (bar) {
+        if (job.total > 0) {
+          bar.max = job.total;
+          bar.value = job.done;
+        } else {
+          bar.removeAttribute('value');
+        }
+      }
+      setTimeout(poll, 1000);
+    };
+    setTimeout(poll, 500);
+  }
+
+  const job = document.querySelector('[data-job-status]');
+  if (job && job.dataset.jobState === 'running') followJob(job);
+
   const editor = byId('editor');
   const body = byId('body');
   if (editor && editor.tagName === 'FORM') {

@@ -206,11 +206,20 @@ impl Config {
     /// Creates the data directory on first run, opens the database (applying migrations) and
     /// the media store.
     pub async fn open(&self) -> anyhow::Result<(Store, MediaStore)> {
+        self.open_store(false).await
+    }
+
+    /// The store for an import: batch reads that leave the process's memory its own.
+    pub async fn open_for_import(&self) -> anyhow::Result<(Store, MediaStore)> {
+        self.open_store(true).await
+    }
+
+    async fn open_store(&self, batch: bool) -> anyhow::Result<(Store, MediaStore)> {
         std::fs::create_dir_all(self.media_dir())
             .with_context(|| format!("cannot create the data directory {}", self.media_dir().display()))?;
-        let store = Store::open(&self.database_url)
-            .await
-            .with_context(|| format!("cannot open the database at {}", mask(&self.database_url)))?;
+        let store =
+            if batch { Store::open_for_batch(&self.database_url).await } else { Store::open(&self.database_url).await };
+        let store = store.with_context(|| format!("cannot open the database at {}", mask(&self.database_url)))?;
         let media = match &self.s3.bucket {
             None => MediaStore::new(self.media_dir()),
             Some(bucket) => MediaStore::s3(&marquee_media::S3Config {

@@ -144,6 +144,25 @@ enum ImportCommand {
     /// Import a Letterboxd account export (the ZIP or its folder) into a member's diary,
     /// watchlist and lists.
     Letterboxd(LetterboxdArgs),
+    /// Fill in films' year, runtime, genres, directors, writers and cast from IMDb's datasets
+    /// (title.basics, title.crew, title.principals, name.basics; .tsv.gz or .tsv) in DIR.
+    Imdb(ImdbArgs),
+}
+
+#[derive(Args)]
+struct ImdbArgs {
+    /// The folder holding the downloaded dataset files.
+    dir: PathBuf,
+    /// Also add every feature film and TV film of the catalogue (with genres and directors), so
+    /// film pickers know them.
+    #[arg(long)]
+    all: bool,
+    /// Report what would change without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Leave out rows that cannot be read (each is reported) instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
 }
 
 #[derive(Args)]
@@ -156,6 +175,9 @@ struct PostsArgs {
     /// Report what would change without changing anything.
     #[arg(long)]
     dry_run: bool,
+    /// Leave out posts that cannot be imported (each is reported) instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
 }
 
 #[derive(Subcommand)]
@@ -210,6 +232,9 @@ struct MarkdownArgs {
     /// Report what would change without changing anything.
     #[arg(long)]
     dry_run: bool,
+    /// Leave out files that cannot be imported (each is reported) instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -227,6 +252,7 @@ fn main() -> anyhow::Result<()> {
             Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
             Command::Import(ImportCommand::Letterboxd(args)) => import_letterboxd(config, args).await,
             Command::Import(ImportCommand::Json(args)) => import_json(config, args).await,
+            Command::Import(ImportCommand::Imdb(args)) => import_imdb(config, args).await,
             Command::Import(ImportCommand::Wordpress(args)) => import_posts(config, args, Blog::Wordpress).await,
             Command::Import(ImportCommand::Ghost(args)) => import_posts(config, args, Blog::Ghost).await,
             Command::Export(ExportCommand::Json(args)) => export_json(config, args).await,
@@ -418,15 +444,23 @@ enum Blog {
 }
 
 async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Result<()> {
-    let (store, media) = config.open().await?;
+    let (store, media) = config.open_for_import().await?;
     let progress = progress::for_terminal();
     let result = match blog {
         Blog::Wordpress => {
-            let options = marquee_import::wordpress::Options { dry_run: args.dry_run, include_pages: args.pages };
+            let options = marquee_import::wordpress::Options {
+                dry_run: args.dry_run,
+                include_pages: args.pages,
+                skip_bad: args.skip_bad,
+            };
             marquee_import::wordpress::import(&store, &media, &args.file, options, progress.as_ref()).await
         }
         Blog::Ghost => {
-            let options = marquee_import::ghost::Options { dry_run: args.dry_run, include_pages: args.pages };
+            let options = marquee_import::ghost::Options {
+                dry_run: args.dry_run,
+                include_pages: args.pages,
+                skip_bad: args.skip_bad,
+            };
             marquee_import::ghost::import(&store, &media, &args.file, options, progress.as_ref()).await
         }
     };
@@ -447,7 +481,7 @@ async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Re
 }
 
 async fn import_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open().await?;
+    let (store, media) = config.open_for_import().await?;
     let progress = progress::for_terminal();
     let report = marquee_import::json::import(&store, &media, &args.file, progress.as_ref()).await;
     store.close().await;
@@ -492,7 +526,7 @@ async fn export_letterboxd(config: Config, args: LetterboxdExportArgs) -> anyhow
 }
 
 async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Result<()> {
-    let (store, _) = config.open().await?;
+    let (store, _) = config.open_for_import().await?;
     let account = account_for(&store, args.user.as_deref()).await?;
     let progress = progress::for_terminal();
     let options = marquee_import::letterboxd::Options { dry_run: args.dry_run, skip_bad: args.skip_bad };
@@ -510,11 +544,44 @@ async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Resu
     Ok(())
 }
 
-async fn import_markdown(config: Config, args: MarkdownArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open().await?;
+async fn import_imdb(config: Config, args: ImdbArgs) -> anyhow::Result<()> {
+    let (store, _) = config.open_for_import().await?;
     let progress = progress::for_terminal();
-    let result =
-        markdown::import_dir(&store, &media, &args.dir, Options { dry_run: args.dry_run }, progress.as_ref()).await;
+    let options = marquee_import::imdb::Options { dry_run: args.dry_run, skip_bad: args.skip_bad, all: args.all };
+    let result = marquee_import::imdb::import(&store, &args.dir, options, progress.as_ref()).await;
+    store.close().await;
+    let report = result?;
+    print_summary(&report.summary, args.dry_run, &format!("Imported {}", args.dir.display()));
+    println!("Read {} rows in {:.1} s ({:.0} rows/s)", report.rows, report.seconds, report.rows_per_second());
+    Ok(())
+}
+
+/// Prints an import's warnings, skipped rows and summary.
+fn print_summary(summary: &marquee_import::Summary, dry_run: bool, done: &str) {
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for skipped in &summary.skipped {
+        eprintln!("skipped: {skipped}");
+    }
+    if dry_run {
+        println!("Dry run, nothing changed: would be {summary}");
+    } else {
+        println!("{done}: {summary}");
+    }
+}
+
+async fn import_markdown(config: Config, args: MarkdownArgs) -> anyhow::Result<()> {
+    let (store, media) = config.open_for_import().await?;
+    let progress = progress::for_terminal();
+    let result = markdown::import_dir(
+        &store,
+        &media,
+        &args.dir,
+        Options { dry_run: args.dry_run, skip_bad: args.skip_bad },
+        progress.as_ref(),
+    )
+    .await;
     store.close().await;
     let summary = result?;
     for warning in &summary.warnings {

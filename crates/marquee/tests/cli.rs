@@ -29,6 +29,7 @@ fn every_command_has_help() {
         vec!["import", "markdown", "--help"],
         vec!["import", "letterboxd", "--help"],
         vec!["import", "json", "--help"],
+        vec!["import", "imdb", "--help"],
         vec!["export", "json", "--help"],
         vec!["export", "markdown", "--help"],
         vec!["export", "letterboxd", "--help"],
@@ -320,6 +321,44 @@ fn accounts_are_added_and_passwords_set_from_the_command_line() {
     assert!(text.contains("owner") && text.contains("owner@example.com") && text.contains("Olive Owner"), "{text}");
 }
 
+/// Starts `import ARGS`, waits until its progress shows `writing_when` and a little more, kills
+/// it with SIGKILL, and checks the store holds none of it and is sound.
+fn kill_import_midway(data: &Path, args: &[&std::ffi::OsStr], writing_when: &str) {
+    let mut child = marquee()
+        .arg("--data")
+        .arg(data)
+        .arg("import")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it is writing (its progress has started), then kill it without warning.
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    let mut byte = [0u8; 1];
+    while !seen.contains(writing_when) {
+        assert_eq!(stderr.read(&mut byte).unwrap(), 1, "the import ended before writing: {seen}");
+        seen.push(byte[0] as char);
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "still importing when killed");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", data.join("marquee.db").display());
+        let store = marquee_store::Store::open(&url).await.unwrap();
+        let counts = store.row_counts().await.unwrap();
+        for table in ["films", "people", "reviews", "diary_entries", "media"] {
+            assert_eq!(counts[table], 0, "nothing of the killed import remains in {table}");
+        }
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(check, "ok");
+    });
+}
+
 #[test]
 fn a_letterboxd_import_killed_midway_leaves_the_store_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
@@ -344,38 +383,7 @@ fn a_letterboxd_import_killed_midway_leaves_the_store_as_it_was() {
         diary.push_str(&format!("2024-01-01,Film number {i},2001,https://boxd.it/v{i},3,,,2024-01-01\n"));
     }
     write(&export.join("diary.csv"), &diary);
-
-    let mut child = marquee()
-        .arg("--data")
-        .arg(&data)
-        .args(["import", "letterboxd"])
-        .arg(&export)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until it is writing (its progress has started), then kill it without warning.
-    let mut stderr = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    let mut byte = [0u8; 1];
-    while !seen.contains("item(s)") {
-        assert_eq!(stderr.read(&mut byte).unwrap(), 1, "the import ended before writing: {seen}");
-        seen.push(byte[0] as char);
-    }
-    std::thread::sleep(Duration::from_millis(700));
-    assert!(child.try_wait().unwrap().is_none(), "still importing when killed");
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let url = format!("sqlite://{}", data.join("marquee.db").display());
-        let store = marquee_store::Store::open(&url).await.unwrap();
-        let counts = store.row_counts().await.unwrap();
-        assert_eq!((counts["diary_entries"], counts["films"]), (0, 0), "nothing of the killed import remains");
-        let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(store.pool()).await.unwrap();
-        assert_eq!(check, "ok");
-    });
+    kill_import_midway(&data, &["letterboxd".as_ref(), export.as_os_str()], "item(s)");
 
     // Run whole, it completes; run again, it changes nothing.
     let out = marquee().arg("--data").arg(&data).args(["import", "letterboxd"]).arg(&export).output().unwrap();
@@ -384,4 +392,42 @@ fn a_letterboxd_import_killed_midway_leaves_the_store_as_it_was() {
     let again =
         marquee().arg("--data").arg(&data).args(["import", "letterboxd", "--dry-run"]).arg(&export).output().unwrap();
     assert!(String::from_utf8(again.stdout).unwrap().contains("would be 0 created, 0 updated, 15000 unchanged"));
+}
+
+#[test]
+fn a_markdown_import_killed_midway_leaves_the_store_as_it_was() {
+    // WordPress and Ghost posts go through the same path (page bundles, one transaction).
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let content = dir.path().join("content");
+    for i in 0..4_000 {
+        write(
+            &content.join(format!("r{i}.md")),
+            &format!("+++\ntitle = \"Film {i}\"\nyear = 1999\nscore = 7\ndirectors = [\"D {i}\"]\n+++\nSeen, {i}.\n"),
+        );
+    }
+    kill_import_midway(&data, &["markdown".as_ref(), content.as_os_str()], "importing: ");
+    let out = marquee().arg("--data").arg(&data).args(["import", "markdown"]).arg(&content).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("4000 created"));
+}
+
+#[test]
+fn an_imdb_import_killed_midway_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let imdb = dir.path().join("imdb");
+    let mut basics = String::from(
+        "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\truntimeMinutes\tgenres\n",
+    );
+    for i in 1..=60_000 {
+        basics.push_str(&format!("tt{i:07}\tmovie\tFilm {i}\tFilm {i}\t0\t{}\t\\N\t90\tDrama\n", 1900 + i % 120));
+    }
+    write(&imdb.join("title.basics.tsv"), &basics);
+    kill_import_midway(&data, &["imdb".as_ref(), "--all".as_ref(), imdb.as_os_str()], "title.basics");
+    let out = marquee().arg("--data").arg(&data).args(["import", "imdb", "--all"]).arg(&imdb).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("60000 created, 0 updated"), "{stdout}");
+    assert!(stdout.contains("Read 60000 rows in") && stdout.contains("rows/s)"), "{stdout}");
 }

@@ -561,3 +561,57 @@ pub struct TokensPage {
     /// A token just created: shown this once, never again.
     pub created: Option<String>,
 }
+
+/// An import the signed-in user may run.
+pub struct ImportFormat {
+    pub key: &'static str,
+    pub title: &'static str,
+}
+
+pub struct JobRow {
+    pub id: u64,
+    pub title: String,
+    pub started: String,
+    pub status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "admin/imports.html")]
+pub struct ImportsPage {
+    pub layout: AdminLayout,
+    pub formats: Vec<ImportFormat>,
+    pub jobs: Vec<JobRow>,
+    pub errors: Vec<FieldError>,
+}
+
+impl ImportsPage {
+    pub fn offers(&self, key: &str) -> bool {
+        self.formats.iter().any(|f| f.key == key)
+    }
+}
+
+/// A job as its page and its JSON show it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct JobView {
+    pub id: u64,
+    pub title: String,
+    /// running, done or failed
+    pub status: &'static str,
+    pub step: String,
+    pub done: u64,
+    /// 0 when the step's size is not known ahead.
+    pub total: u64,
+    /// Items per second in this step.
+    pub rate: u64,
+    pub item: String,
+    pub summary: String,
+    pub details: Vec<String>,
+    pub failure: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/import_job.html")]
+pub struct JobPage {
+    pub layout: AdminLayout,
+    pub job: JobView,
+}

@@ -193,6 +193,20 @@ impl Browser {
         response
     }
 
+    /// Posts a multipart form exactly as given (no token added), fields in the order built.
+    pub async fn post_multipart_raw(&mut self, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
     /// Creates a review through the editor and returns its id.
     pub async fn create_review(&mut self, fields: &[(&str, &str)]) -> i64 {
         let response = self.post("/admin/reviews/new", fields).await;

@@ -4,6 +4,7 @@
 
 mod catalogue;
 pub(crate) mod cinephile;
+pub(crate) mod imports;
 mod media;
 pub(crate) mod reviews;
 mod session;
@@ -66,6 +67,9 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/admin/lists/{id}/order", post(cinephile::list_order))
         .route("/admin/watchlist", get(cinephile::watchlist_index).post(cinephile::watchlist_add))
         .route("/admin/watchlist/{film}/remove", post(cinephile::watchlist_remove))
+        .route(imports::UPLOAD_PATH, get(imports::index).post(imports::start))
+        .route("/admin/import/{id}", get(imports::job_page))
+        .route("/admin/import/{id}/status", get(imports::job_status))
         // The guard reads bodies itself, within its own limit.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state, admin_guard))
@@ -114,6 +118,7 @@ fn notice(query: Option<&str>) -> Option<&'static str> {
         "deleted" => "Deleted.",
         "restored" => "Restored as a new revision.",
         "uploaded" => "Uploaded.",
+        "started" => "Started. You can leave this page; the import goes on.",
         "merged" => "Merged: the credits moved to this person.",
         "password" => "Password changed. Your other sessions were signed out.",
         "signed-out" => "Signed out.",

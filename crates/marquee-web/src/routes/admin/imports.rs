@@ -1,0 +1,423 @@
+//! Imports from the admin: the export uploaded (streamed to a temporary folder, never held in
+//! memory), then the same importer the command line runs, as a job whose page shows its
+//! progress live and its summary at the end. A Letterboxd export goes into the uploader's own
+//! diary; the site-wide imports (Markdown, WordPress, Ghost, IMDb) are for editors and owners.
+
+use super::{notice, render, render_status, see_other};
+use crate::auth::{same_token, Admin};
+use crate::error::{Error, Result};
+use crate::jobs::{Job, Outcome};
+use crate::state::AppState;
+use crate::views::admin::*;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use marquee_core::Action;
+use marquee_import::{ImportError, Summary};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+
+/// Where the upload form posts; the admin guard streams this one request's body to its handler.
+pub const UPLOAD_PATH: &str = "/admin/import";
+/// The most one upload may carry (IMDb's largest dataset file is under this).
+const MAX_UPLOAD: u64 = 4 * 1024 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Letterboxd,
+    Markdown,
+    Wordpress,
+    Ghost,
+    Imdb,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] = [Format::Letterboxd, Format::Markdown, Format::Wordpress, Format::Ghost, Format::Imdb];
+
+    fn parse(text: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.key() == text)
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Format::Letterboxd => "letterboxd",
+            Format::Markdown => "markdown",
+            Format::Wordpress => "wordpress",
+            Format::Ghost => "ghost",
+            Format::Imdb => "imdb",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Format::Letterboxd => "Letterboxd export",
+            Format::Markdown => "Markdown reviews",
+            Format::Wordpress => "WordPress export",
+            Format::Ghost => "Ghost export",
+            Format::Imdb => "IMDb datasets",
+        }
+    }
+
+    /// Whether the signed-in user may run this import.
+    fn allowed(self, admin: &Admin) -> bool {
+        match self {
+            Format::Letterboxd => admin.actor().may(Action::ManageCollection { owner: admin.id() }),
+            _ => admin.actor().may(Action::ManageCatalogue),
+        }
+    }
+}
+
+/// What the form asked for besides the files.
+#[derive(Clone, Copy, Debug, Default)]
+struct Choices {
+    dry_run: bool,
+    skip_bad: bool,
+    pages: bool,
+    all: bool,
+}
+
+async fn imports_page(
+    state: &AppState,
+    admin: &Admin,
+    status: StatusCode,
+    errors: Vec<FieldError>,
+    notice: Option<&'static str>,
+) -> Result<Response> {
+    let formats = Format::ALL
+        .into_iter()
+        .filter(|f| f.allowed(admin))
+        .map(|f| ImportFormat { key: f.key(), title: f.title() })
+        .collect();
+    let jobs = state.jobs.list().iter().filter(|j| visible(admin, j)).map(|j| job_row(j)).collect();
+    let page = ImportsPage {
+        layout: AdminLayout::new(state, admin, "Import", "import").with_notice(notice),
+        formats,
+        jobs,
+        errors,
+    };
+    render_status(status, &page)
+}
+
+/// A job is seen by whoever started it, and by owners.
+fn visible(admin: &Admin, job: &Job) -> bool {
+    job.user_id == admin.id() || admin.session.user.role == marquee_core::Role::Owner
+}
+
+fn job_row(job: &Job) -> JobRow {
+    let state = job.snapshot();
+    let status = match &state.outcome {
+        None => "Running",
+        Some(Outcome::Done { .. }) => "Done",
+        Some(Outcome::Failed { .. }) => "Stopped",
+    };
+    JobRow { id: job.id, title: job.title.clone(), started: admin_time(job.started_at), status }
+}
+
+pub async fn index(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
+    imports_page(&state, &admin, StatusCode::OK, Vec::new(), notice(uri.query())).await
+}
+
+/// Streams the upload to a temporary folder (the CSRF token, the form's first field, is checked
+/// before any file is read), then starts the import as a job and shows its page.
+pub async fn start(
+    State(state): State<Arc<AppState>>,
+    admin: Admin,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| Error::BadRequest("send the import form as multipart/form-data".into()))?;
+    let limits = multer::SizeLimit::new().whole_stream(MAX_UPLOAD).per_field(MAX_UPLOAD);
+    let mut form = multer::Multipart::with_constraints(
+        body.into_data_stream(),
+        boundary,
+        multer::Constraints::new().size_limit(limits),
+    );
+    let unreadable = |e: multer::Error| match e {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            Error::TooLarge(MAX_UPLOAD as usize)
+        }
+        other => Error::BadRequest(format!("the upload could not be read: {other}")),
+    };
+    let folder = tempfile::Builder::new()
+        .prefix("marquee-import-")
+        .tempdir()
+        .map_err(|e| Error::Internal(format!("no room for the upload: {e}")))?;
+    let mut token_checked = false;
+    let mut format = None;
+    let mut choices = Choices::default();
+    let mut files: Vec<PathBuf> = Vec::new();
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "csrf" {
+            let sent = field.text().await.map_err(unreadable)?;
+            token_checked = same_token(&sent, &admin.session.csrf_token);
+            continue;
+        }
+        if !token_checked {
+            return Err(Error::Csrf);
+        }
+        match field.file_name().map(str::to_string) {
+            Some(file_name) if !file_name.is_empty() => {
+                let path = folder.path().join(safe_name(&file_name, files.len()));
+                let mut out = tokio::fs::File::create(&path).await.map_err(|e| Error::Internal(e.to_string()))?;
+                let mut size = 0;
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    size += chunk.len();
+                    out.write_all(&chunk).await.map_err(|e| Error::Internal(e.to_string()))?;
+                }
+                out.flush().await.map_err(|e| Error::Internal(e.to_string()))?;
+                if size > 0 {
+                    files.push(path);
+                }
+            }
+            Some(_) => {}
+            None => {
+                let value = field.text().await.map_err(unreadable)?;
+                match name.as_str() {
+                    "format" => format = Format::parse(value.trim()),
+                    "dry_run" => choices.dry_run = !value.is_empty(),
+                    "skip_bad" => choices.skip_bad = !value.is_empty(),
+                    "pages" => choices.pages = !value.is_empty(),
+                    "all" => choices.all = !value.is_empty(),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if !token_checked {
+        return Err(Error::Csrf);
+    }
+    let Some(format) = format else {
+        let errors = vec![FieldError { field: "format", message: "Choose what the upload is.".into() }];
+        return imports_page(&state, &admin, StatusCode::UNPROCESSABLE_ENTITY, errors, None).await;
+    };
+    if !format.allowed(&admin) {
+        return Err(Error::Forbidden);
+    }
+    if files.is_empty() {
+        let errors = vec![FieldError { field: "file", message: format!("Choose the file of the {}.", format.title()) }];
+        return imports_page(&state, &admin, StatusCode::UNPROCESSABLE_ENTITY, errors, None).await;
+    }
+    let title = match choices.dry_run {
+        true => format!("{} (dry run)", format.title()),
+        false => format.title().to_string(),
+    };
+    let job = state.jobs.start(admin.id(), title);
+    let (running, user_id, who) = (job.clone(), admin.id(), admin.name().to_string());
+    let task_state = state.clone();
+    tokio::spawn(async move {
+        let outcome = run(&task_state, format, choices, folder.path(), &files, user_id, &running).await;
+        if let (Outcome::Done { summary, .. }, false) = (&outcome, choices.dry_run) {
+            let recorded = async {
+                let mut tx = task_state.store.begin().await?;
+                marquee_store::audit::record(&mut tx, user_id, &who, "import", format.key(), summary).await?;
+                tx.commit().await.map_err(marquee_store::Error::from)
+            };
+            if let Err(e) = recorded.await {
+                tracing::warn!(error = %e, "the import's activity entry could not be written");
+            }
+        }
+        running.end(outcome);
+        // The uploaded files go with the folder.
+        drop(folder);
+    });
+    Ok(see_other(&format!("/admin/import/{}", job.id), "started"))
+}
+
+/// A file name kept for the importers that look for names (IMDb's `title.basics.tsv.gz`),
+/// reduced to letters, digits, dots, dashes and underscores.
+fn safe_name(sent: &str, index: usize) -> String {
+    let base = sent.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() {
+        format!("upload-{index}")
+    } else {
+        cleaned.to_string()
+    }
+}
+
+/// The file of an upload to read as `extension`: the upload itself, or the first such file in
+/// it when it is a ZIP (an export with its images beside it).
+fn unpacked(folder: &std::path::Path, file: &std::path::Path, extension: &str) -> Result<PathBuf, ImportError> {
+    if file.extension().is_some_and(|e| e.eq_ignore_ascii_case(extension)) {
+        return Ok(file.to_path_buf());
+    }
+    let into = folder.join("unpacked");
+    marquee_import::unpack_zip(file, &into)?;
+    walkdir::WalkDir::new(&into)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x.eq_ignore_ascii_case(extension)))
+        .map(|e| e.into_path())
+        .ok_or_else(|| {
+            ImportError::BadFiles(vec![marquee_import::FileProblem::new(
+                file,
+                None,
+                None,
+                format!("no .{extension} file in the archive"),
+            )])
+        })
+}
+
+async fn run(
+    state: &AppState,
+    format: Format,
+    choices: Choices,
+    folder: &std::path::Path,
+    files: &[PathBuf],
+    user_id: i64,
+    job: &Job,
+) -> Outcome {
+    let (store, media) = (&state.store, &state.media);
+    let first = &files[0];
+    let result: Result<(Summary, Option<String>), ImportError> = async {
+        match format {
+            Format::Letterboxd => {
+                let options =
+                    marquee_import::letterboxd::Options { dry_run: choices.dry_run, skip_bad: choices.skip_bad };
+                Ok((marquee_import::letterboxd::import(store, user_id, first, options, job).await?, None))
+            }
+            Format::Wordpress => {
+                let export = unpacked(folder, first, "xml")?;
+                let options = marquee_import::wordpress::Options {
+                    dry_run: choices.dry_run,
+                    include_pages: choices.pages,
+                    skip_bad: choices.skip_bad,
+                };
+                Ok((marquee_import::wordpress::import(store, media, &export, options, job).await?, None))
+            }
+            Format::Ghost => {
+                let export = unpacked(folder, first, "json")?;
+                let options = marquee_import::ghost::Options {
+                    dry_run: choices.dry_run,
+                    include_pages: choices.pages,
+                    skip_bad: choices.skip_bad,
+                };
+                Ok((marquee_import::ghost::import(store, media, &export, options, job).await?, None))
+            }
+            Format::Markdown => {
+                // Markdown files (with their images) as they are, or a ZIP of the folder.
+                let dir = if files.iter().any(|f| f.extension().is_some_and(|e| e == "zip")) {
+                    let into = folder.join("unpacked");
+                    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "zip")) {
+                        marquee_import::unpack_zip(file, &into)?;
+                    }
+                    into
+                } else {
+                    folder.to_path_buf()
+                };
+                let options =
+                    marquee_import::markdown::Options { dry_run: choices.dry_run, skip_bad: choices.skip_bad };
+                Ok((marquee_import::markdown::import_dir(store, media, &dir, options, job).await?, None))
+            }
+            Format::Imdb => {
+                let options = marquee_import::imdb::Options {
+                    dry_run: choices.dry_run,
+                    skip_bad: choices.skip_bad,
+                    all: choices.all,
+                };
+                let report = marquee_import::imdb::import(store, folder, options, job).await?;
+                let speed = format!(
+                    "Read {} rows in {:.1} s ({:.0} rows/s).",
+                    report.rows,
+                    report.seconds,
+                    report.rows_per_second()
+                );
+                Ok((report.summary, Some(speed)))
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok((summary, note)) => {
+            let mut details: Vec<String> = note.into_iter().collect();
+            details.extend(summary.warnings.iter().map(|w| format!("Warning: {w}")));
+            details.extend(summary.skipped.iter().map(|s| format!("Skipped: {s}")));
+            let summary = match choices.dry_run {
+                true => format!("Dry run, nothing changed: would be {summary}."),
+                false => format!("{summary}."),
+            };
+            Outcome::Done { summary: capitalised(&summary), details }
+        }
+        Err(error) => Outcome::Failed { message: error.to_string() },
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn job_view(job: &Job) -> JobView {
+    let state = job.snapshot();
+    let (status, summary, details, failure) = match state.outcome {
+        None => ("running", String::new(), Vec::new(), String::new()),
+        Some(Outcome::Done { summary, details }) => ("done", summary, details, String::new()),
+        Some(Outcome::Failed { message }) => ("failed", String::new(), Vec::new(), message),
+    };
+    JobView {
+        id: job.id,
+        title: job.title.clone(),
+        status,
+        step: state.step,
+        done: state.done,
+        total: state.total,
+        rate: state.rate.round() as u64,
+        item: state.item,
+        summary,
+        details,
+        failure,
+    }
+}
+
+fn find_job(state: &AppState, admin: &Admin, id: u64) -> Result<Arc<Job>> {
+    state.jobs.get(id).filter(|j| visible(admin, j)).ok_or_else(|| Error::not_found(state))
+}
+
+/// The job's page: a progress bar the admin script keeps current (without the script, the page
+/// reloads itself while the job runs).
+pub async fn job_page(
+    State(state): State<Arc<AppState>>,
+    admin: Admin,
+    Path(id): Path<u64>,
+    uri: Uri,
+) -> Result<Response> {
+    let job = find_job(&state, &admin, id)?;
+    let page = JobPage {
+        layout: AdminLayout::new(&state, &admin, &job.title, "import").with_notice(notice(uri.query())),
+        job: job_view(&job),
+    };
+    render(&page)
+}
+
+/// The job's state as JSON, for the page's live progress.
+pub async fn job_status(State(state): State<Arc<AppState>>, admin: Admin, Path(id): Path<u64>) -> Result<Response> {
+    let job = find_job(&state, &admin, id)?;
+    Ok(Json(job_view(&job)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploaded_names_keep_their_shape_and_lose_their_paths() {
+        assert_eq!(safe_name("title.basics.tsv.gz", 0), "title.basics.tsv.gz");
+        assert_eq!(safe_name("../../etc/passwd", 0), "passwd");
+        assert_eq!(safe_name("C:\\Users\\me\\export.xml", 0), "export.xml");
+        assert_eq!(safe_name("..", 3), "upload-3");
+        assert_eq!(safe_name(".hidden", 0), "hidden");
+        assert_eq!(safe_name("mon export été.json", 0), "mon_export__t_.json");
+    }
+}
