@@ -264,6 +264,16 @@ const ADMIN_PAGES = [
     },
   ],
   ['activity', { open: (page) => goto(page, '/admin/activity') }],
+  ['import', { open: (page) => goto(page, '/admin/import') }],
+  [
+    'import finished',
+    {
+      open: async (page) => {
+        await goto(page, '/admin/import');
+        await uploadImdb(page, { dryRun: true });
+      },
+    },
+  ],
   [
     'editor with validation errors',
     {
@@ -289,6 +299,22 @@ const ADMIN_PAGES = [
     },
   ],
 ];
+
+const IMDB_FIXTURES = path.resolve(HERE, '../crates/marquee-import/tests/fixtures/imdb');
+
+// Chooses IMDb's four dataset files in Admin › Import, starts the import and waits on its page
+// (which follows the job by itself) until it says it finished.
+async function uploadImdb(page, { dryRun = false } = {}) {
+  const files = ['title.basics.tsv', 'title.crew.tsv', 'title.principals.tsv', 'name.basics.tsv'].map((f) => path.join(IMDB_FIXTURES, f));
+  await page.locator('#imdb-file').setInputFiles(files);
+  const form = page.locator('section[aria-labelledby="import-imdb"] form');
+  if (dryRun) await form.getByLabel('Dry run: only report what would change').check();
+  const res = await clickAndLoad(page, form.getByRole('button', { name: 'Import from IMDb' }));
+  assert.equal(res.status(), 200, `starting the import answered ${res.status()}\n${await describePage(page, res.status())}`);
+  assert.match(new URL(page.url()).pathname, /^\/admin\/import\/\d+$/, 'starting an import does not show its page');
+  await page.getByText('Finished.', { exact: true }).waitFor({ timeout: 60_000 });
+  return (await page.locator('.job-summary').innerText()).trim();
+}
 
 async function axeAdminPage(name, colorScheme) {
   const spec = Object.fromEntries(ADMIN_PAGES)[name];
@@ -668,6 +694,31 @@ describe('marquee admin', { timeout: 30 * 60_000 }, () => {
 
       await goto(page, '/admin/reviews?status=draft');
       assert.equal(await page.locator(`main table a[href="/admin/reviews/${saved.id}"]`).count(), 1, 'the draft is not listed under /admin/reviews?status=draft');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('an owner imports IMDb datasets from the admin and watches the job finish', { timeout: 2 * TEST_TIMEOUT_MS }, async () => {
+    const ctx = await signedInContext('owner', { viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await ctx.newPage();
+      await goto(page, '/admin/import');
+      for (const heading of ['Letterboxd', 'Markdown reviews', 'WordPress', 'Ghost', 'IMDb datasets']) {
+        assert.equal(await page.getByRole('heading', { name: heading, exact: true }).count(), 1, `Admin › Import offers no ${heading}`);
+      }
+      const form = path.join(SCREENSHOT_DIR, 'admin-import.png');
+      await page.screenshot({ path: form, fullPage: true });
+      console.log(`# screenshot: ${form}`);
+      const summary = await uploadImdb(page);
+      assert.match(summary, /^\d+ created, \d+ updated, \d+ unchanged, \d+ skipped, \d+ warning\(s\)\.$/, `the finished job shows no summary: ${summary}`);
+      assert.match(await page.locator('.job-details').innerText(), /Read \d+ rows in/, 'the finished job does not say how much it read');
+      assert.equal(await page.locator('.notice').count(), 0, 'the finished page still says the job started');
+      const file = path.join(SCREENSHOT_DIR, 'admin-import-finished.png');
+      await page.screenshot({ path: file, fullPage: true });
+      console.log(`# screenshot: ${file}`);
+      await goto(page, '/admin/import');
+      assert.ok((await page.locator('main table').innerText()).includes('IMDb datasets'), 'the import is not listed under Recent imports');
     } finally {
       await ctx.close();
     }

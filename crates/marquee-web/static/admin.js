@@ -356,7 +356,8 @@
         return;
       }
       if (job.status !== 'running') {
-        window.location.reload();
+        // The page again, without the notice that the job started.
+        window.location.replace(window.location.pathname);
         return;
       }
       if (part('step')) part('step').textContent = job.step || 'Starting';
