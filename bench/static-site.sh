@@ -22,7 +22,8 @@ REVIEWS="${BENCH_REVIEWS:-10000}"
 command -v hugo >/dev/null 2>&1 || apt_install hugo
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/marquee-static-bench.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# BENCH_KEEP=1 keeps the generated site, store and exports (for profiling); the folder is printed.
+if [ -n "${BENCH_KEEP:-}" ]; then echo "keeping $tmp" >&2; else trap 'rm -rf "$tmp"' EXIT INT TERM; fi
 
 python3 - "$tmp/hugo/content/reviews" "$REVIEWS" <<'PY'
 import os, random, sys

@@ -132,7 +132,21 @@ impl Store {
         let store = Store { pool, backend };
         store.migrate().await?;
         search::rebuild_if_empty(&store).await?;
+        store.optimize().await?;
         Ok(store)
+    }
+
+    /// Keeps SQLite's query planner informed: without statistics it may read a list of reviews
+    /// through the status index (every published review) instead of the film's or the ids'
+    /// own, which makes pages slower the bigger the site. At open, tables whose size changed
+    /// much since they were last measured (or never were) are measured again, within a bounded
+    /// effort: at open, before closing, and now and then while serving. PostgreSQL keeps its
+    /// statistics itself.
+    pub async fn optimize(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize = 0x10002").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     fn migrator(&self) -> Migrator {
@@ -224,6 +238,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Err(e) = self.optimize().await {
+            tracing::warn!(error = %e, "the database's statistics could not be refreshed");
+        }
         self.pool.close().await;
     }
 }

@@ -76,6 +76,13 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
             if let Err(e) = state.refresh().await {
                 tracing::warn!(error = %e, "checking the content version failed");
             }
+            // Hourly, the query planner's statistics of tables that grew much (a cheap check
+            // when nothing did).
+            if ticks.is_multiple_of(3600) {
+                if let Err(e) = state.store.optimize().await {
+                    tracing::warn!(error = %e, "refreshing the database's statistics failed");
+                }
+            }
         }
     })
 }
