@@ -158,6 +158,7 @@ impl Store {
                 (4, "search", include_str!("../migrations/sqlite/0004_search.sql")),
                 (5, "api", include_str!("../migrations/sqlite/0005_api.sql")),
                 (6, "letterboxd", include_str!("../migrations/sqlite/0006_letterboxd.sql")),
+                (7, "catalogue", include_str!("../migrations/sqlite/0007_catalogue.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -166,6 +167,7 @@ impl Store {
                 (4, "search", include_str!("../migrations/postgres/0004_search.sql")),
                 (5, "api", include_str!("../migrations/postgres/0005_api.sql")),
                 (6, "letterboxd", include_str!("../migrations/postgres/0006_letterboxd.sql")),
+                (7, "catalogue", include_str!("../migrations/postgres/0007_catalogue.sql")),
             ],
         };
         let migrations = sources

@@ -11,7 +11,7 @@
 use crate::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};
-use futures_util::future::join_all;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use marquee_import::Progress;
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -87,8 +87,9 @@ fn static_path(link: &str) -> Option<String> {
 
 /// The links in an HTML page or XML document (`href`, `src`, `srcset` and `content` values and
 /// `<loc>` text), as site paths; and, for HTML, the page with page-number links rewritten to their
-/// static paths. One pass over the text.
-fn links(body: &str, base_url: &str, html: bool) -> (Vec<String>, Option<String>) {
+/// static paths and, when the site lives below a path of its domain (`prefix`, from the base
+/// URL), every link from the domain's root given that path. One pass over the text.
+fn links(body: &str, base_url: &str, prefix: &str, html: bool) -> (Vec<String>, Option<String>) {
     let mut found = Vec::new();
     let mut out = String::with_capacity(body.len());
     let mut copied = 0;
@@ -99,7 +100,8 @@ fn links(body: &str, base_url: &str, html: bool) -> (Vec<String>, Option<String>
         at = quote + 1;
         let before = &body[..quote];
         let (srcset, value_end) = if bytes[quote] == b'"' {
-            let attribute = ["href=", "src=", "srcset=", "content="].into_iter().find(|a| before.ends_with(a));
+            let attribute =
+                ["href=", "src=", "srcset=", "content=", "action="].into_iter().find(|a| before.ends_with(a));
             let Some(attribute) = attribute else { continue };
             (attribute == "srcset=", '"')
         } else if before.ends_with("<loc") {
@@ -127,12 +129,18 @@ fn links(body: &str, base_url: &str, html: bool) -> (Vec<String>, Option<String>
             if i > 0 {
                 rewritten.push_str(", ");
             }
-            // Page-number links become their static paths; everything else stays as written.
+            // Page-number links become their static paths, and links from the domain's root
+            // take the site's path; everything else stays as written.
+            let rooted = url.starts_with('/') && !url.starts_with("//");
             match target.filter(|t| html && decoded.contains("?page=") && *t != decoded) {
                 Some(target) => {
                     changed = true;
-                    let prefix = if url.starts_with(base_url) && !base_url.is_empty() { base_url } else { "" };
-                    rewritten.push_str(&format!("{prefix}{target}{descriptor}"));
+                    let origin = if url.starts_with(base_url) && !base_url.is_empty() { base_url } else { prefix };
+                    rewritten.push_str(&format!("{origin}{target}{descriptor}"));
+                }
+                None if html && rooted && !prefix.is_empty() => {
+                    changed = true;
+                    rewritten.push_str(&format!("{prefix}{url}{descriptor}"));
                 }
                 None if srcset => rewritten.push_str(&format!("{url}{descriptor}")),
                 None => rewritten.push_str(part),
@@ -147,6 +155,16 @@ fn links(body: &str, base_url: &str, html: bool) -> (Vec<String>, Option<String>
     }
     out.push_str(&body[copied..]);
     (found, html.then_some(out))
+}
+
+/// The path of the domain the site lives below (`https://example.org/films` → `/films`), or
+/// nothing when it has a domain of its own.
+fn site_prefix(base_url: &str) -> String {
+    let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(at) => after_scheme[at..].trim_end_matches('/').to_string(),
+        None => String::new(),
+    }
 }
 
 /// The site path a static path was made from (`/page/2/` back to `/?page=2`).
@@ -200,6 +218,7 @@ fn write_if_changed(file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
 pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -> Result<Report, ExportError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let base_url = state.config.base_url.clone();
+    let prefix = site_prefix(&base_url);
     // About three files (page, feeds or images) per page the sitemap lists.
     let estimate = marquee_store::reviews::sitemap_rows(&state.store)
         .await
@@ -213,10 +232,15 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     let mut seen: HashSet<String> = queue.iter().cloned().collect();
     let mut files = BTreeSet::new();
     let mut report = Report::default();
-    while !queue.is_empty() {
-        let batch: Vec<String> = (0..PARALLEL).filter_map(|_| queue.pop_front()).collect();
-        let fetched = join_all(batch.into_iter().map(|path| fetch(app.clone(), path))).await;
-        for page in fetched {
+    // Up to PARALLEL pages render at once; each one done makes room for the next.
+    let mut rendering = FuturesUnordered::new();
+    loop {
+        while rendering.len() < PARALLEL {
+            let Some(path) = queue.pop_front() else { break };
+            rendering.push(fetch(app.clone(), path));
+        }
+        let Some(page) = rendering.next().await else { break };
+        {
             let page = page?;
             progress.advance(&page.path);
             if page.status != StatusCode::OK {
@@ -225,7 +249,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
             let text = std::str::from_utf8(&page.body).ok();
             let crawlable = page.html || page.path.ends_with(".xml") || page.path.ends_with(".json");
             let (found, rewritten) = match text.filter(|_| crawlable) {
-                Some(text) => links(text, &base_url, page.html),
+                Some(text) => links(text, &base_url, &prefix, page.html),
                 None => (Vec::new(), None),
             };
             for link in found {
@@ -246,7 +270,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
 
     // The 404 page, for servers told to use it.
     let missing = fetch(app.clone(), "/this-page-does-not-exist".into()).await?;
-    let (_, not_found) = links(std::str::from_utf8(&missing.body).unwrap_or(""), &base_url, true);
+    let (_, not_found) = links(std::str::from_utf8(&missing.body).unwrap_or(""), &base_url, &prefix, true);
     if write_if_changed(&dir.join("404.html"), not_found.unwrap_or_default().as_bytes())? {
         report.written += 1;
     }
@@ -299,7 +323,7 @@ mod tests {
     #[test]
     fn links_are_found_and_page_links_rewritten() {
         let html = r#"<a href="/?page=2">Next</a><img src="/media/a/320.png" srcset="/media/a/320.png 320w, /media/a/640.png 640w"><meta property="og:image" content="https://site.example/reviews/x/share.png"><a href="/search?q=x">s</a>"#;
-        let (found, rewritten) = links(html, "https://site.example", true);
+        let (found, rewritten) = links(html, "https://site.example", "", true);
         assert_eq!(
             found,
             ["/?page=2", "/media/a/320.png", "/media/a/320.png", "/media/a/640.png", "/reviews/x/share.png"]
@@ -308,7 +332,31 @@ mod tests {
         assert!(rewritten.contains(r#"<a href="/page/2/">Next</a>"#), "{rewritten}");
         assert!(rewritten.contains(r#"srcset="/media/a/320.png 320w, /media/a/640.png 640w""#), "{rewritten}");
         assert!(rewritten.contains(r#"content="https://site.example/reviews/x/share.png""#));
-        let (locs, _) = links("<loc>https://site.example/films/a</loc>", "https://site.example", false);
+        let (locs, _) = links("<loc>https://site.example/films/a</loc>", "https://site.example", "", false);
         assert_eq!(locs, ["/films/a"]);
+    }
+
+    #[test]
+    fn below_a_path_every_link_from_the_root_takes_it() {
+        assert_eq!(site_prefix("https://site.example"), "");
+        assert_eq!(site_prefix("https://site.example/"), "");
+        assert_eq!(site_prefix("https://example.org/critic/films/"), "/critic/films");
+        let base = "https://example.org/films";
+        let html = r##"<a href="/reviews/x">x</a><a href="/?page=2">Next</a><img src="/media/a/320.png" srcset="/media/a/320.png 320w, /media/a/640.png 640w"><form action="/search"><a href="https://other.example/">o</a><a href="https://example.org/films/feed.xml">f</a><a href="#main">m</a>"##;
+        let (found, rewritten) = links(html, base, "/films", true);
+        assert_eq!(found[..2], ["/reviews/x".to_string(), "/?page=2".to_string()], "found as site paths");
+        let rewritten = rewritten.unwrap();
+        for expected in [
+            r#"href="/films/reviews/x""#,
+            r#"href="/films/page/2/""#,
+            r#"src="/films/media/a/320.png""#,
+            r#"srcset="/films/media/a/320.png 320w, /films/media/a/640.png 640w""#,
+            r#"action="/films/search""#,
+            r#"href="https://other.example/""#,
+            r#"href="https://example.org/films/feed.xml""#,
+            r##"href="#main""##,
+        ] {
+            assert!(rewritten.contains(expected), "{expected} in {rewritten}");
+        }
     }
 }

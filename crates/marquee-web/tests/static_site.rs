@@ -142,3 +142,49 @@ async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_chang
     assert!(!out.join("reviews/film-9-1999/index.html").exists());
     assert!(std::fs::read_to_string(out.join("reviews/film-5-1995/index.html")).unwrap().contains("revised"));
 }
+
+#[tokio::test]
+async fn a_site_below_a_path_of_its_domain_links_within_that_path() {
+    let test = marquee_store::testing::fresh().await;
+    let source = test.dir.path().join("content");
+    for i in 0..14 {
+        review(&source, i, "A review about *trains*.");
+    }
+    image::RgbImage::from_fn(300, 450, |x, y| image::Rgb([x as u8, y as u8, 60]))
+        .save(source.join("poster.png"))
+        .unwrap();
+    let media = MediaStore::new(test.dir.path().join("media"));
+    import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
+    let base = "https://example.org/critic/films";
+    let config = WebConfig { base_url: base.into(), trusted_proxies: vec![], metrics_on_main: false };
+    let state = AppState::new(test.store.clone(), media, config).await.unwrap();
+    // Served from the domain's root, the export sits in critic/films/.
+    let root = test.dir.path().join("www");
+    let out = root.join("critic/films");
+    static_site::export(state, &out, &Silent).await.unwrap();
+
+    let mut broken = Vec::new();
+    let mut outside = Vec::new();
+    for file in files_under(&out).into_iter().filter(|f| f.extension().is_some_and(|e| e == "html")) {
+        let html = std::fs::read_to_string(&file).unwrap();
+        for link in local_links(&html) {
+            if !link.starts_with("/critic/films/") {
+                outside.push(format!("{} -> {link}", file.strip_prefix(&out).unwrap().display()));
+                continue;
+            }
+            let target = root.join(link.trim_start_matches('/'));
+            if !(target.is_file() || target.join("index.html").is_file()) {
+                broken.push(format!("{} -> {link}", file.strip_prefix(&out).unwrap().display()));
+            }
+        }
+    }
+    assert!(outside.is_empty(), "links leaving the site's path: {outside:#?}");
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains(r#"href="/critic/films/page/2/""#), "page links take the path");
+    assert!(home.contains(r#"action="/critic/films/search""#), "so does the search form");
+    let review = std::fs::read_to_string(out.join("reviews/film-3-1993/index.html")).unwrap();
+    assert!(review.contains(&format!(r#"<link rel="canonical" href="{base}/reviews/film-3-1993">"#)));
+    let feed = std::fs::read_to_string(out.join("feed.xml")).unwrap();
+    assert!(feed.contains(&format!("{base}/reviews/film-3-1993")), "feeds carry absolute links with the path");
+}
