@@ -49,10 +49,10 @@ impl Report {
 
 /// Bad rows listed one by one in a summary; past this many they are only counted.
 const LISTED_PROBLEMS: usize = 200;
+/// The longest row read; IMDb's rows are a few hundred bytes.
+const MAX_ROW: u64 = 1024 * 1024;
 /// Rows between two progress reports.
 const REPORT_EVERY: u64 = 1 << 16;
-/// Catalogue films sent to the writer at once.
-const BATCH: usize = 512;
 /// Title types matched by title and year, best first, and the ones `all` adds.
 const MATCHED_TYPES: [&[u8]; 6] = [b"movie", b"tvMovie", b"video", b"tvSpecial", b"short", b"tvMiniSeries"];
 const CATALOGUE_TYPES: [&[u8]; 2] = [b"movie", b"tvMovie"];
@@ -135,14 +135,18 @@ impl Table {
     /// Reads the next row; false at the end of the file.
     fn next(&mut self) -> Result<bool, ImportError> {
         self.buffer.clear();
-        let read = self
-            .reader
+        let read = std::io::Read::take(&mut self.reader, MAX_ROW)
             .read_until(b'\n', &mut self.buffer)
             .map_err(|source| ImportError::Io { path: self.path.clone(), source })?;
         if read == 0 {
             return Ok(false);
         }
         self.line += 1;
+        if read as u64 == MAX_ROW && self.buffer.last() != Some(&b'\n') {
+            // Not a dataset file (or a damaged one): rows are a few hundred bytes.
+            let message = format!("a row longer than {} KB: not an IMDb dataset file", MAX_ROW / 1024);
+            return Err(ImportError::BadFiles(vec![self.problem(None, message)]));
+        }
         while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {
             self.buffer.pop();
         }
@@ -228,17 +232,17 @@ impl Table {
     }
 }
 
-/// What the reading thread tells the writer.
+/// What the reading thread tells the writer: how far it has got.
 enum Message {
     Reading(&'static str),
     Rows(u64),
-    /// Catalogue films to add (with `all`).
-    Films(Vec<(u32, Basics)>),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Basics {
     kind_rank: usize,
+    /// A feature or TV film for adults or not: what `all` may add.
+    for_catalogue: bool,
     title: String,
     original_title: Option<String>,
     year: Option<i32>,
@@ -270,8 +274,44 @@ impl Wanted {
     }
 }
 
+/// Catalogue films to add, kept on disk (one JSON line each) while the files are read, so
+/// memory stays bounded and the store is not written (nor locked) until reading is done.
+struct Staged {
+    file: std::io::BufWriter<tempfile::NamedTempFile>,
+    films: usize,
+}
+
+impl Staged {
+    fn new() -> Result<Staged, ImportError> {
+        let file =
+            tempfile::NamedTempFile::new().map_err(|source| ImportError::Io { path: std::env::temp_dir(), source })?;
+        Ok(Staged { file: std::io::BufWriter::new(file), films: 0 })
+    }
+
+    fn push(&mut self, id: u32, basics: &Basics) -> Result<(), ImportError> {
+        use std::io::Write as _;
+        let line = serde_json::to_string(&(id, basics)).expect("a film serializes");
+        writeln!(self.file, "{line}")
+            .map_err(|source| ImportError::Io { path: self.file.get_ref().path().into(), source })?;
+        self.films += 1;
+        Ok(())
+    }
+
+    /// The staged films, to read back in order.
+    fn finish(self) -> Result<(tempfile::NamedTempFile, usize), ImportError> {
+        let films = self.films;
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| ImportError::Io { path: std::env::temp_dir(), source: e.into_error() })?;
+        Ok((file, films))
+    }
+}
+
 /// What the reader gathered for the writer, once every file is read.
 struct Gathered {
+    /// Catalogue films to add (with `all`), and how many.
+    catalogue: (tempfile::NamedTempFile, usize),
     wanted: Vec<Wanted>,
     /// Directors of catalogue films: (title, person).
     catalogue_directors: Vec<(u32, u32)>,
@@ -406,7 +446,7 @@ fn read(
     let mut candidates: HashMap<usize, Vec<(u32, Basics)>> = HashMap::new();
     let mut catalogue: HashSet<u32> = HashSet::new();
     let mut complete = 0;
-    let mut batch = Vec::new();
+    let mut staged = Staged::new()?;
     while table.next()? {
         reader.counted()?;
         if let Err(problem) = table.check_width() {
@@ -427,16 +467,18 @@ fn read(
             complete += 1;
             continue;
         }
-        let in_catalogue = options.all && CATALOGUE_TYPES.contains(&raw_kind) && table.raw(adult) == b"0";
+        let for_catalogue = CATALOGUE_TYPES.contains(&raw_kind) && table.raw(adult) == b"0";
         if linked.is_none() && rank.is_none() {
             continue;
         }
         // Only rows that may be used are read beyond their id and type.
         let parsed = (|| -> Result<Basics, FileProblem> {
             let year = table.whole(start_year)?.map(|y| y as i32);
+            let title = table.text(primary)?.unwrap_or_default().to_string();
             Ok(Basics {
                 kind_rank: rank.unwrap_or(MATCHED_TYPES.len()),
-                title: table.text(primary)?.unwrap_or_default().to_string(),
+                for_catalogue: for_catalogue && !title.trim().is_empty(),
+                title,
                 original_title: table.text(original)?.map(str::to_string),
                 year,
                 runtime: table.whole(runtime)?.filter(|m| *m > 0),
@@ -471,23 +513,24 @@ fn read(
                 }
             }
         }
-        if in_catalogue && !matched && !basics.title.is_empty() {
+        if options.all && basics.for_catalogue && !matched {
             catalogue.insert(id);
-            batch.push((id, basics));
-            if batch.len() == BATCH {
-                reader.send(Message::Films(std::mem::take(&mut batch)))?;
-            }
+            staged.push(id, &basics)?;
         }
     }
 
     // Each store film takes the one best-typed title of its title and year; two of the same
-    // type leave it unlinked (twins of a title and year are told apart by id only).
-    for (index, mut found) in candidates {
+    // type leave it unlinked (twins of a title and year are told apart by id only), and so does
+    // a title two store films would take.
+    let mut picks: HashMap<u32, Vec<usize>> = HashMap::new();
+    // Titles that may be a store film's own (tied, or wanted by two): never added beside it.
+    let mut doubtful: HashSet<u32> = HashSet::new();
+    for (index, found) in &mut candidates {
         found.sort_by_key(|(id, basics)| (basics.kind_rank, *id));
         let best = found[0].1.kind_rank;
         let tied: Vec<u32> = found.iter().filter(|(_, b)| b.kind_rank == best).map(|(id, _)| *id).collect();
-        let target = &wanted[index].target;
         if tied.len() > 1 {
+            let target = &wanted[*index].target;
             warnings.push(FileProblem::new(
                 &table.path,
                 None,
@@ -499,34 +542,50 @@ fn read(
                     tied.iter().map(|id| title_id(*id)).collect::<Vec<_>>().join(", ")
                 ),
             ));
-            // Unlinked, the titles still belong in the catalogue.
-            for (id, basics) in found {
-                if options.all
-                    && basics.kind_rank < CATALOGUE_TYPES.len()
-                    && !present.contains(&id)
-                    && catalogue.insert(id)
-                {
-                    batch.push((id, basics));
-                }
-            }
-            continue;
-        }
-        let (id, basics) = found.swap_remove(0);
-        by_imdb.insert(id, index);
-        wanted[index].target.imdb_id = Some(title_id(id));
-        wanted[index].basics = Some(basics);
-        for (other, basics) in found {
-            if options.all
-                && basics.kind_rank < CATALOGUE_TYPES.len()
-                && !present.contains(&other)
-                && catalogue.insert(other)
-            {
-                batch.push((other, basics));
-            }
+            doubtful.extend(tied);
+        } else {
+            picks.entry(found[0].0).or_default().push(*index);
         }
     }
-    if !batch.is_empty() {
-        reader.send(Message::Films(std::mem::take(&mut batch)))?;
+    let mut picked: HashSet<u32> = HashSet::new();
+    for (id, takers) in &picks {
+        if let [index] = takers[..] {
+            let basics = candidates[&index][0].1.clone();
+            by_imdb.insert(*id, index);
+            wanted[index].target.imdb_id = Some(title_id(*id));
+            wanted[index].basics = Some(basics);
+            picked.insert(*id);
+        } else {
+            let names: Vec<String> = takers.iter().map(|i| wanted[*i].target.title.clone()).collect();
+            warnings.push(FileProblem::new(
+                &table.path,
+                None,
+                None,
+                format!(
+                    "{} fits {} films of the store ({}): none is given it",
+                    title_id(*id),
+                    takers.len(),
+                    names.join(", ")
+                ),
+            ));
+            doubtful.insert(*id);
+        }
+    }
+    // Other titles of the same name and year (another kind of film) still belong in the catalogue.
+    if options.all {
+        let mut left: Vec<(u32, Basics)> = candidates
+            .into_values()
+            .flatten()
+            .filter(|(id, basics)| {
+                basics.for_catalogue && !picked.contains(id) && !doubtful.contains(id) && !present.contains(id)
+            })
+            .collect();
+        left.sort_by_key(|(id, _)| *id);
+        for (id, basics) in left {
+            if catalogue.insert(id) {
+                staged.push(id, &basics)?;
+            }
+        }
     }
     reader.flush()?;
     // Only films linked to IMDb go on; the rest have nothing more to gain.
@@ -701,6 +760,7 @@ fn read(
         }
     }
     Ok(Gathered {
+        catalogue: staged.finish()?,
         wanted,
         catalogue_directors,
         names,
@@ -741,24 +801,14 @@ pub async fn import(
     let targets = facts::targets(store).await?;
     let present: HashSet<u32> =
         facts::imdb_ids(store).await?.iter().filter_map(|id| number(id.as_bytes(), b"tt")).collect();
-    let (sender, mut receiver) = mpsc::channel(8);
+    let (sender, mut receiver) = mpsc::channel(64);
     let folder = dir.to_path_buf();
     let reading = tokio::task::spawn_blocking(move || read(&folder, options, targets, present, sender));
 
-    let mut summary = Summary::default();
-    let mut tx = store.begin().await?;
-    let mut catalogue: HashMap<u32, i64> = HashMap::new();
-    let mut genres = HashMap::new();
     while let Some(message) = receiver.recv().await {
         match message {
             Message::Reading(what) => progress.start(0, what),
             Message::Rows(rows) => progress.advance_by(rows, ""),
-            Message::Films(batch) => {
-                for (id, basics) in batch {
-                    catalogue.insert(id, add_film(&mut tx, id, basics, &mut genres).await?);
-                    summary.created += 1;
-                }
-            }
         }
     }
     let gathered = reading.await.map_err(|e| ImportError::Io {
@@ -767,12 +817,34 @@ pub async fn import(
     })??;
     progress.finish();
 
+    // Everything is read: now the store is written, in one transaction.
+    let mut summary = Summary::default();
+    let mut tx = store.begin().await?;
+    let (staged, staged_films) = &gathered.catalogue;
+    let completing = gathered.wanted.iter().filter(|w| w.basics.is_some()).count();
+    progress.start((staged_films + completing) as u64, "writing");
+    let mut catalogue: HashMap<u32, i64> = HashMap::new();
+    let mut genres = HashMap::new();
+    let lines = BufReader::new(
+        std::fs::File::open(staged.path()).map_err(|source| ImportError::Io { path: staged.path().into(), source })?,
+    );
+    for line in lines.lines() {
+        let line = line.map_err(|source| ImportError::Io { path: staged.path().into(), source })?;
+        let (id, basics): (u32, Basics) = serde_json::from_str(&line)
+            .map_err(|e| ImportError::Io { path: staged.path().into(), source: std::io::Error::other(e) })?;
+        let film = describe(id, &basics);
+        let film_id = add_film(&mut tx, id, basics, &mut genres).await.map_err(naming(dir, &film))?;
+        catalogue.insert(id, film_id);
+        summary.created += 1;
+        progress.advance(&film);
+    }
     let mut people = People::new();
-    let total = gathered.wanted.len() + catalogue.len();
-    progress.start(total as u64, "writing");
     for film in &gathered.wanted {
         let Some(basics) = &film.basics else { continue };
-        let change = complete(&mut tx, film, basics, &gathered.names, &mut people, &mut summary).await?;
+        let described = format!("{} (film {})", film.target.title, film.target.film_id);
+        let change = complete(&mut tx, film, basics, &gathered.names, &mut people, &mut summary)
+            .await
+            .map_err(naming(dir, &described))?;
         if change {
             summary.updated += 1;
         } else {
@@ -780,18 +852,26 @@ pub async fn import(
         }
         progress.advance(&film.target.title);
     }
+    progress.finish();
     let mut directors = gathered.catalogue_directors;
     directors.sort_unstable();
-    for chunk in directors.chunk_by(|a, b| a.0 == b.0) {
-        let Some(&film_id) = catalogue.get(&chunk[0].0) else { continue };
+    let chunks: Vec<&[(u32, u32)]> =
+        directors.chunk_by(|a, b| a.0 == b.0).filter(|chunk| catalogue.contains_key(&chunk[0].0)).collect();
+    progress.start(chunks.len() as u64, "directors");
+    for chunk in chunks {
+        let film_id = catalogue[&chunk[0].0];
         let mut credits = Vec::new();
         for (_, person) in chunk {
             if let Some(name) = gathered.names.get(person) {
-                let person_id = person_id(&mut tx, *person, name, false, &mut people, &mut summary).await?;
+                let person_id = person_id(&mut tx, *person, name, false, &mut people, &mut summary)
+                    .await
+                    .map_err(naming(dir, &format!("{} ({name})", name_id(*person))))?;
                 credits.push(NewCredit { person_id, department: DIRECTING, character: None });
             }
         }
-        facts::add_credits(&mut tx, film_id, &credits).await?;
+        facts::add_credits(&mut tx, film_id, &credits)
+            .await
+            .map_err(|e| naming(dir, &title_id(chunk[0].0))(e.into()))?;
         progress.advance("");
     }
     progress.finish();
@@ -819,6 +899,24 @@ pub async fn import(
         tx.commit().await.map_err(marquee_store::Error::from)?;
     }
     Ok(Report { summary, rows: gathered.rows, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// A catalogue film as messages name it: `tt0113277 (Heat, 1995)`.
+fn describe(id: u32, basics: &Basics) -> String {
+    match basics.year {
+        Some(year) => format!("{} ({}, {year})", title_id(id), basics.title),
+        None => format!("{} ({})", title_id(id), basics.title),
+    }
+}
+
+/// A store error while writing one film or person, naming what was being written.
+fn naming<'a>(dir: &'a Path, what: &'a str) -> impl FnOnce(ImportError) -> ImportError + 'a {
+    move |error| match error {
+        ImportError::Store(e) => {
+            ImportError::BadFiles(vec![FileProblem::new(dir, None, None, format!("{what} could not be written: {e}"))])
+        }
+        other => other,
+    }
 }
 
 /// Adds a catalogue film with its facts and genres.
@@ -859,8 +957,8 @@ async fn person_id(
             if created {
                 summary.created += 1;
             }
-            // Found people are indexed already (or will be with their film).
-            (person, !created)
+            // Not known to be in the search index: a catalogue's people are left out of it.
+            (person, false)
         }
     };
     if indexed && !in_index {

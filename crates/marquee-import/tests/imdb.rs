@@ -233,6 +233,15 @@ async fn a_missing_or_wrong_file_is_refused_with_what_to_do() {
     let error = import(&test.store, &dir, Options::default(), &Silent).await.unwrap_err().to_string();
     assert!(error.contains("title.basics.tsv:1: runtimeMinutes: no runtimeMinutes column"), "{error}");
 
+    // Something else named like a dataset: one endless line is refused, not held in memory.
+    let endless = test.dir.path().join("endless");
+    std::fs::create_dir_all(&endless).unwrap();
+    let header =
+        "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\truntimeMinutes\tgenres\n";
+    gzip(&endless.join("title.basics.tsv.gz"), &format!("{header}{}", "x".repeat(3 * 1024 * 1024)));
+    let error = import(&test.store, &endless, Options::default(), &Silent).await.unwrap_err().to_string();
+    assert!(error.contains("title.basics.tsv.gz:2: a row longer than 1024 KB"), "{error}");
+
     // A download cut short: the gzip stream ends early.
     let cut = test.dir.path().join("cut");
     std::fs::create_dir_all(&cut).unwrap();
@@ -262,16 +271,17 @@ async fn with_all_the_catalogues_films_arrive_with_genres_and_directors() {
     assert_eq!(film(store, "christmas-at-the-lodge-2019").await.imdb_id.as_deref(), Some("tt3000001"));
     // The title that opens a quote it never closes is read as written, and the rows after it too.
     assert_eq!(film(store, "aloha-1999").await.title, "\"Aloha");
-    // The twins both join the catalogue; the store's own Twins stays as it was.
-    assert_eq!(film(store, "twins-1988-2").await.imdb_id.as_deref(), Some("tt0096320"));
-    assert_eq!(film(store, "twins-1988-3").await.imdb_id.as_deref(), Some("tt9900001"));
+    // Either twin may be the store's own Twins: neither is added beside it, and it stays as it was.
+    assert!(films::by_slug(store, "twins-1988-2").await.unwrap().is_none());
     assert_eq!(film(store, "twins-1988").await.imdb_id, None);
+    // A TV film of a store film's title and year is another film, and joins the catalogue.
+    assert_eq!(film(store, "dune-2021-2").await.imdb_id.as_deref(), Some("tt1160420"));
     // Not films: shorts, episodes, series, adult titles.
-    for slug in ["carmencita-1894", "game-of-thrones-2011", "unrated-nights-2005", "heat-1995-2"] {
+    for slug in ["carmencita-1894", "game-of-thrones-2011", "unrated-nights-2005", "heat-1995-2", "amelie-2001-2"] {
         assert!(films::by_slug(store, slug).await.unwrap().is_none(), "{slug}");
     }
     // Linked films are not added twice.
-    assert!(films::by_slug(store, "dune-2021-2").await.unwrap().is_none());
+    assert!(films::by_slug(store, "dune-2021-3").await.unwrap().is_none());
     // The catalogue serves film pickers; the public search still finds what the site is about.
     let (picked, _) = films::search(store, "godfather", 10, 0).await.unwrap();
     assert_eq!(picked.len(), 1);
@@ -287,4 +297,24 @@ async fn with_all_the_catalogues_films_arrive_with_genres_and_directors() {
     let again = run(store, &sample(), Options { all: true, ..Options::default() }).await;
     assert_eq!((again.summary.created, again.summary.updated), (0, 0), "{:?}", again.summary);
     assert_eq!(dump::checksums(&dump::read(store).await.unwrap()), before);
+}
+
+#[tokio::test]
+async fn a_title_two_store_films_would_take_goes_to_neither() {
+    let test = marquee_store::testing::fresh().await;
+    let mut tx = test.store.begin().await.unwrap();
+    for slug in ["heat-1995", "heat-1995-2"] {
+        films::upsert(&mut tx, &FilmInput::titled(Slug::parse(slug).unwrap(), "Heat", Some(1995))).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let report = run(&test.store, &sample(), Options { all: true, ..Options::default() }).await;
+    let warnings: Vec<String> = report.summary.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("tt0113277 fits 2 films of the store (Heat, Heat): none is given it")),
+        "{warnings:?}"
+    );
+    for slug in ["heat-1995", "heat-1995-2"] {
+        assert_eq!(film(&test.store, slug).await.imdb_id, None);
+    }
+    assert!(films::by_slug(&test.store, "heat-1995-3").await.unwrap().is_none(), "nor added beside them");
 }

@@ -14,9 +14,23 @@ const KEPT: usize = 20;
 pub struct Jobs {
     next: AtomicU64,
     jobs: Mutex<Vec<Arc<Job>>>,
+    /// Held by the job running: imports write in one transaction each, so they take turns
+    /// rather than wait on the database's lock.
+    turn: tokio::sync::Mutex<()>,
 }
 
 impl Jobs {
+    /// Waits for the jobs started before this one to end; the job shows it is waiting.
+    pub async fn turn(&self, job: &Job) -> tokio::sync::MutexGuard<'_, ()> {
+        match self.turn.try_lock() {
+            Ok(turn) => turn,
+            Err(_) => {
+                job.start(0, "waiting for the import before it");
+                self.turn.lock().await
+            }
+        }
+    }
+
     /// Registers a job started by `user_id`.
     pub fn start(&self, user_id: i64, title: String) -> Arc<Job> {
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
@@ -139,6 +153,19 @@ mod tests {
         assert!(state.outcome.is_none());
         job.end(Outcome::Failed { message: "no".into() });
         assert_eq!(jobs.get(job.id).unwrap().snapshot().outcome, Some(Outcome::Failed { message: "no".into() }));
+    }
+
+    #[tokio::test]
+    async fn imports_take_turns_and_a_waiting_one_says_so() {
+        let jobs = Jobs::default();
+        let (first, second) = (jobs.start(1, "first".into()), jobs.start(1, "second".into()));
+        let turn = jobs.turn(&first).await;
+        assert_eq!(first.snapshot().step, "", "the first runs at once");
+        let waiting = tokio::time::timeout(std::time::Duration::from_millis(50), jobs.turn(&second)).await;
+        assert!(waiting.is_err(), "the second waits while the first runs");
+        assert_eq!(second.snapshot().step, "waiting for the import before it");
+        drop(turn);
+        let _turn = jobs.turn(&second).await;
     }
 
     #[test]

@@ -345,14 +345,23 @@
   // for the summary.
   function followJob(box) {
     const part = (name) => box.querySelector(`[data-job="${name}"]`);
+    let wait = 1000;
     const poll = async () => {
       let job;
       try {
         const response = await fetch(box.dataset.jobStatus, { headers: { Accept: 'application/json' } });
-        if (!response.ok) return;
+        // Gone (the server restarted, or the job was forgotten): the page says so itself.
+        if (response.status === 404) {
+          window.location.replace(window.location.pathname);
+          return;
+        }
+        if (!response.ok) throw new Error(`status ${response.status}`);
         job = await response.json();
+        wait = 1000;
       } catch (_) {
-        setTimeout(poll, 2000);
+        // Unreachable for a moment: ask again, less often, up to every half minute.
+        wait = Math.min(wait * 2, 30000);
+        setTimeout(poll, wait);
         return;
       }
       if (job.status !== 'running') {
@@ -373,7 +382,7 @@
           bar.removeAttribute('value');
         }
       }
-      setTimeout(poll, 1000);
+      setTimeout(poll, wait);
     };
     setTimeout(poll, 500);
   }

@@ -146,6 +146,14 @@ async fn forged_or_misordered_uploads_start_nothing() {
     let mut writer = site.sign_in("writer@example.com").await;
     let form = upload_form(&writer.csrf.clone(), &fields, vec![("export.xml", export)]);
     assert_eq!(writer.post_multipart_raw("/admin/import", form).await.status(), 403);
+    // Files before the format, or a field far longer than any form's: refused before reading on.
+    let form = Form::new()
+        .text("csrf", editor.csrf.clone())
+        .part("file", Part::bytes(b"<rss/>".to_vec()).file_name("export.xml"))
+        .text("format", "wordpress");
+    assert_eq!(editor.post_multipart_raw("/admin/import", form).await.status(), 400);
+    let form = Form::new().text("csrf", "x".repeat(100_000)).text("format", "wordpress");
+    assert_eq!(editor.post_multipart_raw("/admin/import", form).await.status(), 400);
     // No file, no format: the form again, saying what is missing.
     let form = upload_form(&editor.csrf.clone(), &fields, vec![]);
     let response = editor.post_multipart_raw("/admin/import", form).await;

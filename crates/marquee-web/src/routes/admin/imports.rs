@@ -154,7 +154,7 @@ pub async fn start(
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "csrf" {
-            let sent = field.text().await.map_err(unreadable)?;
+            let sent = small_text(&mut field).await?;
             token_checked = same_token(&sent, &admin.session.csrf_token);
             continue;
         }
@@ -163,7 +163,12 @@ pub async fn start(
         }
         match field.file_name().map(str::to_string) {
             Some(file_name) if !file_name.is_empty() => {
-                let path = folder.path().join(safe_name(&file_name, files.len()));
+                // Files are read only once it is known what they are and that this user may
+                // import them.
+                if format.is_none() {
+                    return Err(Error::BadRequest("the form names its format before its files".into()));
+                }
+                let path = free_path(folder.path(), &safe_name(&file_name, files.len()));
                 let mut out = tokio::fs::File::create(&path).await.map_err(|e| Error::Internal(e.to_string()))?;
                 let mut size = 0;
                 while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
@@ -177,9 +182,14 @@ pub async fn start(
             }
             Some(_) => {}
             None => {
-                let value = field.text().await.map_err(unreadable)?;
+                let value = small_text(&mut field).await?;
                 match name.as_str() {
-                    "format" => format = Format::parse(value.trim()),
+                    "format" => {
+                        format = Format::parse(value.trim());
+                        if format.is_some_and(|f| !f.allowed(&admin)) {
+                            return Err(Error::Forbidden);
+                        }
+                    }
                     "dry_run" => choices.dry_run = !value.is_empty(),
                     "skip_bad" => choices.skip_bad = !value.is_empty(),
                     "pages" => choices.pages = !value.is_empty(),
@@ -211,7 +221,20 @@ pub async fn start(
     let (running, user_id, who) = (job.clone(), admin.id(), admin.name().to_string());
     let task_state = state.clone();
     tokio::spawn(async move {
-        let outcome = run(&task_state, format, choices, folder.path(), &files, user_id, &running).await;
+        // The import runs as a task of its own, so that even a panic in it ends the job.
+        let work = {
+            let (state, job, path) = (task_state.clone(), running.clone(), folder.path().to_path_buf());
+            tokio::spawn(async move {
+                let _turn = state.jobs.turn(&job).await;
+                run(&state, format, choices, &path, &files, user_id, &job).await
+            })
+        };
+        let outcome = work.await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "an import stopped unexpectedly");
+            Outcome::Failed {
+                message: "The import stopped unexpectedly; nothing was changed. The server log says more.".into(),
+            }
+        });
         if let (Outcome::Done { summary, .. }, false) = (&outcome, choices.dry_run) {
             let recorded = async {
                 let mut tx = task_state.store.begin().await?;
@@ -227,6 +250,34 @@ pub async fn start(
         drop(folder);
     });
     Ok(see_other(&format!("/admin/import/{}", job.id), "started"))
+}
+
+/// A form's text field, which is never long: read up to a few kilobytes, refused beyond.
+async fn small_text(field: &mut multer::Field<'_>) -> Result<String> {
+    const MAX: usize = 4096;
+    let mut bytes = Vec::new();
+    while let Some(chunk) =
+        field.chunk().await.map_err(|e| Error::BadRequest(format!("the upload could not be read: {e}")))?
+    {
+        if bytes.len() + chunk.len() > MAX {
+            return Err(Error::BadRequest(format!("a form field over {MAX} bytes")));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| Error::BadRequest("a form field is not UTF-8 text".into()))
+}
+
+/// `folder/name`, or `folder/stem-2.ext`, … when two uploaded files share a name.
+fn free_path(folder: &std::path::Path, name: &str) -> PathBuf {
+    let first = folder.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, extension) = match name.split_once('.') {
+        Some((stem, extension)) => (stem, format!(".{extension}")),
+        None => (name, String::new()),
+    };
+    (2..).map(|n| folder.join(format!("{stem}-{n}{extension}"))).find(|p| !p.exists()).expect("a free name")
 }
 
 /// A file name kept for the importers that look for names (IMDb's `title.basics.tsv.gz`),
@@ -245,12 +296,12 @@ fn safe_name(sent: &str, index: usize) -> String {
 
 /// The file of an upload to read as `extension`: the upload itself, or the first such file in
 /// it when it is a ZIP (an export with its images beside it).
-fn unpacked(folder: &std::path::Path, file: &std::path::Path, extension: &str) -> Result<PathBuf, ImportError> {
+async fn unpacked(folder: &std::path::Path, file: &std::path::Path, extension: &str) -> Result<PathBuf, ImportError> {
     if file.extension().is_some_and(|e| e.eq_ignore_ascii_case(extension)) {
         return Ok(file.to_path_buf());
     }
     let into = folder.join("unpacked");
-    marquee_import::unpack_zip(file, &into)?;
+    unpack(file, &into).await?;
     walkdir::WalkDir::new(&into)
         .sort_by_file_name()
         .into_iter()
@@ -265,6 +316,14 @@ fn unpacked(folder: &std::path::Path, file: &std::path::Path, extension: &str) -
                 format!("no .{extension} file in the archive"),
             )])
         })
+}
+
+/// Unpacks a ZIP on a blocking thread (decompressing is long work for the async threads).
+async fn unpack(archive: &std::path::Path, into: &std::path::Path) -> Result<u64, ImportError> {
+    let (archive, into) = (archive.to_path_buf(), into.to_path_buf());
+    tokio::task::spawn_blocking(move || marquee_import::unpack_zip(&archive, &into))
+        .await
+        .unwrap_or_else(|e| Err(ImportError::Io { path: PathBuf::new(), source: std::io::Error::other(e) }))
 }
 
 async fn run(
@@ -286,7 +345,7 @@ async fn run(
                 Ok((marquee_import::letterboxd::import(store, user_id, first, options, job).await?, None))
             }
             Format::Wordpress => {
-                let export = unpacked(folder, first, "xml")?;
+                let export = unpacked(folder, first, "xml").await?;
                 let options = marquee_import::wordpress::Options {
                     dry_run: choices.dry_run,
                     include_pages: choices.pages,
@@ -295,7 +354,7 @@ async fn run(
                 Ok((marquee_import::wordpress::import(store, media, &export, options, job).await?, None))
             }
             Format::Ghost => {
-                let export = unpacked(folder, first, "json")?;
+                let export = unpacked(folder, first, "json").await?;
                 let options = marquee_import::ghost::Options {
                     dry_run: choices.dry_run,
                     include_pages: choices.pages,
@@ -308,7 +367,7 @@ async fn run(
                 let dir = if files.iter().any(|f| f.extension().is_some_and(|e| e == "zip")) {
                     let into = folder.join("unpacked");
                     for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "zip")) {
-                        marquee_import::unpack_zip(file, &into)?;
+                        unpack(file, &into).await?;
                     }
                     into
                 } else {
@@ -419,5 +478,17 @@ mod tests {
         assert_eq!(safe_name("..", 3), "upload-3");
         assert_eq!(safe_name(".hidden", 0), "hidden");
         assert_eq!(safe_name("mon export été.json", 0), "mon_export__t_.json");
+    }
+
+    #[test]
+    fn files_of_the_same_name_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = free_path(dir.path(), "index.md");
+        std::fs::write(&first, "a").unwrap();
+        let second = free_path(dir.path(), "index.md");
+        assert_eq!(second, dir.path().join("index-2.md"));
+        std::fs::write(&second, "b").unwrap();
+        assert_eq!(free_path(dir.path(), "index.md"), dir.path().join("index-3.md"));
+        assert_eq!(free_path(dir.path(), "title.basics.tsv.gz"), dir.path().join("title.basics.tsv.gz"));
     }
 }
