@@ -219,6 +219,8 @@ pub struct ReviewSource {
     pub slug: Option<Slug>,
     pub author: Option<String>,
     pub tags: Vec<String>,
+    /// Addresses the review had before (Hugo's and Zola's `aliases`), as paths from the root.
+    pub aliases: Vec<String>,
     pub spoilers: bool,
     pub watched: Option<String>,
     pub rewatch: bool,
@@ -234,7 +236,7 @@ const KNOWN_KEYS: &[&str] = &[
     "director", "cast", "writers", "genres", "countries", "languages", "tagline", "synopsis", "poster", "backdrop",
     "score", "rating", "verdict", "summary", "description", "headline", "slug", "author", "authors", "tags",
     "spoilers", "watched", "rewatch", "date", "updated", "lastmod", "modified", "draft", "publishdate", "pubdate",
-    "published", "cover", "image", "images", "featured_image", "categories",
+    "published", "cover", "image", "images", "featured_image", "categories", "aliases",
 ];
 
 /// Reads the typed review out of a parsed document; all field problems are returned together,
@@ -285,6 +287,7 @@ pub fn review_source(doc: &Document) -> Result<(ReviewSource, Vec<Problem>), Vec
             tags.extend(field.split_list("categories"));
             tags
         },
+        aliases: field.aliases(),
         spoilers: field.boolean("spoilers"),
         watched: field.date("watched").map(|d| d.date().to_string()),
         rewatch: field.boolean("rewatch"),
@@ -367,6 +370,25 @@ impl Fields<'_, '_> {
             }
         }
         out
+    }
+
+    /// Old addresses: paths from the site's root or full URLs, kept as paths.
+    fn aliases(&mut self) -> Vec<String> {
+        let mut paths = Vec::new();
+        for alias in self.list("aliases") {
+            match marquee_store::redirects::normalize(&alias) {
+                Some(path) if !paths.contains(&path) => paths.push(path),
+                Some(_) => {}
+                None => {
+                    self.fail(
+                        "aliases",
+                        format!("\"{alias}\" is not an address on the site (a path like /2019/05/heat/)"),
+                    );
+                    return Vec::new();
+                }
+            }
+        }
+        paths
     }
 
     /// A list where a single string may hold several comma-separated values (`tags: "a, b"`).

@@ -303,6 +303,8 @@ pub async fn import(
             draft: status == "draft",
             summary,
             body: body_of(post),
+            // Ghost puts a post at /SLUG/ unless its routes say otherwise.
+            old_address: post["slug"].as_str().map(|slug| format!("/{slug}/")),
             poster,
             ..Post::default()
         });

@@ -439,6 +439,7 @@ async fn write(
         images,
         source_hash: Some(item.fingerprint.clone()),
     };
-    reviews::upsert(tx, &review).await?;
+    let (review_id, _) = reviews::upsert(tx, &review).await?;
+    marquee_store::redirects::set(tx, review_id, &s.aliases).await?;
     Ok(())
 }

@@ -121,6 +121,8 @@ pub async fn export(
         set("verdict", review.verdict_override.clone().map(Value::String));
         set("summary", review.summary.clone().map(Value::String));
         set("tags", (!review.tags.is_empty()).then(|| strings(&review.tags)));
+        let aliases = marquee_store::redirects::of_review(store, id).await?;
+        set("aliases", (!aliases.is_empty()).then(|| strings(&aliases)));
         set("spoilers", review.spoilers.then_some(Value::Boolean(true)));
         set("watched", review.watched_on.clone().map(Value::String));
         set("rewatch", review.rewatch.then_some(Value::Boolean(true)));

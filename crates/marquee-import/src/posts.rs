@@ -31,6 +31,8 @@ pub struct Post {
     pub poster: Option<Image>,
     /// HTML (or Markdown); `<img>` sources that are files beside the export are given by `local`.
     pub body: String,
+    /// The post's address on the old site, answered with a redirect to the review.
+    pub old_address: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +147,10 @@ fn bundle(dir: &Path, n: usize, post: &Post, local: &dyn Fn(&str) -> Option<Path
     }
     if !post.tags.is_empty() {
         front.insert("tags".into(), Value::Array(post.tags.iter().map(|t| text(t)).collect()));
+    }
+    // Only addresses with a path (not WordPress's `/?p=10`) can be answered.
+    if let Some(path) = post.old_address.as_deref().and_then(marquee_store::redirects::normalize) {
+        front.insert("aliases".into(), Value::Array(vec![text(&path)]));
     }
     for (key, value) in [("date", &post.date), ("updated", &post.updated), ("summary", &post.summary)] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {

@@ -40,6 +40,8 @@ impl Options {
 struct Item {
     line: usize,
     title: String,
+    /// The post's permalink on the old site.
+    link: String,
     creator: String,
     content: String,
     excerpt: String,
@@ -127,6 +129,7 @@ fn parse(file: &Path, text: &str) -> Result<Parsed, FileProblem> {
                 if let Some(current) = item.as_mut() {
                     match (parent, name.as_str()) {
                         ("item", "title") => current.title = value.trim().to_string(),
+                        ("item", "link") => current.link = value.trim().to_string(),
                         ("item", "dc:creator") => current.creator = value.trim().to_string(),
                         ("item", "content:encoded") => current.content = value,
                         ("item", "excerpt:encoded") => current.excerpt = value,
@@ -257,6 +260,7 @@ fn post_of(
         stars: meta("rating").and_then(|s| s.parse().ok()),
         poster,
         body: item.content.clone(),
+        old_address: Some(item.link.clone()).filter(|l| !l.is_empty()),
     }
 }
 

@@ -31,6 +31,7 @@ fn order_by(table: &str) -> &'static str {
         "review_tags" => "review_id, tag_id",
         "review_images" => "review_id, src",
         "settings" => "key",
+        "redirects" => "review_id, path",
         "list_items" => "list_id, film_id",
         "watchlist" | "film_marks" => "user_id, film_id",
         _ => "id",

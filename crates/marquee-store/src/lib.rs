@@ -15,6 +15,7 @@ pub mod lists;
 pub mod marks;
 pub mod media;
 pub mod people;
+pub mod redirects;
 pub mod reviews;
 pub mod revisions;
 pub mod search;
@@ -159,6 +160,7 @@ impl Store {
                 (5, "api", include_str!("../migrations/sqlite/0005_api.sql")),
                 (6, "letterboxd", include_str!("../migrations/sqlite/0006_letterboxd.sql")),
                 (7, "catalogue", include_str!("../migrations/sqlite/0007_catalogue.sql")),
+                (8, "redirects", include_str!("../migrations/sqlite/0008_redirects.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -168,6 +170,7 @@ impl Store {
                 (5, "api", include_str!("../migrations/postgres/0005_api.sql")),
                 (6, "letterboxd", include_str!("../migrations/postgres/0006_letterboxd.sql")),
                 (7, "catalogue", include_str!("../migrations/postgres/0007_catalogue.sql")),
+                (8, "redirects", include_str!("../migrations/postgres/0008_redirects.sql")),
             ],
         };
         let migrations = sources
@@ -264,6 +267,7 @@ pub const TABLES: &[&str] = &[
     "review_tags",
     "review_images",
     "review_revisions",
+    "redirects",
     "settings",
     "audit_log",
     "diary_entries",

@@ -167,6 +167,27 @@ fn site_prefix(base_url: &str) -> String {
     }
 }
 
+/// A path with its `%XX` escapes decoded, as a web server looks for its file.
+fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The site path a static path was made from (`/page/2/` back to `/?page=2`).
 fn request_path(path: &str) -> String {
     if let Some((base, page)) = path.trim_end_matches('/').rsplit_once("/page/") {
@@ -224,6 +245,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
         .await
         .map(|r| (r.reviews.len() + r.films.len() + r.people.len() + r.writers.len()) * 3)
         .unwrap_or(0);
+    let store = state.store.clone();
     let app = crate::site_renderer(state);
     progress.start(estimate as u64, "site");
 
@@ -266,6 +288,30 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
             }
             files.insert(file);
         }
+    }
+
+    // Old addresses of reviews (from the site they came from): a page at each that sends the
+    // reader on, unless the site has a page there itself.
+    let moved = marquee_store::redirects::published(&store)
+        .await
+        .map_err(|e| ExportError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })?;
+    for (old, slug) in moved {
+        let file = file_for(&percent_decoded(&old), true);
+        let safe = file.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !safe || files.contains(&file) {
+            continue;
+        }
+        let target = format!("{prefix}/reviews/{slug}");
+        let html = format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Moved</title>\
+             <link rel=\"canonical\" href=\"{base_url}/reviews/{slug}\">\
+             <meta http-equiv=\"refresh\" content=\"0; url={target}\"></head>\
+             <body><p>This review is now at <a href=\"{target}\">{target}</a>.</p></body></html>\n"
+        );
+        if write_if_changed(&dir.join(&file), html.as_bytes())? {
+            report.written += 1;
+        }
+        files.insert(file);
     }
 
     // The 404 page, for servers told to use it.
@@ -318,6 +364,7 @@ mod tests {
         assert_eq!(request_path("/page/2/"), "/?page=2");
         assert_eq!(request_path("/genres/drama/page/3/"), "/genres/drama?page=3");
         assert_eq!(request_path("/reviews/page-one"), "/reviews/page-one");
+        assert_eq!(percent_decoded("/caf%C3%A9/%41b%2"), "/café/Ab%2");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::views::structured::{self, TOP_BILLED};
 use crate::views::*;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use marquee_store::films::{self, Credit, Film, Named, NamedKind};
@@ -71,8 +71,13 @@ fn render(page: impl Template) -> AppResult {
     Ok(Html(page.render()?))
 }
 
-pub async fn not_found(State(state): State<Arc<AppState>>) -> Error {
-    Error::not_found(&state)
+/// Any address the site has no page for: an old address of a review (from the site it came
+/// from) is sent on to the review for good; anything else is not found.
+pub async fn not_found(State(state): State<Arc<AppState>>, uri: axum::http::Uri) -> Result<Response, Error> {
+    if let Some(slug) = marquee_store::redirects::target(&state.store, uri.path()).await? {
+        return Ok(Redirect::permanent(&format!("/reviews/{slug}")).into_response());
+    }
+    Err(Error::not_found(&state))
 }
 
 /// A list of reviews as a page shows it.
