@@ -93,11 +93,13 @@ pub async fn export(
 }
 
 /// Imports an export into an empty store: checked whole first (format, schema, every media
-/// file's key and encoding), then media, then every row in one transaction.
+/// file's key and encoding), then media, then every row in one transaction. A dry run checks
+/// and counts, and writes nothing.
 pub async fn import(
     store: &Store,
     media: &MediaStore,
     file: &Path,
+    dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<Report, ImportError> {
     let bytes = std::fs::read(file).map_err(|e| io(file, e))?;
@@ -120,6 +122,10 @@ pub async fn import(
             .map_err(|e| io(file, format!("media \"{key}\": not base64: {e}")))?;
         decoded.push((key, bytes));
     }
+    let report = Report { rows: document.tables.iter().map(|t| t.rows.len()).sum(), media_files: document.media.len() };
+    if dry_run {
+        return Ok(report);
+    }
     progress.start(decoded.len() as u64, "media");
     for (key, bytes) in decoded {
         progress.advance(key);
@@ -130,5 +136,5 @@ pub async fn import(
     progress.finish();
     let snapshot = Dump { schema_version: document.schema_version, tables: document.tables };
     dump::write(store, &snapshot).await?;
-    Ok(Report { rows: snapshot.tables.iter().map(|t| t.rows.len()).sum(), media_files: document.media.len() })
+    Ok(report)
 }

@@ -195,7 +195,11 @@ async fn a_json_export_imported_into_an_empty_store_gives_the_identical_site() {
 
     let fresh = testing::fresh().await;
     let fresh_media = MediaStore::new(fresh.dir.path().join("media"));
-    let imported = marquee_import::json::import(&fresh.store, &fresh_media, &file, &Silent).await.unwrap();
+    let dry = marquee_import::json::import(&fresh.store, &fresh_media, &file, true, &Silent).await.unwrap();
+    assert_eq!(dry, report, "a dry run counts what would come");
+    assert_eq!(fresh.store.row_counts().await.unwrap().values().sum::<i64>(), 0, "and writes nothing");
+    assert!(fresh_media.keys().await.unwrap().is_empty());
+    let imported = marquee_import::json::import(&fresh.store, &fresh_media, &file, false, &Silent).await.unwrap();
     assert_eq!(imported, report);
     let (before, after) = (dump::read(&original.store).await.unwrap(), dump::read(&fresh.store).await.unwrap());
     assert_eq!(dump::checksums(&before), dump::checksums(&after), "every table, row for row");
@@ -205,12 +209,12 @@ async fn a_json_export_imported_into_an_empty_store_gives_the_identical_site() {
     }
 
     // Only into an empty store; other files are refused by name.
-    let again = marquee_import::json::import(&fresh.store, &fresh_media, &file, &Silent).await.unwrap_err();
+    let again = marquee_import::json::import(&fresh.store, &fresh_media, &file, false, &Silent).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
     let other = fresh.dir.path().join("other.json");
     std::fs::write(&other, r#"{"format": "something-else", "version": 1}"#).unwrap();
     let empty = testing::fresh().await;
-    let refused = marquee_import::json::import(&empty.store, &fresh_media, &other, &Silent).await.unwrap_err();
+    let refused = marquee_import::json::import(&empty.store, &fresh_media, &other, false, &Silent).await.unwrap_err();
     assert!(refused.to_string().contains("not a Marquee JSON export"), "{refused}");
     assert_eq!(empty.store.row_counts().await.unwrap().values().sum::<i64>(), 0);
 }

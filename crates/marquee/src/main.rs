@@ -129,12 +129,21 @@ struct ServeArgs {
     demo: bool,
 }
 
+#[derive(Args)]
+struct JsonImportArgs {
+    /// The export to read.
+    file: PathBuf,
+    /// Check the file and report what would be imported without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Import a folder of Markdown reviews with TOML (+++) or YAML (---) front matter.
     Markdown(MarkdownArgs),
     /// Import a `marquee export json` file into an empty store: the identical site.
-    Json(FileArgs),
+    Json(JsonImportArgs),
     /// Import a WordPress export (WXR): posts whose title names a film and year become reviews;
     /// images come from the wp-content/uploads files beside the export, or stay as URLs.
     Wordpress(PostsArgs),
@@ -480,13 +489,14 @@ async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Re
     Ok(())
 }
 
-async fn import_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
+async fn import_json(config: Config, args: JsonImportArgs) -> anyhow::Result<()> {
     let (store, media) = config.open_for_import().await?;
     let progress = progress::for_terminal();
-    let report = marquee_import::json::import(&store, &media, &args.file, progress.as_ref()).await;
+    let report = marquee_import::json::import(&store, &media, &args.file, args.dry_run, progress.as_ref()).await;
     store.close().await;
     let report = report?;
-    println!("Imported {} rows and {} media files from {}", report.rows, report.media_files, args.file.display());
+    let done = if args.dry_run { "Dry run, nothing changed: would import" } else { "Imported" };
+    println!("{done} {} rows and {} media files from {}", report.rows, report.media_files, args.file.display());
     Ok(())
 }
 
