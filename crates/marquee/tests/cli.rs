@@ -424,7 +424,7 @@ fn an_imdb_import_killed_midway_leaves_the_store_as_it_was() {
         basics.push_str(&format!("tt{i:07}\tmovie\tFilm {i}\tFilm {i}\t0\t{}\t\\N\t90\tDrama\n", 1900 + i % 120));
     }
     write(&imdb.join("title.basics.tsv"), &basics);
-    kill_import_midway(&data, &["imdb".as_ref(), "--all".as_ref(), imdb.as_os_str()], "title.basics");
+    kill_import_midway(&data, &["imdb".as_ref(), "--all".as_ref(), imdb.as_os_str()], "writing: ");
     let out = marquee().arg("--data").arg(&data).args(["import", "imdb", "--all"]).arg(&imdb).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
