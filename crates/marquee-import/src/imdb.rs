@@ -363,6 +363,19 @@ impl Reader<'_> {
         self.send(Message::Reading(name))
     }
 
+    /// The next good row of `table` and its id in `column`: a row of the wrong width or with a
+    /// bad id is reported (or, with `skip_bad`, skipped). None at the end of the file.
+    fn row(&mut self, table: &mut Table, column: usize, prefix: &[u8]) -> Result<Option<u32>, ImportError> {
+        while table.next()? {
+            self.counted()?;
+            match table.check_width().and_then(|()| table.id(column, prefix)) {
+                Ok(id) => return Ok(Some(id)),
+                Err(problem) => self.bad(problem)?,
+            }
+        }
+        Ok(None)
+    }
+
     /// Counts a row read, telling the writer now and then.
     fn counted(&mut self) -> Result<(), ImportError> {
         self.rows += 1;
@@ -447,19 +460,7 @@ fn read(
     let mut catalogue: HashSet<u32> = HashSet::new();
     let mut complete = 0;
     let mut staged = Staged::new()?;
-    while table.next()? {
-        reader.counted()?;
-        if let Err(problem) = table.check_width() {
-            reader.bad(problem)?;
-            continue;
-        }
-        let id = match table.id(tconst, b"tt") {
-            Ok(id) => id,
-            Err(problem) => {
-                reader.bad(problem)?;
-                continue;
-            }
-        };
+    while let Some(id) = reader.row(&mut table, tconst, b"tt")? {
         let raw_kind = table.raw(kind);
         let rank = MATCHED_TYPES.iter().position(|k| *k == raw_kind);
         let linked = by_imdb.get(&id).copied();
@@ -601,19 +602,7 @@ fn read(
             unreachable!("three columns asked, three given")
         };
         reader.start(&table)?;
-        while table.next()? {
-            reader.counted()?;
-            if let Err(problem) = table.check_width() {
-                reader.bad(problem)?;
-                continue;
-            }
-            let id = match table.id(tconst, b"tt") {
-                Ok(id) => id,
-                Err(problem) => {
-                    reader.bad(problem)?;
-                    continue;
-                }
-            };
+        while let Some(id) = reader.row(&mut table, tconst, b"tt")? {
             let index = linked.get(&id).copied();
             let in_catalogue = catalogue.contains(&id);
             if index.is_none() && !in_catalogue {
@@ -650,19 +639,7 @@ fn read(
             unreachable!("five columns asked, five given")
         };
         reader.start(&table)?;
-        while table.next()? {
-            reader.counted()?;
-            if let Err(problem) = table.check_width() {
-                reader.bad(problem)?;
-                continue;
-            }
-            let id = match table.id(tconst, b"tt") {
-                Ok(id) => id,
-                Err(problem) => {
-                    reader.bad(problem)?;
-                    continue;
-                }
-            };
+        while let Some(id) = reader.row(&mut table, tconst, b"tt")? {
             let Some(&index) = linked.get(&id) else { continue };
             let departments = wanted[index].departments();
             let role = match table.raw(category) {
@@ -722,19 +699,7 @@ fn read(
             unreachable!("two columns asked, two given")
         };
         reader.start(&table)?;
-        while table.next()? {
-            reader.counted()?;
-            if let Err(problem) = table.check_width() {
-                reader.bad(problem)?;
-                continue;
-            }
-            let id = match table.id(nconst, b"nm") {
-                Ok(id) => id,
-                Err(problem) => {
-                    reader.bad(problem)?;
-                    continue;
-                }
-            };
+        while let Some(id) = reader.row(&mut table, nconst, b"nm")? {
             if !wanted_people.contains(&id) {
                 continue;
             }

@@ -169,17 +169,7 @@ pub async fn fill(conn: &mut Conn, film_id: i64, facts: &Facts) -> Result<bool> 
         changed = true;
     }
     if row.try_get::<i64, _>("genres")? == 0 && !facts.genres.is_empty() {
-        for (position, name) in facts.genres.iter().enumerate() {
-            let genre_id = crate::films::ensure_named(conn, "genres", name).await?;
-            sqlx::query(
-                "INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(film_id)
-            .bind(genre_id)
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
-        }
+        crate::films::add_genres(conn, film_id, &facts.genres, &mut HashMap::new()).await?;
         changed = true;
     }
     Ok(changed)
@@ -305,21 +295,6 @@ pub async fn add_film(conn: &mut Conn, film: &CatalogueFilm, genres: &mut HashMa
             write(slug).fetch_one(&mut *conn).await?
         }
     };
-    for (position, name) in film.genres.iter().enumerate() {
-        let genre_id = match genres.get(name) {
-            Some(id) => *id,
-            None => {
-                let id = crate::films::ensure_named(conn, "genres", name).await?;
-                genres.insert(name.clone(), id);
-                id
-            }
-        };
-        sqlx::query("INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(genre_id)
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
-    }
+    crate::films::add_genres(conn, id, &film.genres, genres).await?;
     Ok(id)
 }

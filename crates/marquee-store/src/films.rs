@@ -153,15 +153,7 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
     .await?;
 
     sqlx::query("DELETE FROM film_genres WHERE film_id = $1").bind(id).execute(&mut *conn).await?;
-    for (position, name) in film.genres.iter().enumerate() {
-        let genre_id = ensure_named(conn, "genres", name).await?;
-        sqlx::query("INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(genre_id)
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
-    }
+    add_genres(conn, id, &film.genres, &mut std::collections::HashMap::new()).await?;
     for (table, values) in [("film_countries", &film.countries), ("film_languages", &film.languages)] {
         sqlx::query(&format!("DELETE FROM {table} WHERE film_id = $1")).bind(id).execute(&mut *conn).await?;
         for (position, name) in values.iter().enumerate() {
@@ -192,6 +184,32 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
     }
     crate::search::index_film(conn, id).await?;
     Ok(id)
+}
+
+/// Gives a film (without genres) its genres in order; `known` keeps genre ids between calls.
+pub(crate) async fn add_genres(
+    conn: &mut Conn,
+    film_id: i64,
+    names: &[String],
+    known: &mut std::collections::HashMap<String, i64>,
+) -> Result<()> {
+    for (position, name) in names.iter().enumerate() {
+        let genre_id = match known.get(name) {
+            Some(id) => *id,
+            None => {
+                let id = ensure_named(conn, "genres", name).await?;
+                known.insert(name.clone(), id);
+                id
+            }
+        };
+        sqlx::query("INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(film_id)
+            .bind(genre_id)
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The id of the genre or tag called `name` (matched by slug), created when new.

@@ -59,8 +59,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-#[tokio::test]
-async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_changed() {
+/// A site of 14 reviews (two pages of them) with a poster, served at `base_url`, and the folder
+/// its Markdown came from.
+async fn fourteen_reviews(base_url: &str) -> (marquee_store::testing::TestStore, std::sync::Arc<AppState>, PathBuf) {
     let test = marquee_store::testing::fresh().await;
     let source = test.dir.path().join("content");
     for i in 0..14 {
@@ -71,8 +72,14 @@ async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_chang
         .unwrap();
     let media = MediaStore::new(test.dir.path().join("media"));
     import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
-    let config = WebConfig { base_url: BASE.into(), trusted_proxies: vec![], metrics_on_main: false };
+    let config = WebConfig { base_url: base_url.into(), trusted_proxies: vec![], metrics_on_main: false };
     let state = AppState::new(test.store.clone(), media, config).await.unwrap();
+    (test, state, source)
+}
+
+#[tokio::test]
+async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_changed() {
+    let (test, state, source) = fourteen_reviews(BASE).await;
     let out = test.dir.path().join("site");
 
     let first = static_site::export(state.clone(), &out, &Silent).await.unwrap();
@@ -145,19 +152,8 @@ async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_chang
 
 #[tokio::test]
 async fn a_site_below_a_path_of_its_domain_links_within_that_path() {
-    let test = marquee_store::testing::fresh().await;
-    let source = test.dir.path().join("content");
-    for i in 0..14 {
-        review(&source, i, "A review about *trains*.");
-    }
-    image::RgbImage::from_fn(300, 450, |x, y| image::Rgb([x as u8, y as u8, 60]))
-        .save(source.join("poster.png"))
-        .unwrap();
-    let media = MediaStore::new(test.dir.path().join("media"));
-    import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
     let base = "https://example.org/critic/films";
-    let config = WebConfig { base_url: base.into(), trusted_proxies: vec![], metrics_on_main: false };
-    let state = AppState::new(test.store.clone(), media, config).await.unwrap();
+    let (test, state, _) = fourteen_reviews(base).await;
     // Served from the domain's root, the export sits in critic/films/.
     let root = test.dir.path().join("www");
     let out = root.join("critic/films");

@@ -181,16 +181,7 @@ impl Browser {
     /// Posts a multipart form with the session's CSRF token.
     pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
         let form = form.text("csrf", self.csrf.clone());
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&response);
-        response
+        self.post_multipart_raw(path, form).await
     }
 
     /// Posts a multipart form exactly as given (no token added), fields in the order built.
