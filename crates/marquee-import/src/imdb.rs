@@ -787,7 +787,9 @@ pub async fn import(
     let mut tx = store.begin().await?;
     let (staged, staged_films) = &gathered.catalogue;
     let completing = gathered.wanted.iter().filter(|w| w.basics.is_some()).count();
-    progress.start((staged_films + completing) as u64, "writing");
+    if staged_films + completing > 0 {
+        progress.start((staged_films + completing) as u64, "writing");
+    }
     let mut catalogue: HashMap<u32, i64> = HashMap::new();
     let mut genres = HashMap::new();
     let lines = BufReader::new(
@@ -822,7 +824,9 @@ pub async fn import(
     directors.sort_unstable();
     let chunks: Vec<&[(u32, u32)]> =
         directors.chunk_by(|a, b| a.0 == b.0).filter(|chunk| catalogue.contains_key(&chunk[0].0)).collect();
-    progress.start(chunks.len() as u64, "directors");
+    if !chunks.is_empty() {
+        progress.start(chunks.len() as u64, "directors");
+    }
     for chunk in chunks {
         let film_id = catalogue[&chunk[0].0];
         let mut credits = Vec::new();
