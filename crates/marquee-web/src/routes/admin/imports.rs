@@ -453,10 +453,10 @@ pub async fn job_page(
     uri: Uri,
 ) -> Result<Response> {
     let job = find_job(&state, &admin, id)?;
-    let page = JobPage {
-        layout: AdminLayout::new(&state, &admin, &job.title, "import").with_notice(notice(uri.query())),
-        job: job_view(&job),
-    };
+    let view = job_view(&job);
+    // "Started" is news only while the job runs; a quick one may be over by now.
+    let notice = notice(uri.query()).filter(|_| view.status == "running");
+    let page = JobPage { layout: AdminLayout::new(&state, &admin, &job.title, "import").with_notice(notice), job: view };
     render(&page)
 }
 
