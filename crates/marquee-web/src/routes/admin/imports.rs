@@ -456,7 +456,8 @@ pub async fn job_page(
     let view = job_view(&job);
     // "Started" is news only while the job runs; a quick one may be over by now.
     let notice = notice(uri.query()).filter(|_| view.status == "running");
-    let page = JobPage { layout: AdminLayout::new(&state, &admin, &job.title, "import").with_notice(notice), job: view };
+    let page =
+        JobPage { layout: AdminLayout::new(&state, &admin, &job.title, "import").with_notice(notice), job: view };
     render(&page)
 }
 
