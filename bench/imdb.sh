@@ -22,7 +22,8 @@ LIMIT_KB=$((200 * 1024))
 [ -x /usr/bin/time ] || apt_install time
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/marquee-imdb-bench.XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# BENCH_KEEP=1 keeps the datasets and the store (for profiling); the folder is printed.
+if [ -n "${BENCH_KEEP:-}" ]; then echo "keeping $tmp" >&2; else trap 'rm -rf "$tmp"' EXIT INT TERM; fi
 
 echo "generating datasets with $PRINCIPALS title.principals rows…" >&2
 python3 - "$tmp/imdb" "$tmp/reviews" "$PRINCIPALS" <<'PY'

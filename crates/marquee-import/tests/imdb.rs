@@ -285,6 +285,9 @@ async fn with_all_the_catalogues_films_arrive_with_genres_and_directors() {
     // The catalogue serves film pickers; the public search still finds what the site is about.
     let (picked, _) = films::search(store, "godfather", 10, 0).await.unwrap();
     assert_eq!(picked.len(), 1);
+    let suggested: Vec<String> =
+        films::suggestions(store, "the", 10).await.unwrap().into_iter().map(|f| f.title).collect();
+    assert_eq!(suggested, ["The Father", "The Godfather", "Christmas at the Lodge"], "titles starting so first");
     let found = |term: &str| {
         let terms = vec![term.to_string()];
         async move { search::find(store, &terms, &search::Narrowing::default(), 10, 0).await.unwrap().1 }

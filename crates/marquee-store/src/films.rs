@@ -491,6 +491,31 @@ pub async fn search(store: &Store, query: &str, limit: i64, offset: i64) -> Resu
     Ok((films, total))
 }
 
+/// Up to `limit` films for a picker as someone types: titles that start with `query` first,
+/// then those that contain it, alphabetically. Without a count, and with reviews counted for the
+/// films shown only, so a whole catalogue in the store stays quick to pick from.
+pub async fn suggestions(store: &Store, query: &str, limit: i64) -> Result<Vec<ListedFilm>> {
+    let pattern = crate::contains_pattern(query);
+    let folded = marquee_core::slug::slugify(query);
+    let starts = format!("{}%", pattern.trim_start_matches('%'));
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT f.id FROM films f \
+         WHERE LOWER(f.title) LIKE $1 OR LOWER(COALESCE(f.original_title, '')) LIKE $1 OR f.slug LIKE $2 \
+         ORDER BY CASE WHEN LOWER(f.title) LIKE $3 OR f.slug LIKE $4 THEN 0 ELSE 1 END, LOWER(f.title), f.year, f.id \
+         LIMIT $5",
+    )
+    .bind(&pattern)
+    .bind(format!("%{folded}%"))
+    .bind(&starts)
+    .bind(format!("{folded}%"))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    let mut films = listed_by_ids(store, &ids).await?;
+    films.sort_by_key(|f| ids.iter().position(|id| *id == f.id));
+    Ok(films)
+}
+
 pub async fn id_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM films WHERE slug = $1").bind(slug).fetch_optional(conn).await?)
 }

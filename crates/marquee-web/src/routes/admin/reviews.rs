@@ -842,6 +842,5 @@ pub async fn restore(
 
 /// Films for the editor's title field, as the writer types.
 pub async fn film_suggestions(state: &AppState, query: &str) -> Result<Response> {
-    let (found, _) = films::search(&state.store, query, 8, 0).await?;
-    Ok(json(&found))
+    Ok(json(&films::suggestions(&state.store, query, 8).await?))
 }
