@@ -474,18 +474,7 @@ async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Re
         }
     };
     store.close().await;
-    let summary = result?;
-    for skipped in &summary.skipped {
-        eprintln!("skipped: {skipped}");
-    }
-    for warning in &summary.warnings {
-        eprintln!("warning: {warning}");
-    }
-    if args.dry_run {
-        println!("Dry run, nothing changed: would be {summary}");
-    } else {
-        println!("Imported {}: {summary}", args.file.display());
-    }
+    print_summary(&result?, args.dry_run, &format!("Imported {}", args.file.display()));
     Ok(())
 }
 
@@ -542,15 +531,8 @@ async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Resu
     let options = marquee_import::letterboxd::Options { dry_run: args.dry_run, skip_bad: args.skip_bad };
     let result = marquee_import::letterboxd::import(&store, account.id, &args.path, options, progress.as_ref()).await;
     store.close().await;
-    let summary = result?;
-    for skipped in &summary.skipped {
-        eprintln!("skipped: {skipped}");
-    }
-    if args.dry_run {
-        println!("Dry run, nothing changed: would be {summary}");
-    } else {
-        println!("Imported {} for {}: {summary}", args.path.display(), account.display_name);
-    }
+    let done = format!("Imported {} for {}", args.path.display(), account.display_name);
+    print_summary(&result?, args.dry_run, &done);
     Ok(())
 }
 
@@ -593,14 +575,6 @@ async fn import_markdown(config: Config, args: MarkdownArgs) -> anyhow::Result<(
     )
     .await;
     store.close().await;
-    let summary = result?;
-    for warning in &summary.warnings {
-        eprintln!("warning: {warning}");
-    }
-    if args.dry_run {
-        println!("Dry run, nothing changed: would be {summary}");
-    } else {
-        println!("Imported {}: {summary}", args.dir.display());
-    }
+    print_summary(&result?, args.dry_run, &format!("Imported {}", args.dir.display()));
     Ok(())
 }

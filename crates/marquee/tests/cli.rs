@@ -59,11 +59,19 @@ fn import_reports_bad_files_with_their_place_and_exits_non_zero() {
     assert!(stderr.contains("bad.md:4: score: score 11 is outside 0 to 10"), "{stderr}");
     assert!(stderr.contains("nothing was changed"), "{stderr}");
 
+    // With --skip-bad the bad file is left out and named; the rest comes in.
+    let out = marquee().args(["import", "markdown", "--skip-bad", "--data"]).arg(&data).arg(&content).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("skipped: ") && stderr.contains("bad.md:4: score: score 11 is outside 0 to 10"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8(out.stdout).unwrap().contains("1 created, 0 updated, 0 unchanged, 1 skipped"));
+
     std::fs::remove_file(content.join("bad.md")).unwrap();
     let out = marquee().args(["import", "markdown", "--data"]).arg(&data).arg(&content).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8(out.stdout).unwrap().contains("1 created, 0 updated, 0 unchanged"));
-    let out = marquee().args(["import", "markdown", "--data"]).arg(&data).arg(&content).output().unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("0 created, 0 updated, 1 unchanged"));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("importing: 1/1"), "plain progress lines when not a terminal: {stderr}");
