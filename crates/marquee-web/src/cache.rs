@@ -110,7 +110,15 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
         .get(header::CONTENT_TYPE)
         .cloned()
         .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
-    let etag = etag_of(&body);
+    // A handler that knows its response's tag before drawing it (a share image, by its inputs)
+    // sets it; otherwise the body's hash is the tag.
+    let etag = parts
+        .headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .filter(|tag| tag.len() > 2 && tag.starts_with('"') && tag.ends_with('"'))
+        .map(String::from)
+        .unwrap_or_else(|| etag_of(&body));
     let page = CachedPage { body, content_type, etag, compressed: Compressed::default(), last_modified };
     let response = respond(&page, Conditions { if_none_match: None, if_modified_since: None }, encoding);
     state.cache.insert(key, page, generation);

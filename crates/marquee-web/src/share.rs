@@ -39,6 +39,10 @@ pub struct Card<'a> {
     pub poster: Option<image::DynamicImage>,
 }
 
+/// The drawing's version: part of each image's tag, so a change to how cards are drawn makes
+/// every holder fetch them again.
+pub const DRAWING: u32 = 1;
+
 /// The card as PNG bytes.
 pub fn render(card: &Card) -> Vec<u8> {
     let (title_font, text_font) = fonts();

@@ -13,7 +13,7 @@ use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use marquee_import::Progress;
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -31,6 +31,9 @@ pub struct Report {
     pub written: usize,
     /// Files of an earlier export that the site no longer has, removed.
     pub removed: usize,
+    /// Files the site answered "not modified" for (share images of unchanged reviews), kept as
+    /// they were without being drawn again.
+    pub reused: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,12 +207,20 @@ struct Fetched {
     status: StatusCode,
     html: bool,
     body: bytes::Bytes,
+    etag: Option<String>,
 }
 
-async fn fetch(app: axum::Router, path: String) -> Result<Fetched, ExportError> {
-    let request = Request::get(request_path(&path)).body(Body::empty()).expect("a path makes a request");
+/// Renders a path; `held` is the tag of the file an earlier export wrote for it, which the site
+/// may answer with "not modified".
+async fn fetch(app: axum::Router, path: String, held: Option<String>) -> Result<Fetched, ExportError> {
+    let mut request = Request::get(request_path(&path));
+    if let Some(tag) = held.as_deref().and_then(|t| axum::http::HeaderValue::from_str(t).ok()) {
+        request = request.header(header::IF_NONE_MATCH, tag);
+    }
+    let request = request.body(Body::empty()).expect("a path makes a request");
     let response = app.oneshot(request).await.unwrap_or_else(|never| match never {});
     let status = response.status();
+    let etag = response.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(String::from);
     let html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -218,7 +229,7 @@ async fn fetch(app: axum::Router, path: String) -> Result<Fetched, ExportError> 
     let body = to_bytes(response.into_body(), 256 * 1024 * 1024)
         .await
         .map_err(|e| ExportError::Io { path: PathBuf::from(&path), source: std::io::Error::other(e) })?;
-    Ok(Fetched { path, status, html, body })
+    Ok(Fetched { path, status, html, body, etag })
 }
 
 /// Writes `bytes` to `file` unless it already holds exactly them; says whether it wrote.
@@ -249,6 +260,16 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     let app = crate::site_renderer(state);
     progress.start(estimate as u64, "site");
 
+    // What the last export wrote, with the tags of files that have one (`PATH<TAB>TAG`).
+    let manifest = dir.join(MANIFEST);
+    let previous = std::fs::read_to_string(&manifest).unwrap_or_default();
+    let held: HashMap<PathBuf, String> = previous
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(file, tag)| (PathBuf::from(file), tag.to_string()))
+        .filter(|(file, _)| dir.join(file).is_file())
+        .collect();
+    let mut tags: HashMap<PathBuf, String> = HashMap::new();
     let mut queue: VecDeque<String> =
         ["/", "/sitemap.xml", "/robots.txt", "/feed.xml", "/rss.xml", "/feed.json"].map(String::from).into();
     let mut seen: HashSet<String> = queue.iter().cloned().collect();
@@ -259,12 +280,23 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     loop {
         while rendering.len() < PARALLEL {
             let Some(path) = queue.pop_front() else { break };
-            rendering.push(fetch(app.clone(), path));
+            // Only share images are worth asking about: drawing them is the slow part.
+            let tag = path.ends_with("/share.png").then(|| held.get(&file_for(&path, false)).cloned()).flatten();
+            rendering.push(fetch(app.clone(), path, tag));
         }
         let Some(page) = rendering.next().await else { break };
         {
             let page = page?;
             progress.advance(&page.path);
+            if page.status == StatusCode::NOT_MODIFIED {
+                let file = file_for(&page.path, false);
+                if let Some(tag) = page.etag.or_else(|| held.get(&file).cloned()) {
+                    tags.insert(file.clone(), tag);
+                }
+                files.insert(file);
+                report.reused += 1;
+                continue;
+            }
             if page.status != StatusCode::OK {
                 return Err(ExportError::Status { path: page.path, status: page.status });
             }
@@ -282,6 +314,9 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
                 }
             }
             let file = file_for(&page.path, page.html);
+            if let Some(tag) = page.etag.filter(|_| !page.html) {
+                tags.insert(file.clone(), tag);
+            }
             let bytes = rewritten.map(String::into_bytes).unwrap_or_else(|| page.body.to_vec());
             if write_if_changed(&dir.join(&file), &bytes)? {
                 report.written += 1;
@@ -315,7 +350,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     }
 
     // The 404 page, for servers told to use it.
-    let missing = fetch(app.clone(), "/this-page-does-not-exist".into()).await?;
+    let missing = fetch(app.clone(), "/this-page-does-not-exist".into(), None).await?;
     let (_, not_found) = links(std::str::from_utf8(&missing.body).unwrap_or(""), &base_url, &prefix, true);
     if write_if_changed(&dir.join("404.html"), not_found.unwrap_or_default().as_bytes())? {
         report.written += 1;
@@ -324,17 +359,22 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     progress.finish();
 
     // What the last export wrote and the site no longer has goes.
-    let manifest = dir.join(MANIFEST);
-    if let Ok(previous) = std::fs::read_to_string(&manifest) {
+    {
         for line in previous.lines().filter(|l| !l.is_empty()) {
-            let old = PathBuf::from(line);
+            let old = PathBuf::from(line.split('\t').next().unwrap_or(line));
             let safe = old.components().all(|c| matches!(c, std::path::Component::Normal(_)));
             if safe && !files.contains(&old) && std::fs::remove_file(dir.join(&old)).is_ok() {
                 report.removed += 1;
             }
         }
     }
-    let listing: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
+    let listing: String = files
+        .iter()
+        .map(|f| match tags.get(f) {
+            Some(tag) => format!("{}\t{tag}\n", f.display()),
+            None => format!("{}\n", f.display()),
+        })
+        .collect();
     write_if_changed(&manifest, listing.as_bytes())?;
     report.files = files.len();
     Ok(report)

@@ -438,6 +438,19 @@ async fn each_review_has_a_share_image_with_its_poster_title_and_score() {
     assert!(brotli.headers().get("content-encoding").is_none());
     assert_eq!(site.status("/reviews/unfinished-tracks-1991/share.png").await, 404, "drafts have none");
     assert_eq!(site.status("/reviews/no-such-review/share.png").await, 404);
+
+    // Tagged by what it shows: a holder of the same image is answered "not modified", from the
+    // cache and, after a restart (an empty cache), without drawing it again.
+    let tag = site.get("/reviews/day-boat-1994/share.png").await.headers()["etag"].to_str().unwrap().to_string();
+    assert!(tag.starts_with("\"share-"), "{tag}");
+    let again = |tag: String| {
+        let request = site.client.get(format!("{}/reviews/day-boat-1994/share.png", site.base));
+        async move { request.header("if-none-match", tag).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(again(tag.clone()).await, 304);
+    site.state.cache.clear();
+    assert_eq!(again(tag.clone()).await, 304, "the handler itself answers before drawing");
+    assert_eq!(again("\"share-0000000000000000\"".into()).await, 200);
 }
 
 #[tokio::test]

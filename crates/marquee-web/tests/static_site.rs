@@ -131,6 +131,7 @@ async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_chang
     // Again with nothing changed: nothing is written.
     let second = static_site::export(state.clone(), &out, &Silent).await.unwrap();
     assert_eq!((second.files, second.written, second.removed), (first.files, 0, 0));
+    assert_eq!((first.reused, second.reused), (0, 14), "unchanged share images are not drawn again");
 
     // One review edited, one deleted: only what shows them is written; the deleted one goes.
     review(&source, 5, "A review about *trains*, revised.");

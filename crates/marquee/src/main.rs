@@ -427,12 +427,13 @@ async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
     store.close().await;
     let report = report?;
     println!(
-        "Exported the site to {} in {:.1} s: {} files, {} written, {} removed",
+        "Exported the site to {} in {:.1} s: {} files, {} written, {} removed, {} unchanged share images kept",
         args.dir.display(),
         started.elapsed().as_secs_f64(),
         report.files,
         report.written,
-        report.removed
+        report.removed,
+        report.reused
     );
     Ok(())
 }

@@ -178,10 +178,39 @@ async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
 }
 
 /// The review's share image (OpenGraph and Twitter cards): poster, title, year, score, verdict.
-async fn share_image(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> Result<axum::response::Response> {
+async fn share_image(
+    State(state): State<Arc<AppState>>,
+    Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response> {
     use axum::response::IntoResponse;
     let review = reviews::published_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let film = films::by_id(&state.store, review.card.film_id).await?.ok_or_else(|| Error::not_found(&state))?;
+    let site = state.site();
+    let score = score_view(&site, review.card.score, review.card.verdict_override.as_deref());
+    // The image's tag comes from what it shows, so a reader (or the static export) holding the
+    // same image is answered without drawing it again.
+    let inputs = format!(
+        "{}|{}|{}|{}|{:?}|{:?}|{:?}|{}",
+        crate::share::DRAWING,
+        site.title,
+        film.title,
+        film.year.map(|y| y.to_string()).unwrap_or_default(),
+        score.as_ref().map(|s| &s.value),
+        score.as_ref().map(|s| &s.verdict),
+        film.poster.as_ref().map(|p| match p {
+            marquee_store::media::Picture::Stored(image) => {
+                format!("{}/{}.{}", image.sha256, image.fallback_width(640), image.extension)
+            }
+            _ => String::new(),
+        }),
+        site.accent,
+    );
+    let etag = format!("\"share-{}\"", &crate::cache::etag_of(inputs.as_bytes()).trim_matches('"')[..16]);
+    let held = headers.get(axum::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if held.split(',').any(|tag| tag.trim() == etag) {
+        return Ok((axum::http::StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, etag)]).into_response());
+    }
     let poster = match &film.poster {
         Some(marquee_store::media::Picture::Stored(image)) => {
             let width = image.fallback_width(640);
@@ -198,8 +227,6 @@ async fn share_image(State(state): State<Arc<AppState>>, Path(slug): Path<String
         // Posters elsewhere on the web are not fetched by the server.
         _ => None,
     };
-    let site = state.site();
-    let score = score_view(&site, review.card.score, review.card.verdict_override.as_deref());
     let png = tokio::task::spawn_blocking(move || {
         crate::share::render(&crate::share::Card {
             site_title: &site.title,
@@ -213,7 +240,8 @@ async fn share_image(State(state): State<Arc<AppState>>, Path(slug): Path<String
     })
     .await
     .map_err(|e| Error::Internal(format!("drawing a share image stopped: {e}")))?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response())
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/png".to_string()), (axum::http::header::ETAG, etag)], png)
+        .into_response())
 }
 
 /// Everything a review page shows, as read from the store.
