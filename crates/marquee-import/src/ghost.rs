@@ -12,26 +12,11 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
-    pub dry_run: bool,
-    /// Import pages too (posts only otherwise).
-    pub include_pages: bool,
-    /// Leave out posts with problems (reported in the summary) instead of stopping.
-    pub skip_bad: bool,
-}
-
-impl Options {
-    fn markdown(self) -> crate::markdown::Options {
-        crate::markdown::Options { dry_run: self.dry_run, skip_bad: self.skip_bad }
-    }
-}
+/// How a blog export is imported (the same for WordPress and Ghost).
+pub use crate::posts::Options;
 
 fn problem(file: &Path, message: String) -> ImportError {
-    ImportError::BadFiles(vec![FileProblem {
-        file: file.to_path_buf(),
-        problem: crate::frontmatter::Problem { line: None, field: None, message },
-    }])
+    ImportError::BadFiles(vec![FileProblem::new(file, None, None, message)])
 }
 
 /// Ghost's times (`2023-01-14 04:28:17` in UTC, or ISO 8601) as RFC 3339.
@@ -310,7 +295,7 @@ pub async fn import(
         });
     }
     let local = |url: &str| beside(&export_dir, url);
-    import_posts(store, media, file, &read, &local, options.markdown(), progress).await
+    import_posts(store, media, file, &read, &local, options, progress).await
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ use marquee_store::lists::ListInput;
 use marquee_store::marks::{self, Change, Mark};
 use marquee_store::{Conn, Store};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -24,9 +23,6 @@ pub struct Options {
     /// Leave bad rows out (reported in the summary) instead of stopping.
     pub skip_bad: bool,
 }
-
-/// The most an export may unpack to: far above any member's history, far below a ZIP bomb's.
-const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
 
 /// The export's files this importer reads, by their path inside the export.
 struct Export {
@@ -48,44 +44,23 @@ fn wanted(path: &str) -> bool {
 
 impl Export {
     fn open(path: &Path) -> Result<Export, ImportError> {
-        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut unpacked = 0u64;
-        if path.is_dir() {
-            for entry in walkdir::WalkDir::new(path).into_iter() {
-                let entry = entry.map_err(|e| io(path, e.into()))?;
-                if entry.file_type().is_file() {
-                    let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
-                    let name = relative.to_string_lossy().replace('\\', "/");
-                    if entry.path().extension().is_some_and(|e| e == "csv") {
-                        let bytes = std::fs::read(entry.path()).map_err(|e| io(entry.path(), e))?;
-                        entries.push((name, bytes));
-                    }
-                }
-            }
+        // A ZIP is unpacked first (within the importers' limit, never outside its folder), then
+        // read like the folder it unzips to.
+        let unpacked;
+        let folder = if path.is_dir() {
+            path
         } else {
-            let file = std::fs::File::open(path).map_err(|e| io(path, e))?;
-            let mut archive = zip::ZipArchive::new(file).map_err(|e| {
-                io(path, std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not a ZIP archive: {e}")))
-            })?;
-            for i in 0..archive.len() {
-                let member = archive.by_index(i).map_err(|e| io(path, std::io::Error::other(e.to_string())))?;
-                let name = member.name().replace('\\', "/");
-                if !member.is_file() || !name.ends_with(".csv") {
-                    continue;
-                }
-                let mut bytes = Vec::new();
-                let room = MAX_UNPACKED - unpacked;
-                member.take(room + 1).read_to_end(&mut bytes).map_err(|e| io(path, e))?;
-                unpacked += bytes.len() as u64;
-                if unpacked > MAX_UNPACKED {
-                    return Err(io(
-                        path,
-                        std::io::Error::new(
-                            std::io::ErrorKind::InvalidData,
-                            format!("the archive unpacks to more than {} MB", MAX_UNPACKED / (1024 * 1024)),
-                        ),
-                    ));
-                }
+            unpacked = tempfile::tempdir().map_err(|e| io(path, e))?;
+            crate::unpack_zip(path, unpacked.path())?;
+            unpacked.path()
+        };
+        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+        for entry in walkdir::WalkDir::new(folder).into_iter() {
+            let entry = entry.map_err(|e| io(path, e.into()))?;
+            if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "csv") {
+                let relative = entry.path().strip_prefix(folder).unwrap_or(entry.path());
+                let name = relative.to_string_lossy().replace('\\', "/");
+                let bytes = std::fs::read(entry.path()).map_err(|e| io(entry.path(), e))?;
                 entries.push((name, bytes));
             }
         }

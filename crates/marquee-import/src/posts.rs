@@ -10,6 +10,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
+/// How a blog export (WordPress, Ghost) is imported.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub dry_run: bool,
+    /// Import pages too (posts only otherwise).
+    pub include_pages: bool,
+    /// Leave out posts with problems (reported in the summary) instead of stopping.
+    pub skip_bad: bool,
+}
+
 /// A blog post as the exporters read it.
 #[derive(Debug, Default, Clone)]
 pub struct Post {
@@ -206,7 +216,7 @@ pub async fn import_posts(
     export: &Path,
     posts: &[Post],
     local: &(dyn Fn(&str) -> Option<PathBuf> + Sync),
-    options: MarkdownOptions,
+    options: Options,
     progress: &dyn Progress,
 ) -> Result<Summary, ImportError> {
     let work = tempfile::tempdir().map_err(|source| ImportError::Io { path: std::env::temp_dir(), source })?;
@@ -232,7 +242,8 @@ pub async fn import_posts(
             None => FileProblem { file: export.to_path_buf(), ..problem },
         }
     };
-    let mut summary = match import_dir(store, media, work.path(), options, progress).await {
+    let markdown = MarkdownOptions { dry_run: options.dry_run, skip_bad: options.skip_bad };
+    let mut summary = match import_dir(store, media, work.path(), markdown, progress).await {
         Ok(summary) => summary,
         Err(ImportError::BadFiles(problems)) => {
             return Err(ImportError::BadFiles(problems.into_iter().map(place).collect()))

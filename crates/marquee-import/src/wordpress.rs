@@ -20,20 +20,8 @@ use quick_xml::events::Event;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
-    pub dry_run: bool,
-    /// Import pages too (posts only otherwise).
-    pub include_pages: bool,
-    /// Leave out posts with problems (reported in the summary) instead of stopping.
-    pub skip_bad: bool,
-}
-
-impl Options {
-    fn markdown(self) -> crate::markdown::Options {
-        crate::markdown::Options { dry_run: self.dry_run, skip_bad: self.skip_bad }
-    }
-}
+/// How a blog export is imported (the same for WordPress and Ghost).
+pub use crate::posts::Options;
 
 /// One `<item>` as the export writes it.
 #[derive(Debug, Default, Clone)]
@@ -293,7 +281,7 @@ pub async fn import(
         .map(|i| post_of(i, &parsed.authors, &attachments, export_dir))
         .collect();
     let local = |url: &str| beside(export_dir, url);
-    import_posts(store, media, file, &posts, &local, options.markdown(), progress).await
+    import_posts(store, media, file, &posts, &local, options, progress).await
 }
 
 #[cfg(test)]

@@ -46,3 +46,50 @@ async fn a_database_written_by_a_newer_marquee_is_refused() {
         Ok(_) => panic!("a newer database was opened"),
     }
 }
+
+/// The plan SQLite picks for a film's published reviews, as `EXPLAIN QUERY PLAN` words it.
+async fn plan_for_a_films_reviews(store: &Store) -> String {
+    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT r.id FROM reviews r WHERE r.status = 'published' AND r.film_id = 7 \
+         ORDER BY r.published_at DESC LIMIT 12",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    rows.into_iter().map(|row| row.3).collect::<Vec<_>>().join("; ")
+}
+
+#[tokio::test]
+async fn the_planner_keeps_statistics_so_a_films_reviews_are_read_by_film() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("marquee.db");
+    let store = Store::open_sqlite(&path).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    for film in 0..400 {
+        sqlx::query("INSERT INTO films (slug, title, created_at, updated_at) VALUES ($1, 'F', 0, 0)")
+            .bind(format!("f-{film}"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    for review in 0..2000 {
+        sqlx::query(
+            "INSERT INTO reviews (slug, film_id, body_markdown, body_html, body_text, word_count, status, \
+               published_at, created_at, updated_at) VALUES ($1, $2, '', '', '', 0, 'published', $3, 0, 0)",
+        )
+        .bind(format!("r-{review}"))
+        .bind(1 + review % 400)
+        .bind(review)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    // Without statistics the status index (every published review) looks as good as the film's.
+    assert!(plan_for_a_films_reviews(&store).await.contains("reviews_status_published"));
+    // Closing measures what changed; the next open plans by film.
+    store.close().await;
+    let store = Store::open_sqlite(&path).await.unwrap();
+    let plan = plan_for_a_films_reviews(&store).await;
+    assert!(plan.contains("INDEX reviews_film"), "{plan}");
+}

@@ -456,23 +456,13 @@ enum Blog {
 async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Result<()> {
     let (store, media) = config.open_for_import().await?;
     let progress = progress::for_terminal();
+    let options =
+        marquee_import::posts::Options { dry_run: args.dry_run, include_pages: args.pages, skip_bad: args.skip_bad };
     let result = match blog {
         Blog::Wordpress => {
-            let options = marquee_import::wordpress::Options {
-                dry_run: args.dry_run,
-                include_pages: args.pages,
-                skip_bad: args.skip_bad,
-            };
             marquee_import::wordpress::import(&store, &media, &args.file, options, progress.as_ref()).await
         }
-        Blog::Ghost => {
-            let options = marquee_import::ghost::Options {
-                dry_run: args.dry_run,
-                include_pages: args.pages,
-                skip_bad: args.skip_bad,
-            };
-            marquee_import::ghost::import(&store, &media, &args.file, options, progress.as_ref()).await
-        }
+        Blog::Ghost => marquee_import::ghost::import(&store, &media, &args.file, options, progress.as_ref()).await,
     };
     store.close().await;
     print_summary(&result?, args.dry_run, &format!("Imported {}", args.file.display()));

@@ -337,6 +337,11 @@ async fn run(
 ) -> Outcome {
     let (store, media) = (&state.store, &state.media);
     let first = &files[0];
+    let blog = marquee_import::posts::Options {
+        dry_run: choices.dry_run,
+        include_pages: choices.pages,
+        skip_bad: choices.skip_bad,
+    };
     let result: Result<(Summary, Option<String>), ImportError> = async {
         match format {
             Format::Letterboxd => {
@@ -346,21 +351,11 @@ async fn run(
             }
             Format::Wordpress => {
                 let export = unpacked(folder, first, "xml").await?;
-                let options = marquee_import::wordpress::Options {
-                    dry_run: choices.dry_run,
-                    include_pages: choices.pages,
-                    skip_bad: choices.skip_bad,
-                };
-                Ok((marquee_import::wordpress::import(store, media, &export, options, job).await?, None))
+                Ok((marquee_import::wordpress::import(store, media, &export, blog, job).await?, None))
             }
             Format::Ghost => {
                 let export = unpacked(folder, first, "json").await?;
-                let options = marquee_import::ghost::Options {
-                    dry_run: choices.dry_run,
-                    include_pages: choices.pages,
-                    skip_bad: choices.skip_bad,
-                };
-                Ok((marquee_import::ghost::import(store, media, &export, options, job).await?, None))
+                Ok((marquee_import::ghost::import(store, media, &export, blog, job).await?, None))
             }
             Format::Markdown => {
                 // Markdown files (with their images) as they are, or a ZIP of the folder.
