@@ -6,6 +6,7 @@ use crate::{content, now, Conn, Error, Result, Store};
 use marquee_core::Score;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// What a diary entry holds, as written.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,44 +194,85 @@ pub async fn years(store: &Store, user_id: i64) -> Result<Vec<(i32, i64)>> {
 
 /// A film's entries in public diaries, with their writers' names and slugs, newest first.
 pub async fn public_for_film(store: &Store, film_id: i64) -> Result<Vec<(String, String, Entry)>> {
+    Ok(public_where(store, "d.film_id = $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
+}
+
+/// `public_for_film` for each of the films `film_ids` (SQL giving film ids) selects, by film.
+pub async fn public_for_films(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<(String, String, Entry)>>> {
+    public_where(store, &format!("d.film_id IN ({film_ids})"), None).await
+}
+
+async fn public_where(
+    store: &Store,
+    condition: &str,
+    film_id: Option<i64>,
+) -> Result<HashMap<i64, Vec<(String, String, Entry)>>> {
     let sql = format!(
-        "{} JOIN users u ON u.id = d.user_id WHERE d.film_id = $1 AND u.diary_public = 1 \
+        "{} JOIN users u ON u.id = d.user_id WHERE {condition} AND u.diary_public = 1 \
          ORDER BY d.watched_on DESC, d.id DESC",
         select().replace("SELECT d.id", "SELECT u.display_name AS writer_name, u.slug AS writer_slug, d.id")
     );
-    let rows = sqlx::query(&sql).bind(film_id).fetch_all(store.pool()).await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("writer_name")?, row.try_get("writer_slug")?, entry_from_row(row)?)))
-        .collect()
+    let rows = match film_id {
+        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
+        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
+    };
+    let mut entries: HashMap<i64, Vec<(String, String, Entry)>> = HashMap::new();
+    for row in &rows {
+        let entry = entry_from_row(row)?;
+        entries.entry(entry.film_id).or_default().push((
+            row.try_get("writer_name")?,
+            row.try_get("writer_slug")?,
+            entry,
+        ));
+    }
+    Ok(entries)
 }
 
 /// Every public rating the site's writers gave a film: each writer's latest rating in their
 /// public diary, or their published review's score when their diary holds none (a private
 /// diary's ratings stay private). One per writer.
 pub async fn ratings_for_film(store: &Store, film_id: i64) -> Result<Vec<Score>> {
-    let diary = sqlx::query(
-        "SELECT d.user_id, d.rating_tenths FROM diary_entries d JOIN users u ON u.id = d.user_id \
-         WHERE d.film_id = $1 AND d.rating_tenths IS NOT NULL AND u.diary_public = 1 \
-         ORDER BY d.watched_on DESC, d.id DESC",
-    )
-    .bind(film_id)
-    .fetch_all(store.pool())
-    .await?;
-    let reviews = sqlx::query(
-        "SELECT author_id AS user_id, score_tenths AS rating_tenths FROM reviews \
-         WHERE film_id = $1 AND status = 'published' AND score_tenths IS NOT NULL AND author_id IS NOT NULL \
-         ORDER BY published_at DESC",
-    )
-    .bind(film_id)
-    .fetch_all(store.pool())
-    .await?;
+    Ok(ratings_where(store, "= $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
+}
+
+/// `ratings_for_film` for each of the films `film_ids` (SQL giving film ids) selects, by film.
+pub async fn ratings_for_films(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<Score>>> {
+    ratings_where(store, &format!("IN ({film_ids})"), None).await
+}
+
+/// Ratings of the films whose id is `film_test` (`= $1` or `IN (…)`), by film.
+async fn ratings_where(store: &Store, film_test: &str, film_id: Option<i64>) -> Result<HashMap<i64, Vec<Score>>> {
+    let diary_sql = format!(
+        "SELECT d.film_id, d.user_id, d.rating_tenths FROM diary_entries d JOIN users u ON u.id = d.user_id \
+         WHERE d.film_id {film_test} AND d.rating_tenths IS NOT NULL AND u.diary_public = 1 \
+         ORDER BY d.watched_on DESC, d.id DESC"
+    );
+    let reviews_sql = format!(
+        "SELECT film_id, author_id AS user_id, score_tenths AS rating_tenths FROM reviews \
+         WHERE film_id {film_test} AND status = 'published' AND score_tenths IS NOT NULL AND author_id IS NOT NULL \
+         ORDER BY published_at DESC, id DESC"
+    );
+    let (diary, reviews) = match film_id {
+        Some(id) => (
+            sqlx::query(&diary_sql).bind(id).fetch_all(store.pool()).await?,
+            sqlx::query(&reviews_sql).bind(id).fetch_all(store.pool()).await?,
+        ),
+        None => (
+            sqlx::query(&diary_sql).fetch_all(store.pool()).await?,
+            sqlx::query(&reviews_sql).fetch_all(store.pool()).await?,
+        ),
+    };
     let mut seen = std::collections::HashSet::new();
-    let mut ratings = Vec::new();
+    let mut ratings: HashMap<i64, Vec<Score>> = HashMap::new();
     for row in diary.iter().chain(reviews.iter()) {
+        let film: i64 = row.try_get("film_id")?;
         let user: i64 = row.try_get("user_id")?;
         let tenths: i64 = row.try_get("rating_tenths")?;
-        if seen.insert(user) {
-            ratings.push(Score::from_tenths(tenths).map_err(|e| Error::Corrupt(e.to_string()))?);
+        if seen.insert((film, user)) {
+            ratings
+                .entry(film)
+                .or_default()
+                .push(Score::from_tenths(tenths).map_err(|e| Error::Corrupt(e.to_string()))?);
         }
     }
     Ok(ratings)

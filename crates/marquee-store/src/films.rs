@@ -4,6 +4,7 @@ use crate::media::{image_columns, picture_from_row, Picture};
 use crate::{now, people, Conn, Result, Store};
 use marquee_core::Slug;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// Departments, as stored in `credits.department`.
 pub const DIRECTING: &str = "directing";
@@ -218,23 +219,22 @@ pub(crate) async fn ensure_named(conn: &mut Conn, table: &str, name: &str) -> Re
     crate::ensure_slugged(conn, table, table, name, &insert).await
 }
 
-pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<Film>> {
-    let sql = format!(
-        "SELECT f.*, {} FROM films f LEFT JOIN media m ON m.id = f.poster_media_id WHERE f.slug = $1",
+fn film_select(condition: &str) -> String {
+    format!(
+        "SELECT f.*, {} FROM films f LEFT JOIN media m ON m.id = f.poster_media_id WHERE {condition}",
         image_columns("m", "poster_")
-    );
-    let Some(row) = sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await? else {
+    )
+}
+
+pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<Film>> {
+    let Some(row) = sqlx::query(&film_select("f.slug = $1")).bind(slug).fetch_optional(store.pool()).await? else {
         return Ok(None);
     };
     by_row(store, &row).await.map(Some)
 }
 
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<Film>> {
-    let sql = format!(
-        "SELECT f.*, {} FROM films f LEFT JOIN media m ON m.id = f.poster_media_id WHERE f.id = $1",
-        image_columns("m", "poster_")
-    );
-    let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(store.pool()).await? else {
+    let Some(row) = sqlx::query(&film_select("f.id = $1")).bind(id).fetch_optional(store.pool()).await? else {
         return Ok(None);
     };
     by_row(store, &row).await.map(Some)
@@ -242,9 +242,15 @@ pub async fn by_id(store: &Store, id: i64) -> Result<Option<Film>> {
 
 async fn by_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<Film> {
     let id: i64 = row.try_get("id")?;
+    let countries = ordered_names(store, "film_countries", id).await?;
+    let languages = ordered_names(store, "film_languages", id).await?;
+    film_from_row(row, countries, languages)
+}
+
+fn film_from_row(row: &sqlx::any::AnyRow, countries: Vec<String>, languages: Vec<String>) -> Result<Film> {
     let year: Option<i64> = row.try_get("year")?;
     Ok(Film {
-        id,
+        id: row.try_get("id")?,
         slug: row.try_get("slug")?,
         title: row.try_get("title")?,
         original_title: row.try_get("original_title")?,
@@ -255,8 +261,8 @@ async fn by_row(store: &Store, row: &sqlx::any::AnyRow) -> Result<Film> {
         synopsis: row.try_get("synopsis")?,
         poster: picture_from_row(row, "poster_url", "poster_")?,
         imdb_id: row.try_get("imdb_id")?,
-        countries: ordered_names(store, "film_countries", id).await?,
-        languages: ordered_names(store, "film_languages", id).await?,
+        countries,
+        languages,
     })
 }
 
@@ -267,36 +273,101 @@ async fn ordered_names(store: &Store, table: &str, film_id: i64) -> Result<Vec<S
         .await?)
 }
 
-/// The film's credits, directors first, then writers, then cast in billing order.
-pub async fn credits(store: &Store, film_id: i64) -> Result<Vec<Credit>> {
-    let rows = sqlx::query(
-        "SELECT p.slug, p.name, c.department, c.job, c.character_name FROM credits c JOIN people p ON p.id = c.person_id \
-         WHERE c.film_id = $1 ORDER BY c.billing_order",
-    )
-    .bind(film_id)
+/// `table`'s names (countries or languages) of the films `film_ids` (SQL giving film ids)
+/// selects, in order, by film.
+async fn ordered_names_of(store: &Store, table: &str, film_ids: &str) -> Result<HashMap<i64, Vec<String>>> {
+    let rows = sqlx::query(&format!(
+        "SELECT film_id, name FROM {table} WHERE film_id IN ({film_ids}) ORDER BY film_id, position"
+    ))
     .fetch_all(store.pool())
     .await?;
+    let mut names: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in &rows {
+        names.entry(row.try_get("film_id")?).or_default().push(row.try_get("name")?);
+    }
+    Ok(names)
+}
+
+/// The films `film_ids` (SQL giving film ids) selects, by id: what `by_id` reads for each, in
+/// three queries for all of them.
+pub async fn many(store: &Store, film_ids: &str) -> Result<HashMap<i64, Film>> {
+    let rows = sqlx::query(&film_select(&format!("f.id IN ({film_ids})"))).fetch_all(store.pool()).await?;
+    let mut countries = ordered_names_of(store, "film_countries", film_ids).await?;
+    let mut languages = ordered_names_of(store, "film_languages", film_ids).await?;
     rows.iter()
         .map(|row| {
-            Ok(Credit {
-                person_slug: row.try_get("slug")?,
-                person_name: row.try_get("name")?,
-                department: row.try_get("department")?,
-                job: row.try_get("job")?,
-                character: row.try_get("character_name")?,
-            })
+            let id: i64 = row.try_get("id")?;
+            let film = film_from_row(
+                row,
+                countries.remove(&id).unwrap_or_default(),
+                languages.remove(&id).unwrap_or_default(),
+            )?;
+            Ok((id, film))
         })
         .collect()
 }
 
+const CREDIT_SELECT: &str = "SELECT c.film_id, p.slug, p.name, c.department, c.job, c.character_name \
+    FROM credits c JOIN people p ON p.id = c.person_id";
+
+/// Credits of the films `condition` (over `c`) selects, by film, in billing order.
+async fn credits_where(store: &Store, condition: &str, film_id: Option<i64>) -> Result<HashMap<i64, Vec<Credit>>> {
+    let sql = format!("{CREDIT_SELECT} WHERE {condition} ORDER BY c.film_id, c.billing_order, c.id");
+    let rows = match film_id {
+        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
+        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
+    };
+    let mut credits: HashMap<i64, Vec<Credit>> = HashMap::new();
+    for row in &rows {
+        credits.entry(row.try_get("film_id")?).or_default().push(Credit {
+            person_slug: row.try_get("slug")?,
+            person_name: row.try_get("name")?,
+            department: row.try_get("department")?,
+            job: row.try_get("job")?,
+            character: row.try_get("character_name")?,
+        });
+    }
+    Ok(credits)
+}
+
+/// The film's credits, directors first, then writers, then cast in billing order.
+pub async fn credits(store: &Store, film_id: i64) -> Result<Vec<Credit>> {
+    Ok(credits_where(store, "c.film_id = $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
+}
+
+/// The credits of the films `film_ids` (SQL giving film ids) selects, by film.
+pub async fn credits_of(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<Credit>>> {
+    credits_where(store, &format!("c.film_id IN ({film_ids})"), None).await
+}
+
+/// Genres of the films `condition` (over `fg`) selects, by film, in order.
+async fn genres_where(store: &Store, condition: &str, film_id: Option<i64>) -> Result<HashMap<i64, Vec<Named>>> {
+    let sql = format!(
+        "SELECT fg.film_id, g.slug, g.name FROM film_genres fg JOIN genres g ON g.id = fg.genre_id \
+         WHERE {condition} ORDER BY fg.film_id, fg.position"
+    );
+    let rows = match film_id {
+        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
+        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
+    };
+    let mut genres: HashMap<i64, Vec<Named>> = HashMap::new();
+    for row in &rows {
+        genres.entry(row.try_get("film_id")?).or_default().push(Named {
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+            reviews: 0,
+        });
+    }
+    Ok(genres)
+}
+
 pub async fn genres(store: &Store, film_id: i64) -> Result<Vec<Named>> {
-    let rows = sqlx::query(
-        "SELECT g.slug, g.name FROM film_genres fg JOIN genres g ON g.id = fg.genre_id WHERE fg.film_id = $1 ORDER BY fg.position",
-    )
-    .bind(film_id)
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter().map(|row| Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 })).collect()
+    Ok(genres_where(store, "fg.film_id = $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
+}
+
+/// The genres of the films `film_ids` (SQL giving film ids) selects, by film.
+pub async fn genres_of(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<Named>>> {
+    genres_where(store, &format!("fg.film_id IN ({film_ids})"), None).await
 }
 
 /// Genres that have published reviews, with their counts, by name.

@@ -6,6 +6,7 @@ use crate::{content, now, Conn, Error, Result, Store};
 use marquee_core::SafeHtml;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// What a list's own fields hold, as written.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,14 +147,30 @@ pub async fn published_after(store: &Store, after: i64, limit: i64) -> Result<Ve
 
 /// Published lists that include a film.
 pub async fn published_with_film(store: &Store, film_id: i64) -> Result<Vec<List>> {
-    let rows = sqlx::query(&format!(
-        "{LIST_SELECT} WHERE l.published = 1 AND l.id IN (SELECT list_id FROM list_items WHERE film_id = $1) \
-         ORDER BY l.updated_at DESC, l.id DESC"
-    ))
-    .bind(film_id)
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter().map(list_from_row).collect()
+    Ok(published_with_where(store, "= $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
+}
+
+/// `published_with_film` for each of the films `film_ids` (SQL giving film ids) selects, by film.
+pub async fn published_with_films(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<List>>> {
+    published_with_where(store, &format!("IN ({film_ids})"), None).await
+}
+
+/// Published lists holding the films whose id is `film_test` (`= $1` or `IN (…)`), by film.
+async fn published_with_where(store: &Store, film_test: &str, film_id: Option<i64>) -> Result<HashMap<i64, Vec<List>>> {
+    let sql = format!(
+        "{} JOIN list_items li ON li.list_id = l.id WHERE l.published = 1 AND li.film_id {film_test} \
+         ORDER BY l.updated_at DESC, l.id DESC",
+        LIST_SELECT.replacen("SELECT l.id", "SELECT li.film_id AS item_film_id, l.id", 1)
+    );
+    let rows = match film_id {
+        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
+        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
+    };
+    let mut lists: HashMap<i64, Vec<List>> = HashMap::new();
+    for row in &rows {
+        lists.entry(row.try_get("item_film_id")?).or_default().push(list_from_row(row)?);
+    }
+    Ok(lists)
 }
 
 /// A film in a list or a watchlist.

@@ -397,39 +397,74 @@ pub async fn published_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ReviewCa
     Ok(ids.iter().filter_map(|id| cards.remove(id)).collect())
 }
 
-/// The published review with this slug.
-pub async fn published_by_slug(store: &Store, slug: &str) -> Result<Option<Review>> {
-    let sql = format!(
+fn review_select(condition: &str) -> String {
+    format!(
         "SELECT {CARD_COLUMNS}, {}, r.body_html, r.spoilers, r.watched_on, r.rewatch, r.updated_at {CARD_FROM} \
-         WHERE r.slug = $1 AND r.status = 'published'",
+         WHERE {condition} AND r.status = 'published'",
         image_columns("m", "poster_")
-    );
-    let Some(row) = sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await? else {
-        return Ok(None);
-    };
-    let card = card_from_row(&row)?;
-    let tags = tags_of(store, card.id).await?;
-    Ok(Some(Review {
-        card,
+    )
+}
+
+fn review_from_row(row: &AnyRow, tags: Vec<crate::films::Named>) -> Result<Review> {
+    Ok(Review {
+        card: card_from_row(row)?,
         body_html: SafeHtml::from_stored(row.try_get("body_html")?),
         spoilers: row.try_get::<i64, _>("spoilers")? != 0,
         watched_on: row.try_get("watched_on")?,
         rewatch: row.try_get::<i64, _>("rewatch")? != 0,
         updated_at: row.try_get("updated_at")?,
         tags,
-    }))
+    })
 }
 
-async fn tags_of(store: &Store, review_id: i64) -> Result<Vec<crate::films::Named>> {
-    let rows = sqlx::query(
-        "SELECT t.slug, t.name FROM review_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.review_id = $1 ORDER BY rt.position",
-    )
-    .bind(review_id)
-    .fetch_all(store.pool())
-    .await?;
+/// The published review with this slug.
+pub async fn published_by_slug(store: &Store, slug: &str) -> Result<Option<Review>> {
+    let Some(row) = sqlx::query(&review_select("r.slug = $1")).bind(slug).fetch_optional(store.pool()).await? else {
+        return Ok(None);
+    };
+    let id: i64 = row.try_get("id")?;
+    let tags = tags_where(store, "rt.review_id = $1", Some(id)).await?.remove(&id).unwrap_or_default();
+    review_from_row(&row, tags).map(Some)
+}
+
+/// Every published review as `published_by_slug` reads it, newest first (the order of every
+/// list), in two queries.
+pub async fn all_published(store: &Store) -> Result<Vec<Review>> {
+    let sql = format!("{} ORDER BY r.published_at DESC, r.id DESC", review_select("1 = 1"));
+    let rows = sqlx::query(&sql).fetch_all(store.pool()).await?;
+    let mut tags =
+        tags_where(store, "rt.review_id IN (SELECT id FROM reviews WHERE status = 'published')", None).await?;
     rows.iter()
-        .map(|row| Ok(crate::films::Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 }))
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            review_from_row(row, tags.remove(&id).unwrap_or_default())
+        })
         .collect()
+}
+
+/// Tags of the reviews `condition` (over `rt`) selects, by review, in order.
+async fn tags_where(
+    store: &Store,
+    condition: &str,
+    review_id: Option<i64>,
+) -> Result<HashMap<i64, Vec<crate::films::Named>>> {
+    let sql = format!(
+        "SELECT rt.review_id, t.slug, t.name FROM review_tags rt JOIN tags t ON t.id = rt.tag_id \
+         WHERE {condition} ORDER BY rt.review_id, rt.position"
+    );
+    let rows = match review_id {
+        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
+        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
+    };
+    let mut tags: HashMap<i64, Vec<crate::films::Named>> = HashMap::new();
+    for row in &rows {
+        tags.entry(row.try_get("review_id")?).or_default().push(crate::films::Named {
+            slug: row.try_get("slug")?,
+            name: row.try_get("name")?,
+            reviews: 0,
+        });
+    }
+    Ok(tags)
 }
 
 /// Published reviews' scores, for counting reviews per verdict band.

@@ -5,6 +5,8 @@ use crate::cache::PageCache;
 use marquee_core::related::RelatedIndex;
 use marquee_core::VerdictBands;
 use marquee_media::MediaStore;
+use marquee_store::published::Published;
+use marquee_store::reviews::{Filter, ReviewCard};
 use marquee_store::Store;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -62,6 +64,9 @@ pub struct AppState {
     related: Mutex<Option<Arc<RelatedIndex>>>,
     /// The genres the search form offers (slug, name), read once per content change.
     genres: Mutex<Option<Arc<Genres>>>,
+    /// The whole published site held in memory while something renders every page (the static
+    /// export); dropped when the content changes.
+    published: RwLock<Option<Arc<Published>>>,
     version: AtomicI64,
     /// When this server last saw the content change (or started): pages' Last-Modified.
     changed_at: AtomicI64,
@@ -80,6 +85,7 @@ impl AppState {
             cache: PageCache::new(PAGE_CACHE_BYTES),
             related: Mutex::new(None),
             genres: Mutex::new(None),
+            published: RwLock::new(None),
             changed_at: AtomicI64::new(marquee_store::now()),
         });
         Ok(state)
@@ -116,6 +122,33 @@ impl AppState {
         Ok(genres)
     }
 
+    /// Reads the whole published site into memory, for rendering every page of it: page reads
+    /// then come from memory (until the content changes) instead of the store.
+    pub async fn hold_published(&self) -> marquee_store::Result<()> {
+        let published = Arc::new(Published::load(&self.store).await?);
+        *self.published.write().expect("published lock is never poisoned") = Some(published);
+        Ok(())
+    }
+
+    /// The published site held by `hold_published`, if it is.
+    pub fn published(&self) -> Option<Arc<Published>> {
+        self.published.read().expect("published lock is never poisoned").clone()
+    }
+
+    /// One page of published reviews `filter` selects, and how many it selects: from memory
+    /// while the published site is held, else from the store.
+    pub async fn review_cards(
+        &self,
+        filter: &Filter,
+        limit: i64,
+        offset: i64,
+    ) -> marquee_store::Result<(Vec<ReviewCard>, i64)> {
+        match self.published() {
+            Some(published) => published.page(&self.store, filter, limit, offset).await,
+            None => marquee_store::reviews::published(&self.store, filter, limit, offset).await,
+        }
+    }
+
     /// Drops caches when the content version has moved since the last look.
     pub async fn refresh(&self) -> marquee_store::Result<()> {
         let current = marquee_store::content::version(&self.store).await?;
@@ -124,6 +157,7 @@ impl AppState {
             *self.site.write().expect("site lock is never poisoned") = Arc::new(site);
             *self.related.lock().await = None;
             *self.genres.lock().await = None;
+            *self.published.write().expect("published lock is never poisoned") = None;
             self.cache.clear();
             self.version.store(current, Ordering::Release);
             self.changed_at.store(marquee_store::now(), Ordering::Release);

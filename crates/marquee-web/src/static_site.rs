@@ -257,6 +257,11 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
         .map(|r| (r.reviews.len() + r.films.len() + r.people.len() + r.writers.len()) * 3)
         .unwrap_or(0);
     let store = state.store.clone();
+    // Every page is rendered: read what they show at once rather than page by page.
+    state
+        .hold_published()
+        .await
+        .map_err(|e| ExportError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })?;
     let app = crate::site_renderer(state);
     progress.start(estimate as u64, "site");
 

@@ -185,3 +185,103 @@ async fn a_site_below_a_path_of_its_domain_links_within_that_path() {
     let feed = std::fs::read_to_string(out.join("feed.xml")).unwrap();
     assert!(feed.contains(&format!("{base}/reviews/film-3-1993")), "feeds carry absolute links with the path");
 }
+
+/// The export reads the published site at once (`AppState::hold_published`); every page it
+/// renders so must be the page a reader is served, byte for byte — reviews, films with several
+/// reviews, diaries and lists, films known only from a diary or a list, people, lists of
+/// reviews on every page, feeds and share images.
+#[tokio::test]
+async fn pages_read_all_at_once_are_the_pages_served_one_by_one() {
+    let (test, held, source) = fourteen_reviews(BASE).await;
+    // A second review of film 3 and a film whose only review is a draft.
+    write(
+        &source.join("again.md"),
+        "+++\ntitle = \"Film 3\"\nyear = 1993\nslug = \"film-3-again\"\nscore = 9.5\ntags = [\"rain\"]\n\
+         date = 2024-03-01\n+++\nSeen again.\n",
+    );
+    write(&source.join("draft.md"), "+++\ntitle = \"Unfinished\"\nyear = 2001\ndraft = true\n+++\nNot yet.\n");
+    let media = MediaStore::new(test.dir.path().join("media"));
+    import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
+    // A public diary and a published list, reaching the unreviewed film too.
+    let mut tx = test.store.begin().await.unwrap();
+    sqlx::query("UPDATE users SET diary_public = 1").execute(&mut *tx).await.unwrap();
+    let user: i64 = sqlx::query_scalar("SELECT MIN(id) FROM users").fetch_one(&mut *tx).await.unwrap();
+    let film_3 = marquee_store::films::id_by_slug(&mut tx, "film-3-1993").await.unwrap().unwrap();
+    let unfinished = marquee_store::films::id_by_slug(&mut tx, "unfinished-2001").await.unwrap().unwrap();
+    for (film, day, rating) in [(film_3, "2024-05-01", 70), (unfinished, "2024-05-02", 40), (film_3, "2024-05-03", 80)]
+    {
+        let entry = marquee_store::diary::EntryInput {
+            film_id: film,
+            watched_on: day.into(),
+            rating: Some(marquee_core::Score::from_tenths(rating).unwrap()),
+            rewatch: false,
+            liked: true,
+            tags: vec!["cinema".into()],
+            review_text: String::new(),
+        };
+        marquee_store::diary::create(&mut tx, user, &entry).await.unwrap();
+    }
+    let list = marquee_store::lists::ListInput {
+        title: "Rain films".into(),
+        description_markdown: String::new(),
+        description_html: marquee_core::SafeHtml::from_stored(String::new()),
+        ranked: true,
+        published: true,
+    };
+    let list = marquee_store::lists::create(&mut tx, user, &list).await.unwrap();
+    for film in [unfinished, film_3] {
+        marquee_store::lists::add_item(&mut tx, list, film, "").await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    held.refresh().await.unwrap();
+
+    let out = test.dir.path().join("site");
+    static_site::export(held.clone(), &out, &Silent).await.unwrap();
+    assert!(held.published().is_some(), "the export holds the published site");
+    let config = WebConfig { base_url: BASE.into(), trusted_proxies: vec![], metrics_on_main: false };
+    let served =
+        AppState::new(test.store.clone(), MediaStore::new(test.dir.path().join("media")), config).await.unwrap();
+    assert!(served.published().is_none());
+
+    let manifest = std::fs::read_to_string(out.join(".marquee-export")).unwrap();
+    let mut compared = Vec::new();
+    for file in manifest.lines().map(|l| l.split('\t').next().unwrap()) {
+        if file == "404.html" || file.starts_with("static/") || file.starts_with("media/") {
+            continue;
+        }
+        let path = match file.strip_suffix("index.html") {
+            Some(dir) => format!("/{}", dir.trim_end_matches('/')),
+            None => format!("/{file}"),
+        };
+        let path = match path.rsplit_once("/page/") {
+            Some((base, page)) => format!("{}?page={page}", if base.is_empty() { "/" } else { base }),
+            None => path,
+        };
+        let (one_by_one, at_once) = (body(&served, &path).await, body(&held, &path).await);
+        assert!(one_by_one == at_once, "{path} differs read at once:\n{}", String::from_utf8_lossy(&at_once));
+        compared.push(path);
+    }
+    for expected in [
+        "/reviews/film-3-again",
+        "/films/film-3-1993",
+        "/films/unfinished-2001",
+        "/people/ada-moreau",
+        "/tags/rain",
+        "/genres/drama?page=2",
+        "/reviews/film-3-1993/share.png",
+    ] {
+        assert!(compared.iter().any(|p| p == expected), "{expected} compared: {compared:?}");
+    }
+    let film = String::from_utf8(body(&held, "/films/film-3-1993").await).unwrap();
+    for shown in ["film-3-again", "Rain films", "/ 10 from"] {
+        assert!(film.contains(shown), "{shown} on the film page");
+    }
+}
+
+async fn body(state: &std::sync::Arc<AppState>, path: &str) -> Vec<u8> {
+    use tower::ServiceExt;
+    let request = axum::http::Request::get(path).body(axum::body::Body::empty()).unwrap();
+    let response = marquee_web::site_renderer(state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()
+}

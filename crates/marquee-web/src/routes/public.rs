@@ -97,7 +97,7 @@ struct ListSpec {
 /// One page of a review list; a page number past the end (or not a number) is a 404.
 async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult {
     let page = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(state))?.unwrap_or(1);
-    let (cards, total) = reviews::published(&state.store, &spec.filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let (cards, total) = state.review_cards(&spec.filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found) {
         return Err(Error::not_found(state));
@@ -168,13 +168,35 @@ async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult
 }
 
 async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
-    let review = reviews::published_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
-    let film = films::by_id(&state.store, review.card.film_id).await?.ok_or_else(|| Error::not_found(&state))?;
-    let credits = films::credits(&state.store, film.id).await?;
-    let genres = films::genres(&state.store, film.id).await?;
+    let (review, film) = review_and_film(&state, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let related_ids = state.related_index().await?.related(review.card.id, 6);
-    let related = reviews::published_by_ids(&state.store, &related_ids).await?;
-    render(review_page(&state, &ReviewData { review, film, credits, genres, related }))
+    let data = match state.published() {
+        Some(published) => ReviewData {
+            credits: published.credits(film.id).to_vec(),
+            genres: published.genres(film.id).to_vec(),
+            related: published.cards_by_ids(&related_ids),
+            review,
+            film,
+        },
+        None => ReviewData {
+            credits: films::credits(&state.store, film.id).await?,
+            genres: films::genres(&state.store, film.id).await?,
+            related: reviews::published_by_ids(&state.store, &related_ids).await?,
+            review,
+            film,
+        },
+    };
+    render(review_page(&state, &data))
+}
+
+/// The published review with this slug and its film.
+async fn review_and_film(state: &AppState, slug: &str) -> Result<Option<(Review, Film)>> {
+    if let Some(published) = state.published() {
+        let review = published.review(slug);
+        return Ok(review.and_then(|r| Some((r.clone(), published.film(r.card.film_id)?.clone()))));
+    }
+    let Some(review) = reviews::published_by_slug(&state.store, slug).await? else { return Ok(None) };
+    Ok(films::by_id(&state.store, review.card.film_id).await?.map(|film| (review, film)))
 }
 
 /// The review's share image (OpenGraph and Twitter cards): poster, title, year, score, verdict.
@@ -184,8 +206,7 @@ async fn share_image(
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response> {
     use axum::response::IntoResponse;
-    let review = reviews::published_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
-    let film = films::by_id(&state.store, review.card.film_id).await?.ok_or_else(|| Error::not_found(&state))?;
+    let (review, film) = review_and_film(&state, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let site = state.site();
     let score = score_view(&site, review.card.score, review.card.verdict_override.as_deref());
     // The image's tag comes from what it shows, so a reader (or the static export) holding the
@@ -394,17 +415,33 @@ fn film_title(film: &Film) -> String {
 }
 
 async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
-    let film = films::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
-    let (cards, _) = reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?;
-    let diary = marquee_store::diary::public_for_film(&state.store, film.id).await?;
-    let lists = marquee_store::lists::published_with_film(&state.store, film.id).await?;
+    let held = state.published();
+    let (film, cards, diary, lists, ratings, credits, genres) =
+        match held.as_ref().and_then(|p| p.film_page(&slug, 100)) {
+            Some(page) => (
+                page.film.clone(),
+                page.cards,
+                page.diary.to_vec(),
+                page.lists.to_vec(),
+                page.ratings.to_vec(),
+                page.credits.to_vec(),
+                page.genres.to_vec(),
+            ),
+            None => {
+                let film = films::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+                let (cards, _) = reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?;
+                let diary = marquee_store::diary::public_for_film(&state.store, film.id).await?;
+                let lists = marquee_store::lists::published_with_film(&state.store, film.id).await?;
+                let ratings = marquee_store::diary::ratings_for_film(&state.store, film.id).await?;
+                let credits = films::credits(&state.store, film.id).await?;
+                let genres = films::genres(&state.store, film.id).await?;
+                (film, cards, diary, lists, ratings, credits, genres)
+            }
+        };
     // A film has a page once something public is written about it.
     if cards.is_empty() && diary.is_empty() && lists.is_empty() {
         return Err(Error::not_found(&state));
     }
-    let ratings = marquee_store::diary::ratings_for_film(&state.store, film.id).await?;
-    let credits = films::credits(&state.store, film.id).await?;
-    let genres = films::genres(&state.store, film.id).await?;
     let site = state.site();
     let title = film_title(&film);
     let path = format!("/films/{}", film.slug);
@@ -477,7 +514,7 @@ async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
     if roles.is_empty() {
         return Err(Error::not_found(&state));
     }
-    let (cards, _) = reviews::published(&state.store, &Filter::Person(person.id), 500, 0).await?;
+    let (cards, _) = state.review_cards(&Filter::Person(person.id), 500, 0).await?;
     let site = state.site();
     let mut groups = Vec::new();
     for (department, heading) in [(films::DIRECTING, "Director"), (films::WRITING, "Writer"), (films::CAST, "Cast")] {

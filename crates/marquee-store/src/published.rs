@@ -1,0 +1,151 @@
+//! The published site read at once, for a renderer that visits every page (the static export):
+//! a dozen queries over everything public instead of several for each page, with lists of
+//! reviews read whole once and paged from memory. Each part is read by the same SQL and row
+//! code as the per-page reads, only for many films or reviews at a time.
+
+use crate::diary::Entry;
+use crate::films::{Credit, Film, Named};
+use crate::lists::List;
+use crate::reviews::{self, Filter, Review, ReviewCard};
+use crate::{Result, Store};
+use marquee_core::Score;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Films with a public page: reviewed, in a public diary or in a published list.
+const PUBLIC_FILMS: &str = "SELECT film_id FROM reviews WHERE status = 'published' \
+    UNION SELECT d.film_id FROM diary_entries d JOIN users u ON u.id = d.user_id WHERE u.diary_public = 1 \
+    UNION SELECT li.film_id FROM list_items li JOIN lists l ON l.id = li.list_id WHERE l.published = 1";
+
+pub struct Published {
+    /// Every published review, newest first.
+    reviews: Vec<Review>,
+    by_slug: HashMap<String, usize>,
+    by_id: HashMap<i64, usize>,
+    /// Each film's published reviews, newest first.
+    by_film: HashMap<i64, Vec<usize>>,
+    films: HashMap<i64, Film>,
+    film_slugs: HashMap<String, i64>,
+    credits: HashMap<i64, Vec<Credit>>,
+    genres: HashMap<i64, Vec<Named>>,
+    diary: HashMap<i64, Vec<(String, String, Entry)>>,
+    lists: HashMap<i64, Vec<List>>,
+    ratings: HashMap<i64, Vec<Score>>,
+    /// Whole lists of review cards read so far, by filter.
+    listed: Mutex<HashMap<String, Arc<Vec<ReviewCard>>>>,
+}
+
+/// What a film's page shows, as `Published::film_page` gives it.
+pub struct FilmPage<'a> {
+    pub film: &'a Film,
+    pub cards: Vec<ReviewCard>,
+    pub diary: &'a [(String, String, Entry)],
+    pub lists: &'a [List],
+    pub ratings: &'a [Score],
+    pub credits: &'a [Credit],
+    pub genres: &'a [Named],
+}
+
+impl Published {
+    pub async fn load(store: &Store) -> Result<Published> {
+        let reviews = reviews::all_published(store).await?;
+        let films = crate::films::many(store, PUBLIC_FILMS).await?;
+        let mut by_film: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, review) in reviews.iter().enumerate() {
+            by_film.entry(review.card.film_id).or_default().push(i);
+        }
+        Ok(Published {
+            by_slug: reviews.iter().enumerate().map(|(i, r)| (r.card.slug.clone(), i)).collect(),
+            by_id: reviews.iter().enumerate().map(|(i, r)| (r.card.id, i)).collect(),
+            by_film,
+            film_slugs: films.values().map(|f| (f.slug.clone(), f.id)).collect(),
+            credits: crate::films::credits_of(store, PUBLIC_FILMS).await?,
+            genres: crate::films::genres_of(store, PUBLIC_FILMS).await?,
+            diary: crate::diary::public_for_films(store, PUBLIC_FILMS).await?,
+            lists: crate::lists::published_with_films(store, PUBLIC_FILMS).await?,
+            ratings: crate::diary::ratings_for_films(store, PUBLIC_FILMS).await?,
+            films,
+            reviews,
+            listed: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// As `reviews::published_by_slug`.
+    pub fn review(&self, slug: &str) -> Option<&Review> {
+        self.by_slug.get(slug).map(|&i| &self.reviews[i])
+    }
+
+    /// As `films::by_id`, for films with a public page.
+    pub fn film(&self, id: i64) -> Option<&Film> {
+        self.films.get(&id)
+    }
+
+    /// As `films::credits`.
+    pub fn credits(&self, film_id: i64) -> &[Credit] {
+        self.credits.get(&film_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// As `films::genres`.
+    pub fn genres(&self, film_id: i64) -> &[Named] {
+        self.genres.get(&film_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// As `reviews::published_by_ids`.
+    pub fn cards_by_ids(&self, ids: &[i64]) -> Vec<ReviewCard> {
+        ids.iter().filter_map(|id| self.by_id.get(id)).map(|&i| self.reviews[i].card.clone()).collect()
+    }
+
+    /// What the page of the film with this slug shows (its first `limit` reviews), when it is a
+    /// film with a public page.
+    pub fn film_page(&self, slug: &str, limit: usize) -> Option<FilmPage<'_>> {
+        let film = self.films.get(self.film_slugs.get(slug)?)?;
+        let empty = Vec::new();
+        let cards = self
+            .by_film
+            .get(&film.id)
+            .unwrap_or(&empty)
+            .iter()
+            .take(limit)
+            .map(|&i| self.reviews[i].card.clone())
+            .collect();
+        Some(FilmPage {
+            film,
+            cards,
+            diary: self.diary.get(&film.id).map_or(&[], Vec::as_slice),
+            lists: self.lists.get(&film.id).map_or(&[], Vec::as_slice),
+            ratings: self.ratings.get(&film.id).map_or(&[], Vec::as_slice),
+            credits: self.credits(film.id),
+            genres: self.genres(film.id),
+        })
+    }
+
+    /// As `reviews::published`: one page of the reviews `filter` selects and how many it
+    /// selects. Each filter's whole list is read once, the first time it is asked for.
+    pub async fn page(
+        &self,
+        store: &Store,
+        filter: &Filter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ReviewCard>, i64)> {
+        let key = format!("{filter:?}");
+        let held = self.listed.lock().expect("list memo lock is never poisoned").get(&key).cloned();
+        let all = match held {
+            Some(all) => all,
+            None => {
+                let all = Arc::new(match filter {
+                    Filter::All => self.reviews.iter().map(|r| r.card.clone()).collect(),
+                    Filter::Film(id) => {
+                        self.by_film.get(id).into_iter().flatten().map(|&i| self.reviews[i].card.clone()).collect()
+                    }
+                    _ => reviews::published(store, filter, i64::MAX, 0).await?.0,
+                });
+                self.listed.lock().expect("list memo lock is never poisoned").insert(key, all.clone());
+                all
+            }
+        };
+        let start = usize::try_from(offset).unwrap_or(0).min(all.len());
+        let end = start.saturating_add(usize::try_from(limit).unwrap_or(0)).min(all.len());
+        Ok((all[start..end].to_vec(), all.len() as i64))
+    }
+}
