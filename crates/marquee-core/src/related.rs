@@ -30,6 +30,8 @@ const CAST_CONSIDERED: usize = 6;
 pub struct RelatedIndex {
     items: Vec<Item>,
     by_review: HashMap<i64, usize>,
+    /// How many distinct terms the texts have.
+    terms: usize,
 }
 
 struct Item {
@@ -81,7 +83,7 @@ impl RelatedIndex {
             })
             .collect();
         let by_review = items.iter().enumerate().map(|(i, item)| (item.features.review_id, i)).collect();
-        RelatedIndex { items, by_review }
+        RelatedIndex { items, by_review, terms: document_frequency.len() }
     }
 
     pub fn len(&self) -> usize {
@@ -99,25 +101,38 @@ impl RelatedIndex {
             return Vec::new();
         };
         let target = &self.items[index];
+        // The target's weights laid out by term: each other text's dot product with it is then
+        // a pass over that text's terms, not a merge of two lists.
+        let mut weights = vec![0.0f32; self.terms];
+        for (term, weight) in &target.vector {
+            weights[*term as usize] = *weight;
+        }
         let mut scored: Vec<(f32, i64)> = self
             .items
             .iter()
             .filter(|other| other.features.review_id != review_id)
-            .map(|other| (relatedness(target, other), other.features.review_id))
+            .map(|other| (relatedness(target, &weights, other), other.features.review_id))
             .filter(|(score, _)| *score > 0.0)
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let order = |a: &(f32, i64), b: &(f32, i64)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        // Only the best `limit` are ordered: a page asks for six of thousands.
+        if scored.len() > limit && limit > 0 {
+            scored.select_nth_unstable_by(limit - 1, order);
+            scored.truncate(limit);
+        }
+        scored.sort_unstable_by(order);
         scored.into_iter().take(limit).map(|(_, id)| id).collect()
     }
 }
 
-fn relatedness(a: &Item, b: &Item) -> f32 {
+/// How related `b` is to `a`, whose text weights by term are `a_weights`.
+fn relatedness(a: &Item, a_weights: &[f32], b: &Item) -> f32 {
     let (fa, fb) = (&a.features, &b.features);
     let shared = |x: &[i64], y: &[i64]| x.iter().filter(|id| y.contains(id)).count() as f32;
     let mut score = DIRECTOR * shared(&fa.directors, &fb.directors)
         + CAST * shared(&fa.cast[..fa.cast.len().min(CAST_CONSIDERED)], &fb.cast[..fb.cast.len().min(CAST_CONSIDERED)])
         + GENRE * shared(&fa.genres, &fb.genres)
-        + TEXT * cosine(&a.vector, &b.vector);
+        + TEXT * cosine(a_weights, &b.vector);
     if let (Some(ya), Some(yb)) = (fa.year, fb.year) {
         score += match (ya - yb).abs() {
             0 => SAME_YEAR,
@@ -128,20 +143,10 @@ fn relatedness(a: &Item, b: &Item) -> f32 {
     score
 }
 
-fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    dot
+/// The dot product of two unit vectors, one laid out by term. Terms `b` lacks add nothing, and
+/// the shared ones are summed in term order.
+fn cosine(a: &[f32], b: &[(u32, f32)]) -> f32 {
+    b.iter().fold(0.0, |dot, (term, weight)| dot + a[*term as usize] * weight)
 }
 
 /// Lowercased words of three letters or more that are not common English function words.

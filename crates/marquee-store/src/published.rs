@@ -70,6 +70,11 @@ impl Published {
         })
     }
 
+    /// Every published review, newest first.
+    pub fn reviews(&self) -> &[Review] {
+        &self.reviews
+    }
+
     /// As `reviews::published_by_slug`.
     pub fn review(&self, slug: &str) -> Option<&Review> {
         self.by_slug.get(slug).map(|&i| &self.reviews[i])
@@ -120,7 +125,8 @@ impl Published {
     }
 
     /// As `reviews::published`: one page of the reviews `filter` selects and how many it
-    /// selects. Each filter's whole list is read once, the first time it is asked for.
+    /// selects. Each filter's whole list is read once, the first time it is asked for (but a
+    /// person's, which has no further pages).
     pub async fn page(
         &self,
         store: &Store,
@@ -128,6 +134,10 @@ impl Published {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ReviewCard>, i64)> {
+        // A person's reviews fill one page, asked for once: not worth holding.
+        if let Filter::Person(_) = filter {
+            return reviews::published(store, filter, limit, offset).await;
+        }
         let key = format!("{filter:?}");
         let held = self.listed.lock().expect("list memo lock is never poisoned").get(&key).cloned();
         let all = match held {

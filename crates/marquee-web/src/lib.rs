@@ -65,6 +65,7 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut ticks: u64 = 0;
+        let mut drawing = None;
         loop {
             tick.tick().await;
             ticks += 1;
@@ -73,8 +74,23 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                     tracing::warn!(error = %e, "publishing scheduled reviews failed");
                 }
             }
-            if let Err(e) = state.refresh().await {
-                tracing::warn!(error = %e, "checking the content version failed");
+            let changed = match state.refresh().await {
+                Ok(changed) => changed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "checking the content version failed");
+                    false
+                }
+            };
+            // Share images of new or changed reviews are drawn now rather than when first
+            // asked for (one drawing at a time; a change during it is caught on the next).
+            if (changed || ticks == 1) && drawing.as_ref().is_none_or(|d: &tokio::task::JoinHandle<()>| d.is_finished())
+            {
+                let state = state.clone();
+                drawing = Some(tokio::spawn(async move {
+                    if let Err(e) = share::draw_missing(&state, &marquee_import::Silent).await {
+                        tracing::warn!(error = %e, "drawing share images failed");
+                    }
+                }));
             }
             // Hourly, the query planner's statistics of tables that grew much (a cheap check
             // when nothing did).

@@ -1,11 +1,21 @@
 //! Share images: the 1200×630 picture a review shows when its link is posted to a social network
 //! or a chat (OpenGraph and Twitter cards): the poster, the film's title and year, the score and
-//! its verdict, and the site's name. Drawn once per content change (the page cache keeps it).
+//! its verdict, and the site's name. Each is tagged by what it shows and, where the server has a
+//! folder for them (`WebConfig::share_dir`), kept there as `share-TAG.png` once drawn: drawn once
+//! per change of what it shows, whoever asks first (a reader, the static export, or the drawing of
+//! missing images after an import or a content change), and not again after a restart.
 
+use crate::state::{AppState, Site};
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use futures_util::StreamExt;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::imageops::{self, FilterType};
 use image::{ImageEncoder, Rgb, RgbImage};
+use marquee_import::Progress;
+use marquee_store::films::Film;
+use marquee_store::media::Picture;
+use marquee_store::reviews::Review;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub const WIDTH: u32 = 1200;
@@ -42,6 +52,171 @@ pub struct Card<'a> {
 /// The drawing's version: part of each image's tag, so a change to how cards are drawn makes
 /// every holder fetch them again.
 pub const DRAWING: u32 = 1;
+
+/// A review's share image before it is drawn: what it shows, and its tag (a quoted ETag) made
+/// from that.
+pub struct Planned {
+    pub tag: String,
+    site_title: String,
+    film_title: String,
+    year: Option<i32>,
+    /// The score ("8.5") and its verdict.
+    score: Option<(String, String)>,
+    accent: String,
+    /// The poster as stored: its image's SHA-256 and the file of the size drawn from.
+    poster: Option<(String, String)>,
+}
+
+/// What the share image of `review` (of `film`) shows on `site`.
+pub fn plan(site: &Site, review: &Review, film: &Film) -> Planned {
+    let score = crate::views::score_view(site, review.card.score, review.card.verdict_override.as_deref())
+        .map(|s| (s.value, s.verdict));
+    let poster = match &film.poster {
+        Some(Picture::Stored(image)) => {
+            Some((image.sha256.clone(), format!("{}.{}", image.fallback_width(640), image.extension)))
+        }
+        // Posters elsewhere on the web are not fetched by the server.
+        _ => None,
+    };
+    let inputs = format!(
+        "{DRAWING}|{}|{}|{}|{:?}|{:?}|{:?}|{}",
+        site.title,
+        film.title,
+        film.year.map(|y| y.to_string()).unwrap_or_default(),
+        score.as_ref().map(|s| &s.0),
+        score.as_ref().map(|s| &s.1),
+        poster.as_ref().map(|(sha, file)| format!("{sha}/{file}")),
+        site.accent,
+    );
+    Planned {
+        tag: format!("\"share-{}\"", &crate::cache::etag_of(inputs.as_bytes()).trim_matches('"')[..16]),
+        site_title: site.title.clone(),
+        film_title: film.title.clone(),
+        year: film.year,
+        score,
+        accent: site.accent.clone(),
+        poster,
+    }
+}
+
+fn kept_file(dir: &Path, tag: &str) -> PathBuf {
+    dir.join(format!("{}.png", tag.trim_matches('"')))
+}
+
+/// The planned image as PNG: the one kept in the share folder, or drawn now (off the async
+/// threads) and kept there.
+pub async fn png(state: &AppState, planned: &Planned) -> Result<Vec<u8>, crate::error::Error> {
+    let kept = state.config.share_dir.as_deref().map(|dir| kept_file(dir, &planned.tag));
+    if let Some(bytes) = kept.as_ref().and_then(|file| std::fs::read(file).ok()) {
+        return Ok(bytes);
+    }
+    let poster = match &planned.poster {
+        Some((sha256, file)) => match state.media.read(sha256, file).await {
+            Ok(Some((bytes, _))) => Some(bytes),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, sha256 = %sha256, "reading a poster for a share image failed");
+                None
+            }
+        },
+        None => None,
+    };
+    let card = Owned {
+        site_title: planned.site_title.clone(),
+        film_title: planned.film_title.clone(),
+        year: planned.year,
+        score: planned.score.clone(),
+        accent: planned.accent.clone(),
+    };
+    tokio::task::spawn_blocking(move || {
+        let png = render(&Card {
+            site_title: &card.site_title,
+            film_title: &card.film_title,
+            year: card.year,
+            score: card.score.as_ref().map(|s| s.0.as_str()),
+            verdict: card.score.as_ref().map(|s| s.1.as_str()),
+            accent: &card.accent,
+            poster: poster.and_then(|bytes| image::load_from_memory(&bytes).ok()),
+        });
+        if let Some(file) = kept {
+            keep(&file, &png);
+        }
+        png
+    })
+    .await
+    .map_err(|e| crate::error::Error::Internal(format!("drawing a share image stopped: {e}")))
+}
+
+struct Owned {
+    site_title: String,
+    film_title: String,
+    year: Option<i32>,
+    score: Option<(String, String)>,
+    accent: String,
+}
+
+/// Writes a drawn image to the share folder whole (a reader never sees half of one); a folder
+/// that cannot be written only costs drawing again.
+fn keep(file: &Path, png: &[u8]) {
+    let partial = file.with_extension(format!("{}.partial", std::process::id()));
+    let written = file
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&partial, png))
+        .and_then(|()| std::fs::rename(&partial, file));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&partial);
+        tracing::warn!(error = %e, file = %file.display(), "keeping a share image failed");
+    }
+}
+
+/// Draws the share images of published reviews that the share folder lacks, two at a time per
+/// core, and removes the images no review shows any more. Returns how many it drew.
+pub async fn draw_missing(state: &AppState, progress: &dyn Progress) -> marquee_store::Result<usize> {
+    let Some(dir) = state.config.share_dir.clone() else { return Ok(0) };
+    let published = match state.published() {
+        Some(published) => published,
+        None => std::sync::Arc::new(marquee_store::published::Published::load(&state.store).await?),
+    };
+    let site = state.site();
+    let planned: Vec<Planned> = published
+        .reviews()
+        .iter()
+        .filter_map(|review| Some(plan(&site, review, published.film(review.card.film_id)?)))
+        .collect();
+    let wanted: std::collections::HashSet<PathBuf> = planned.iter().map(|p| kept_file(&dir, &p.tag)).collect();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("share-") && !wanted.contains(&entry.path()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let missing: Vec<&Planned> = planned.iter().filter(|p| !kept_file(&dir, &p.tag).is_file()).collect();
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    progress.start(missing.len() as u64, "share images");
+    let at_once = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+    let mut waiting = missing.into_iter();
+    let mut drawing = futures_util::stream::FuturesUnordered::new();
+    let mut drawn = 0;
+    loop {
+        while drawing.len() < at_once {
+            let Some(planned) = waiting.next() else { break };
+            drawing.push(png(state, planned));
+        }
+        let Some(result) = drawing.next().await else { break };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "drawing a share image failed");
+        }
+        drawn += 1;
+        progress.advance("share image");
+    }
+    progress.finish();
+    Ok(drawn)
+}
 
 /// The card as PNG bytes.
 pub fn render(card: &Card) -> Vec<u8> {

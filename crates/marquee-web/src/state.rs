@@ -21,6 +21,9 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Whether `/metrics` is served on the main address (no separate metrics address given).
     pub metrics_on_main: bool,
+    /// Where share images are kept once drawn (a folder of the data directory), so each is drawn
+    /// once per change of what it shows; without one they are drawn on request.
+    pub share_dir: Option<std::path::PathBuf>,
 }
 
 /// Site settings as pages use them.
@@ -149,8 +152,8 @@ impl AppState {
         }
     }
 
-    /// Drops caches when the content version has moved since the last look.
-    pub async fn refresh(&self) -> marquee_store::Result<()> {
+    /// Drops caches when the content version has moved since the last look; says whether it had.
+    pub async fn refresh(&self) -> marquee_store::Result<bool> {
         let current = marquee_store::content::version(&self.store).await?;
         if current != self.version.load(Ordering::Acquire) {
             let site = load_site(&self.store).await?;
@@ -162,8 +165,9 @@ impl AppState {
             self.version.store(current, Ordering::Release);
             self.changed_at.store(marquee_store::now(), Ordering::Release);
             tracing::info!(version = current, "content changed; caches dropped");
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
     }
 
     /// When the content last changed, as far as this server knows (Unix seconds).

@@ -246,6 +246,54 @@ fn write_if_changed(file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
     Ok(true)
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Outcome {
+    Written,
+    Unchanged,
+    /// Answered "not modified": the file an earlier export wrote stays.
+    Reused,
+}
+
+/// One path exported: its file, the links found in it, and the tag it carries.
+struct Exported {
+    path: String,
+    file: PathBuf,
+    found: Vec<String>,
+    tag: Option<String>,
+    outcome: Outcome,
+}
+
+/// Renders one path and writes its file into `dir` (unless unchanged or not modified).
+async fn export_one(
+    app: axum::Router,
+    dir: &Path,
+    base_url: &str,
+    prefix: &str,
+    path: String,
+    held: Option<String>,
+) -> Result<Exported, ExportError> {
+    let page = fetch(app, path, held).await?;
+    if page.status == StatusCode::NOT_MODIFIED {
+        let file = file_for(&page.path, false);
+        return Ok(Exported { path: page.path, file, found: Vec::new(), tag: page.etag, outcome: Outcome::Reused });
+    }
+    if page.status != StatusCode::OK {
+        return Err(ExportError::Status { path: page.path, status: page.status });
+    }
+    let text = std::str::from_utf8(&page.body).ok();
+    let crawlable = page.html || page.path.ends_with(".xml") || page.path.ends_with(".json");
+    let (found, rewritten) = match text.filter(|_| crawlable) {
+        Some(text) => links(text, base_url, prefix, page.html),
+        None => (Vec::new(), None),
+    };
+    let file = file_for(&page.path, page.html);
+    let tag = page.etag.filter(|_| !page.html);
+    let bytes = rewritten.map(String::into_bytes).unwrap_or_else(|| page.body.to_vec());
+    // Written in place: a file of a few kilobytes costs less than a hop to a blocking thread.
+    let outcome = if write_if_changed(&dir.join(&file), &bytes)? { Outcome::Written } else { Outcome::Unchanged };
+    Ok(Exported { path: page.path, file, found, tag, outcome })
+}
+
 /// Exports the public site of `state` into `dir`.
 pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -> Result<Report, ExportError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -280,55 +328,44 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     let mut seen: HashSet<String> = queue.iter().cloned().collect();
     let mut files = BTreeSet::new();
     let mut report = Report::default();
-    // Up to PARALLEL pages render at once; each one done makes room for the next.
+    // Up to PARALLEL pages render at once, each a task of its own (so on every core) that also
+    // finds its links and writes its file; each one done makes room for the next.
     let mut rendering = FuturesUnordered::new();
+    let dir: Arc<Path> = Arc::from(dir);
+    let (base_url, prefix): (Arc<str>, Arc<str>) = (Arc::from(base_url.as_str()), Arc::from(prefix.as_str()));
     loop {
         while rendering.len() < PARALLEL {
             let Some(path) = queue.pop_front() else { break };
             // Only share images are worth asking about: drawing them is the slow part.
             let tag = path.ends_with("/share.png").then(|| held.get(&file_for(&path, false)).cloned()).flatten();
-            rendering.push(fetch(app.clone(), path, tag));
+            let (app, dir, base_url, prefix) = (app.clone(), dir.clone(), base_url.clone(), prefix.clone());
+            rendering.push(tokio::spawn(async move { export_one(app, &dir, &base_url, &prefix, path, tag).await }));
         }
-        let Some(page) = rendering.next().await else { break };
+        let Some(done) = rendering.next().await else { break };
+        let done =
+            done.map_err(|e| ExportError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })??;
+        progress.advance(&done.path);
+        for link in done.found {
+            if let Some(target) = static_path(&link) {
+                if seen.insert(target.clone()) {
+                    queue.push_back(target);
+                }
+            }
+        }
+        match done.outcome {
+            Outcome::Reused => report.reused += 1,
+            Outcome::Written => report.written += 1,
+            Outcome::Unchanged => {}
+        }
+        if let Some(tag) =
+            done.tag.or_else(|| (done.outcome == Outcome::Reused).then(|| held.get(&done.file).cloned()).flatten())
         {
-            let page = page?;
-            progress.advance(&page.path);
-            if page.status == StatusCode::NOT_MODIFIED {
-                let file = file_for(&page.path, false);
-                if let Some(tag) = page.etag.or_else(|| held.get(&file).cloned()) {
-                    tags.insert(file.clone(), tag);
-                }
-                files.insert(file);
-                report.reused += 1;
-                continue;
-            }
-            if page.status != StatusCode::OK {
-                return Err(ExportError::Status { path: page.path, status: page.status });
-            }
-            let text = std::str::from_utf8(&page.body).ok();
-            let crawlable = page.html || page.path.ends_with(".xml") || page.path.ends_with(".json");
-            let (found, rewritten) = match text.filter(|_| crawlable) {
-                Some(text) => links(text, &base_url, &prefix, page.html),
-                None => (Vec::new(), None),
-            };
-            for link in found {
-                if let Some(target) = static_path(&link) {
-                    if seen.insert(target.clone()) {
-                        queue.push_back(target);
-                    }
-                }
-            }
-            let file = file_for(&page.path, page.html);
-            if let Some(tag) = page.etag.filter(|_| !page.html) {
-                tags.insert(file.clone(), tag);
-            }
-            let bytes = rewritten.map(String::into_bytes).unwrap_or_else(|| page.body.to_vec());
-            if write_if_changed(&dir.join(&file), &bytes)? {
-                report.written += 1;
-            }
-            files.insert(file);
+            tags.insert(done.file.clone(), tag);
         }
+        files.insert(done.file);
     }
+    let dir: &Path = &dir;
+    let (base_url, prefix) = (base_url.to_string(), prefix.to_string());
 
     // Old addresses of reviews (from the site they came from): a page at each that sends the
     // reader on, unless the site has a page there itself.

@@ -18,7 +18,12 @@ async fn setup_creates_the_first_owner_once_and_never_again() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let media = marquee_media::MediaStore::new(test.dir.path().join("media"));
-    let config = marquee_web::WebConfig { base_url: base.clone(), trusted_proxies: vec![], metrics_on_main: false };
+    let config = marquee_web::WebConfig {
+        base_url: base.clone(),
+        trusted_proxies: vec![],
+        metrics_on_main: false,
+        share_dir: None,
+    };
     let state = marquee_web::AppState::new(test.store.clone(), media, config).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, state, std::future::pending()));
     let mut browser = Browser { base, client: Site::client(), cookies: Vec::new(), csrf: String::new() };
@@ -113,8 +118,12 @@ async fn sessions_live_in_the_database_behind_an_http_only_cookie_and_end_on_sig
     let media = marquee_media::MediaStore::new(site.test.dir.path().join("media"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let other_base = format!("http://{}", listener.local_addr().unwrap());
-    let config =
-        marquee_web::WebConfig { base_url: other_base.clone(), trusted_proxies: vec![], metrics_on_main: false };
+    let config = marquee_web::WebConfig {
+        base_url: other_base.clone(),
+        trusted_proxies: vec![],
+        metrics_on_main: false,
+        share_dir: None,
+    };
     let restarted = marquee_web::AppState::new(site.state.store.clone(), media, config).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, restarted, std::future::pending()));
     let mut elsewhere =

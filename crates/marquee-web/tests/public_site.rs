@@ -105,7 +105,7 @@ async fn site() -> Site {
     let state = AppState::new(
         store,
         media,
-        WebConfig { base_url: base.clone(), trusted_proxies: vec![], metrics_on_main: true },
+        WebConfig { base_url: base.clone(), trusted_proxies: vec![], metrics_on_main: true, share_dir: None },
     )
     .await
     .unwrap();

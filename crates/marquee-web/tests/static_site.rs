@@ -72,7 +72,8 @@ async fn fourteen_reviews(base_url: &str) -> (marquee_store::testing::TestStore,
         .unwrap();
     let media = MediaStore::new(test.dir.path().join("media"));
     import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
-    let config = WebConfig { base_url: base_url.into(), trusted_proxies: vec![], metrics_on_main: false };
+    let config =
+        WebConfig { base_url: base_url.into(), trusted_proxies: vec![], metrics_on_main: false, share_dir: None };
     let state = AppState::new(test.store.clone(), media, config).await.unwrap();
     (test, state, source)
 }
@@ -238,7 +239,7 @@ async fn pages_read_all_at_once_are_the_pages_served_one_by_one() {
     let out = test.dir.path().join("site");
     static_site::export(held.clone(), &out, &Silent).await.unwrap();
     assert!(held.published().is_some(), "the export holds the published site");
-    let config = WebConfig { base_url: BASE.into(), trusted_proxies: vec![], metrics_on_main: false };
+    let config = WebConfig { base_url: BASE.into(), trusted_proxies: vec![], metrics_on_main: false, share_dir: None };
     let served =
         AppState::new(test.store.clone(), MediaStore::new(test.dir.path().join("media")), config).await.unwrap();
     assert!(served.published().is_none());
@@ -284,4 +285,81 @@ async fn body(state: &std::sync::Arc<AppState>, path: &str) -> Vec<u8> {
     let response = marquee_web::site_renderer(state.clone()).oneshot(request).await.unwrap();
     assert_eq!(response.status(), 200, "{path}");
     axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()
+}
+
+/// Share images are kept in the share folder once drawn: served from there (also after a
+/// restart and by the export), drawn for every review by `draw_missing`, and dropped when no
+/// review shows them any more.
+#[tokio::test]
+async fn share_images_are_drawn_once_kept_and_dropped_when_no_review_shows_them() {
+    let (test, _, source) = fourteen_reviews(BASE).await;
+    let folder = test.dir.path().join("share");
+    let state = || async {
+        let config = WebConfig {
+            base_url: BASE.into(),
+            trusted_proxies: vec![],
+            metrics_on_main: false,
+            share_dir: Some(folder.clone()),
+        };
+        AppState::new(test.store.clone(), MediaStore::new(test.dir.path().join("media")), config).await.unwrap()
+    };
+    let kept = || -> Vec<PathBuf> { files_under(&folder) };
+    let first = state().await;
+    assert_eq!(marquee_web::share::draw_missing(&first, &Silent).await.unwrap(), 14);
+    assert_eq!(kept().len(), 14);
+    assert_eq!(marquee_web::share::draw_missing(&first, &Silent).await.unwrap(), 0, "nothing drawn twice");
+
+    // What is served is the kept file: mark one, and a restarted server sends the mark.
+    let png = body(&first, "/reviews/film-3-1993/share.png").await;
+    let file = kept().into_iter().find(|f| std::fs::read(f).unwrap() == png).expect("the served image is kept");
+    std::fs::write(&file, b"kept bytes").unwrap();
+    let restarted = state().await;
+    assert_eq!(body(&restarted, "/reviews/film-3-1993/share.png").await, b"kept bytes");
+    let out = test.dir.path().join("site");
+    static_site::export(restarted.clone(), &out, &Silent).await.unwrap();
+    assert_eq!(std::fs::read(out.join("reviews/film-3-1993/share.png")).unwrap(), b"kept bytes");
+
+    // A new score is a new image; the old one goes.
+    write(
+        &source.join("film-3.md"),
+        "+++\ntitle = \"Film 3\"\nyear = 1993\ndirectors = [\"Ada Moreau\"]\ngenres = [\"Drama\"]\nscore = 9.5\n\
+         tags = [\"trains\"]\nposter = \"poster.png\"\ndate = 2024-01-04\n+++\nA review about *trains*.\n",
+    );
+    let media = MediaStore::new(test.dir.path().join("media"));
+    import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
+    restarted.refresh().await.unwrap();
+    assert_eq!(marquee_web::share::draw_missing(&restarted, &Silent).await.unwrap(), 1);
+    assert_eq!(kept().len(), 14);
+    assert!(!file.exists(), "the image of the old score is dropped");
+    let png = body(&restarted, "/reviews/film-3-1993/share.png").await;
+    assert!(png.starts_with(b"\x89PNG") && kept().iter().any(|f| std::fs::read(f).unwrap() == png));
+}
+
+#[tokio::test]
+async fn a_server_draws_the_share_images_of_its_reviews_without_being_asked() {
+    let (test, _, _) = fourteen_reviews(BASE).await;
+    let folder = test.dir.path().join("share");
+    let config = WebConfig {
+        base_url: BASE.into(),
+        trusted_proxies: vec![],
+        metrics_on_main: false,
+        share_dir: Some(folder.clone()),
+    };
+    let state =
+        AppState::new(test.store.clone(), MediaStore::new(test.dir.path().join("media")), config).await.unwrap();
+    let background = marquee_web::spawn_background(state);
+    let mut kept = 0;
+    for _ in 0..600 {
+        kept = if folder.is_dir() {
+            files_under(&folder).iter().filter(|f| f.extension().is_some_and(|e| e == "png")).count()
+        } else {
+            0
+        };
+        if kept == 14 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    background.abort();
+    assert_eq!(kept, 14, "share images drawn after start");
 }

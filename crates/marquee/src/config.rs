@@ -203,6 +203,11 @@ impl Config {
         self.data_dir.join("media")
     }
 
+    /// Share images once drawn (a cache: deleting it costs only drawing them again).
+    pub fn share_dir(&self) -> PathBuf {
+        self.data_dir.join("cache").join("share")
+    }
+
     /// Creates the data directory on first run, opens the database (applying migrations) and
     /// the media store.
     pub async fn open(&self) -> anyhow::Result<(Store, MediaStore)> {

@@ -290,6 +290,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
         base_url: config.base_url.clone(),
         trusted_proxies: config.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect(),
         metrics_on_main: config.metrics_listen.is_none(),
+        share_dir: Some(config.share_dir()),
     };
     let state = marquee_web::AppState::new(store.clone(), media, web).await?;
     let background = marquee_web::spawn_background(state.clone());
@@ -419,6 +420,8 @@ async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
         base_url: config.base_url.clone(),
         trusted_proxies: Vec::new(),
         metrics_on_main: false,
+        // Share images drawn by the server (or an earlier export) are kept, not drawn again.
+        share_dir: Some(config.share_dir()),
     };
     let state = marquee_web::AppState::new(store.clone(), media, web).await?;
     let progress = progress::for_terminal();

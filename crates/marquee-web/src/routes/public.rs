@@ -207,61 +207,15 @@ async fn share_image(
 ) -> Result<axum::response::Response> {
     use axum::response::IntoResponse;
     let (review, film) = review_and_film(&state, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
-    let site = state.site();
-    let score = score_view(&site, review.card.score, review.card.verdict_override.as_deref());
     // The image's tag comes from what it shows, so a reader (or the static export) holding the
     // same image is answered without drawing it again.
-    let inputs = format!(
-        "{}|{}|{}|{}|{:?}|{:?}|{:?}|{}",
-        crate::share::DRAWING,
-        site.title,
-        film.title,
-        film.year.map(|y| y.to_string()).unwrap_or_default(),
-        score.as_ref().map(|s| &s.value),
-        score.as_ref().map(|s| &s.verdict),
-        film.poster.as_ref().map(|p| match p {
-            marquee_store::media::Picture::Stored(image) => {
-                format!("{}/{}.{}", image.sha256, image.fallback_width(640), image.extension)
-            }
-            _ => String::new(),
-        }),
-        site.accent,
-    );
-    let etag = format!("\"share-{}\"", &crate::cache::etag_of(inputs.as_bytes()).trim_matches('"')[..16]);
+    let planned = crate::share::plan(&state.site(), &review, &film);
     let held = headers.get(axum::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if held.split(',').any(|tag| tag.trim() == etag) {
-        return Ok((axum::http::StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, etag)]).into_response());
+    if held.split(',').any(|tag| tag.trim() == planned.tag) {
+        return Ok((axum::http::StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, planned.tag)]).into_response());
     }
-    let poster = match &film.poster {
-        Some(marquee_store::media::Picture::Stored(image)) => {
-            let width = image.fallback_width(640);
-            let file = format!("{width}.{}", image.extension);
-            match state.media.read(&image.sha256, &file).await {
-                Ok(Some((bytes, _))) => image::load_from_memory(&bytes).ok(),
-                Ok(None) => None,
-                Err(e) => {
-                    tracing::warn!(error = %e, sha256 = %image.sha256, "reading a poster for a share image failed");
-                    None
-                }
-            }
-        }
-        // Posters elsewhere on the web are not fetched by the server.
-        _ => None,
-    };
-    let png = tokio::task::spawn_blocking(move || {
-        crate::share::render(&crate::share::Card {
-            site_title: &site.title,
-            film_title: &film.title,
-            year: film.year,
-            score: score.as_ref().map(|s| s.value.as_str()),
-            verdict: score.as_ref().map(|s| s.verdict.as_str()),
-            accent: &site.accent,
-            poster,
-        })
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("drawing a share image stopped: {e}")))?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "image/png".to_string()), (axum::http::header::ETAG, etag)], png)
+    let png = crate::share::png(&state, &planned).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "image/png".to_string()), (axum::http::header::ETAG, planned.tag)], png)
         .into_response())
 }
 

@@ -26,8 +26,12 @@ pub async fn site_at(base_url: Option<&str>) -> Site {
     let media = MediaStore::new(test.dir.path().join("media"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config =
-        WebConfig { base_url: base_url.unwrap_or(&base).to_string(), trusted_proxies: vec![], metrics_on_main: false };
+    let config = WebConfig {
+        base_url: base_url.unwrap_or(&base).to_string(),
+        trusted_proxies: vec![],
+        metrics_on_main: false,
+        share_dir: None,
+    };
     let state = AppState::new(test.store.clone(), media, config).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, state.clone(), std::future::pending()));
     let site = Site { base, state, test };
