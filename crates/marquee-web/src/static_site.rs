@@ -11,7 +11,6 @@
 use crate::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use marquee_import::Progress;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -232,6 +231,14 @@ async fn fetch(app: axum::Router, path: String, held: Option<String>) -> Result<
     Ok(Fetched { path, status, html, body, etag })
 }
 
+/// Where `file` is written before it is renamed into place: beside it under its whole name, as
+/// files of one folder (`feed.xml`, `feed.json`) are written at once.
+fn partial(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".marquee-partial");
+    PathBuf::from(name)
+}
+
 /// Writes `bytes` to `file` unless it already holds exactly them; says whether it wrote.
 fn write_if_changed(file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
     if std::fs::read(file).is_ok_and(|current| current == bytes) {
@@ -240,7 +247,7 @@ fn write_if_changed(file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
     if let Some(parent) = file.parent() {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    let tmp = file.with_extension("marquee-partial");
+    let tmp = partial(file);
     std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
     std::fs::rename(&tmp, file).map_err(io(file))?;
     Ok(true)
@@ -330,7 +337,8 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     let mut report = Report::default();
     // Up to PARALLEL pages render at once, each a task of its own (so on every core) that also
     // finds its links and writes its file; each one done makes room for the next.
-    let mut rendering = FuturesUnordered::new();
+    // Dropped on an error, the set stops the tasks still running.
+    let mut rendering = tokio::task::JoinSet::new();
     let dir: Arc<Path> = Arc::from(dir);
     let (base_url, prefix): (Arc<str>, Arc<str>) = (Arc::from(base_url.as_str()), Arc::from(prefix.as_str()));
     loop {
@@ -339,9 +347,9 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
             // Only share images are worth asking about: drawing them is the slow part.
             let tag = path.ends_with("/share.png").then(|| held.get(&file_for(&path, false)).cloned()).flatten();
             let (app, dir, base_url, prefix) = (app.clone(), dir.clone(), base_url.clone(), prefix.clone());
-            rendering.push(tokio::spawn(async move { export_one(app, &dir, &base_url, &prefix, path, tag).await }));
+            rendering.spawn(async move { export_one(app, &dir, &base_url, &prefix, path, tag).await });
         }
-        let Some(done) = rendering.next().await else { break };
+        let Some(done) = rendering.join_next().await else { break };
         let done =
             done.map_err(|e| ExportError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })??;
         progress.advance(&done.path);
@@ -447,6 +455,7 @@ mod tests {
         assert_eq!(request_path("/genres/drama/page/3/"), "/genres/drama?page=3");
         assert_eq!(request_path("/reviews/page-one"), "/reviews/page-one");
         assert_eq!(percent_decoded("/caf%C3%A9/%41b%2"), "/café/Ab%2");
+        assert_ne!(partial(Path::new("t/feed.xml")), partial(Path::new("t/feed.json")));
     }
 
     #[test]
