@@ -9,7 +9,8 @@ use crate::lists::List;
 use crate::reviews::{self, Filter, Review, ReviewCard};
 use crate::{Result, Store};
 use marquee_core::Score;
-use std::collections::HashMap;
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Films with a public page: reviewed, in a public diary or in a published list.
@@ -31,8 +32,10 @@ pub struct Published {
     diary: HashMap<i64, Vec<(String, String, Entry)>>,
     lists: HashMap<i64, Vec<List>>,
     ratings: HashMap<i64, Vec<Score>>,
-    /// Whole lists of review cards read so far, by filter.
-    listed: Mutex<HashMap<String, Arc<Vec<ReviewCard>>>>,
+    /// The films each person is credited on.
+    credited: HashMap<i64, HashSet<i64>>,
+    /// The reviews each filter asked for so far selects, as positions in `reviews`.
+    listed: Mutex<HashMap<String, Arc<Vec<usize>>>>,
 }
 
 /// What a film's page shows, as `Published::film_page` gives it.
@@ -54,7 +57,15 @@ impl Published {
         for (i, review) in reviews.iter().enumerate() {
             by_film.entry(review.card.film_id).or_default().push(i);
         }
+        let mut credited: HashMap<i64, HashSet<i64>> = HashMap::new();
+        for row in sqlx::query(&format!("SELECT person_id, film_id FROM credits WHERE film_id IN ({PUBLIC_FILMS})"))
+            .fetch_all(store.pool())
+            .await?
+        {
+            credited.entry(row.try_get("person_id")?).or_default().insert(row.try_get("film_id")?);
+        }
         Ok(Published {
+            credited,
             by_slug: reviews.iter().enumerate().map(|(i, r)| (r.card.slug.clone(), i)).collect(),
             by_id: reviews.iter().enumerate().map(|(i, r)| (r.card.id, i)).collect(),
             by_film,
@@ -124,9 +135,57 @@ impl Published {
         })
     }
 
+    /// Whether `filter` selects `review`, or `None` when that is not known here (a writer's
+    /// reviews: the store is asked).
+    fn selects(&self, filter: &Filter, review: &Review) -> Option<bool> {
+        let card = &review.card;
+        Some(match filter {
+            Filter::All => true,
+            Filter::Year(year) => card.film_year == Some(*year),
+            Filter::GenreSlug(slug) => self.genres(card.film_id).iter().any(|g| g.slug == *slug),
+            Filter::TagSlug(slug) => review.tags.iter().any(|t| t.slug == *slug),
+            Filter::Film(id) => card.film_id == *id,
+            Filter::Person(id) => self.credited.get(id).is_some_and(|films| films.contains(&card.film_id)),
+            Filter::Score { min, below } => card.score.is_some_and(|score| {
+                score.tenths() >= min.tenths() && below.is_none_or(|below| score.tenths() < below.tenths())
+            }),
+            Filter::Author(_) => return None,
+        })
+    }
+
+    /// The reviews `filter` selects, newest first, as positions in `reviews`; read from the
+    /// store only for a writer's.
+    async fn selected(&self, store: &Store, filter: &Filter) -> Result<Arc<Vec<usize>>> {
+        if let Filter::Film(id) = filter {
+            return Ok(Arc::new(self.by_film.get(id).cloned().unwrap_or_default()));
+        }
+        let key = format!("{filter:?}");
+        if let Some(held) = self.listed.lock().expect("list memo lock is never poisoned").get(&key) {
+            return Ok(held.clone());
+        }
+        let mut selected = Vec::new();
+        let mut unknown = false;
+        for (i, review) in self.reviews.iter().enumerate() {
+            match self.selects(filter, review) {
+                Some(true) => selected.push(i),
+                Some(false) => {}
+                None => {
+                    unknown = true;
+                    break;
+                }
+            }
+        }
+        if unknown {
+            let (cards, _) = reviews::published(store, filter, i64::MAX, 0).await?;
+            selected = cards.iter().filter_map(|c| self.by_id.get(&c.id).copied()).collect();
+        }
+        let selected = Arc::new(selected);
+        self.listed.lock().expect("list memo lock is never poisoned").insert(key, selected.clone());
+        Ok(selected)
+    }
+
     /// As `reviews::published`: one page of the reviews `filter` selects and how many it
-    /// selects. Each filter's whole list is read once, the first time it is asked for (but a
-    /// person's, which has no further pages).
+    /// selects, each filter's reviews found once.
     pub async fn page(
         &self,
         store: &Store,
@@ -134,28 +193,27 @@ impl Published {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ReviewCard>, i64)> {
-        // A person's reviews fill one page, asked for once: not worth holding.
-        if let Filter::Person(_) = filter {
-            return reviews::published(store, filter, limit, offset).await;
-        }
-        let key = format!("{filter:?}");
-        let held = self.listed.lock().expect("list memo lock is never poisoned").get(&key).cloned();
-        let all = match held {
-            Some(all) => all,
-            None => {
-                let all = Arc::new(match filter {
-                    Filter::All => self.reviews.iter().map(|r| r.card.clone()).collect(),
-                    Filter::Film(id) => {
-                        self.by_film.get(id).into_iter().flatten().map(|&i| self.reviews[i].card.clone()).collect()
-                    }
-                    _ => reviews::published(store, filter, i64::MAX, 0).await?.0,
-                });
-                self.listed.lock().expect("list memo lock is never poisoned").insert(key, all.clone());
-                all
-            }
-        };
-        let start = usize::try_from(offset).unwrap_or(0).min(all.len());
-        let end = start.saturating_add(usize::try_from(limit).unwrap_or(0)).min(all.len());
-        Ok((all[start..end].to_vec(), all.len() as i64))
+        let selected = self.selected(store, filter).await?;
+        let start = usize::try_from(offset).unwrap_or(0).min(selected.len());
+        let end = start.saturating_add(usize::try_from(limit).unwrap_or(0)).min(selected.len());
+        Ok((selected[start..end].iter().map(|&i| self.reviews[i].card.clone()).collect(), selected.len() as i64))
+    }
+
+    /// As `reviews::published_for_feed`.
+    pub async fn feed(&self, store: &Store, filter: &Filter, limit: i64) -> Result<Vec<reviews::FeedReview>> {
+        let selected = self.selected(store, filter).await?;
+        Ok(selected
+            .iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(|&i| {
+                let review = &self.reviews[i];
+                reviews::FeedReview {
+                    card: review.card.clone(),
+                    body_html: review.body_html.clone(),
+                    updated_at: review.updated_at,
+                    tags: review.tags.iter().map(|t| t.name.clone()).collect(),
+                }
+            })
+            .collect())
     }
 }

@@ -201,6 +201,20 @@ async fn pages_read_all_at_once_are_the_pages_served_one_by_one() {
          date = 2024-03-01\n+++\nSeen again.\n",
     );
     write(&source.join("draft.md"), "+++\ntitle = \"Unfinished\"\nyear = 2001\ndraft = true\n+++\nNot yet.\n");
+    // Two genres and tags, scores on the edges of verdict bands, one without a score.
+    for (name, year, score) in [
+        ("Harbour", "year = 1993\n", "score = 7\n"),
+        ("Letters", "year = 2010\n", ""),
+        ("Lanterns", "year = 1950\n", "score = 5\n"),
+    ] {
+        write(
+            &source.join(format!("{name}.md")),
+            &format!(
+                "+++\ntitle = \"{name}\"\n{year}{score}genres = [\"Comedy\", \"Drama\"]\ntags = [\"rain\", \"boats\"]\n\
+                 cast = [\"Ada Moreau\", \"Lev Orlov\"]\ndate = 2024-02-01\n+++\nBy the sea.\n"
+            ),
+        );
+    }
     let media = MediaStore::new(test.dir.path().join("media"));
     import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
     // A public diary and a published list, reaching the unreviewed film too.
