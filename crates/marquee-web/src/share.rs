@@ -103,6 +103,12 @@ fn kept_file(dir: &Path, tag: &str) -> PathBuf {
     dir.join(format!("{}.png", tag.trim_matches('"')))
 }
 
+/// The file in the share folder `dir` holding the image tagged `tag`, if it is there.
+pub fn kept(dir: &Path, tag: &str) -> Option<PathBuf> {
+    let file = kept_file(dir, tag);
+    (tag.starts_with("\"share-") && file.is_file()).then_some(file)
+}
+
 /// The planned image as PNG: the one kept in the share folder, or drawn now (off the async
 /// threads) and kept there.
 pub async fn png(state: &AppState, planned: &Planned) -> Result<Vec<u8>, crate::error::Error> {

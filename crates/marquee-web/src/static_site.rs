@@ -271,14 +271,17 @@ struct Exported {
 }
 
 /// Renders one path and writes its file into `dir` (unless unchanged or not modified).
-async fn export_one(
-    app: axum::Router,
-    dir: &Path,
-    base_url: &str,
-    prefix: &str,
-    path: String,
-    held: Option<String>,
-) -> Result<Exported, ExportError> {
+/// Where and how pages are written.
+struct Out {
+    dir: PathBuf,
+    base_url: String,
+    /// The path of the domain the site lives below (see `site_prefix`).
+    prefix: String,
+    /// Where the server keeps share images once drawn (see `share`).
+    share_dir: Option<PathBuf>,
+}
+
+async fn export_one(app: axum::Router, out: &Out, path: String, held: Option<String>) -> Result<Exported, ExportError> {
     let page = fetch(app, path, held).await?;
     if page.status == StatusCode::NOT_MODIFIED {
         let file = file_for(&page.path, false);
@@ -290,15 +293,39 @@ async fn export_one(
     let text = std::str::from_utf8(&page.body).ok();
     let crawlable = page.html || page.path.ends_with(".xml") || page.path.ends_with(".json");
     let (found, rewritten) = match text.filter(|_| crawlable) {
-        Some(text) => links(text, base_url, prefix, page.html),
+        Some(text) => links(text, &out.base_url, &out.prefix, page.html),
         None => (Vec::new(), None),
     };
     let file = file_for(&page.path, page.html);
     let tag = page.etag.filter(|_| !page.html);
     let bytes = rewritten.map(String::into_bytes).unwrap_or_else(|| page.body.to_vec());
+    // A share image the server keeps is linked, not copied, where the folders share a disk.
+    let kept = tag.as_deref().zip(out.share_dir.as_deref()).and_then(|(tag, dir)| crate::share::kept(dir, tag));
     // Written in place: a file of a few kilobytes costs less than a hop to a blocking thread.
-    let outcome = if write_if_changed(&dir.join(&file), &bytes)? { Outcome::Written } else { Outcome::Unchanged };
+    let written = match kept {
+        Some(kept) => link_if_changed(&kept, &out.dir.join(&file), &bytes)?,
+        None => write_if_changed(&out.dir.join(&file), &bytes)?,
+    };
+    let outcome = if written { Outcome::Written } else { Outcome::Unchanged };
     Ok(Exported { path: page.path, file, found, tag, outcome })
+}
+
+/// Puts a hard link to `kept` at `file` unless `file` already holds `bytes` (kept's bytes);
+/// writes them where no link can be made (another disk). Says whether it wrote.
+fn link_if_changed(kept: &Path, file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
+    if std::fs::read(file).is_ok_and(|current| current == bytes) {
+        return Ok(false);
+    }
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let tmp = partial(file);
+    let _ = std::fs::remove_file(&tmp);
+    if std::fs::hard_link(kept, &tmp).is_err() {
+        return write_if_changed(file, bytes);
+    }
+    std::fs::rename(&tmp, file).map_err(io(file))?;
+    Ok(true)
 }
 
 /// Exports the public site of `state` into `dir`.
@@ -312,6 +339,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
         .map(|r| (r.reviews.len() + r.films.len() + r.people.len() + r.writers.len()) * 3)
         .unwrap_or(0);
     let store = state.store.clone();
+    let share_dir = state.config.share_dir.clone();
     // Every page is rendered: read what they show at once rather than page by page.
     state
         .hold_published()
@@ -339,15 +367,14 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     // finds its links and writes its file; each one done makes room for the next.
     // Dropped on an error, the set stops the tasks still running.
     let mut rendering = tokio::task::JoinSet::new();
-    let dir: Arc<Path> = Arc::from(dir);
-    let (base_url, prefix): (Arc<str>, Arc<str>) = (Arc::from(base_url.as_str()), Arc::from(prefix.as_str()));
+    let out = Arc::new(Out { dir: dir.to_path_buf(), base_url, prefix, share_dir: share_dir.clone() });
     loop {
         while rendering.len() < PARALLEL {
             let Some(path) = queue.pop_front() else { break };
             // Only share images are worth asking about: drawing them is the slow part.
             let tag = path.ends_with("/share.png").then(|| held.get(&file_for(&path, false)).cloned()).flatten();
-            let (app, dir, base_url, prefix) = (app.clone(), dir.clone(), base_url.clone(), prefix.clone());
-            rendering.spawn(async move { export_one(app, &dir, &base_url, &prefix, path, tag).await });
+            let (app, out) = (app.clone(), out.clone());
+            rendering.spawn(async move { export_one(app, &out, path, tag).await });
         }
         let Some(done) = rendering.join_next().await else { break };
         let done =
@@ -372,8 +399,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
         }
         files.insert(done.file);
     }
-    let dir: &Path = &dir;
-    let (base_url, prefix) = (base_url.to_string(), prefix.to_string());
+    let Out { base_url, prefix, .. } = Arc::into_inner(out).expect("every page task has ended");
 
     // Old addresses of reviews (from the site they came from): a page at each that sends the
     // reader on, unless the site has a page there itself.

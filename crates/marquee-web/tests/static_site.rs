@@ -331,7 +331,11 @@ async fn share_images_are_drawn_once_kept_and_dropped_when_no_review_shows_them(
     assert_eq!(body(&restarted, "/reviews/film-3-1993/share.png").await, b"kept bytes");
     let out = test.dir.path().join("site");
     static_site::export(restarted.clone(), &out, &Silent).await.unwrap();
-    assert_eq!(std::fs::read(out.join("reviews/film-3-1993/share.png")).unwrap(), b"kept bytes");
+    let exported = out.join("reviews/film-3-1993/share.png");
+    assert_eq!(std::fs::read(&exported).unwrap(), b"kept bytes");
+    use std::os::unix::fs::MetadataExt;
+    let inode = |f: &Path| std::fs::metadata(f).unwrap().ino();
+    assert_eq!(inode(&exported), inode(&file), "linked to the kept image, not copied");
 
     // A new score is a new image; the old one goes.
     write(
