@@ -212,10 +212,7 @@ async fn public_where(
          ORDER BY d.watched_on DESC, d.id DESC",
         select().replace("SELECT d.id", "SELECT u.display_name AS writer_name, u.slug AS writer_slug, d.id")
     );
-    let rows = match film_id {
-        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
-        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
-    };
+    let rows = crate::rows_for(store, &sql, film_id).await?;
     let mut entries: HashMap<i64, Vec<(String, String, Entry)>> = HashMap::new();
     for row in &rows {
         let entry = entry_from_row(row)?;
@@ -252,16 +249,8 @@ async fn ratings_where(store: &Store, film_test: &str, film_id: Option<i64>) -> 
          WHERE film_id {film_test} AND status = 'published' AND score_tenths IS NOT NULL AND author_id IS NOT NULL \
          ORDER BY published_at DESC, id DESC"
     );
-    let (diary, reviews) = match film_id {
-        Some(id) => (
-            sqlx::query(&diary_sql).bind(id).fetch_all(store.pool()).await?,
-            sqlx::query(&reviews_sql).bind(id).fetch_all(store.pool()).await?,
-        ),
-        None => (
-            sqlx::query(&diary_sql).fetch_all(store.pool()).await?,
-            sqlx::query(&reviews_sql).fetch_all(store.pool()).await?,
-        ),
-    };
+    let diary = crate::rows_for(store, &diary_sql, film_id).await?;
+    let reviews = crate::rows_for(store, &reviews_sql, film_id).await?;
     let mut seen = std::collections::HashSet::new();
     let mut ratings: HashMap<i64, Vec<Score>> = HashMap::new();
     for row in diary.iter().chain(reviews.iter()) {

@@ -313,10 +313,7 @@ const CREDIT_SELECT: &str = "SELECT c.film_id, p.slug, p.name, c.department, c.j
 /// Credits of the films `condition` (over `c`) selects, by film, in billing order.
 async fn credits_where(store: &Store, condition: &str, film_id: Option<i64>) -> Result<HashMap<i64, Vec<Credit>>> {
     let sql = format!("{CREDIT_SELECT} WHERE {condition} ORDER BY c.film_id, c.billing_order, c.id");
-    let rows = match film_id {
-        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
-        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
-    };
+    let rows = crate::rows_for(store, &sql, film_id).await?;
     let mut credits: HashMap<i64, Vec<Credit>> = HashMap::new();
     for row in &rows {
         credits.entry(row.try_get("film_id")?).or_default().push(Credit {
@@ -346,10 +343,7 @@ async fn genres_where(store: &Store, condition: &str, film_id: Option<i64>) -> R
         "SELECT fg.film_id, g.slug, g.name FROM film_genres fg JOIN genres g ON g.id = fg.genre_id \
          WHERE {condition} ORDER BY fg.film_id, fg.position"
     );
-    let rows = match film_id {
-        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
-        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
-    };
+    let rows = crate::rows_for(store, &sql, film_id).await?;
     let mut genres: HashMap<i64, Vec<Named>> = HashMap::new();
     for row in &rows {
         genres.entry(row.try_get("film_id")?).or_default().push(Named {

@@ -319,6 +319,17 @@ pub(crate) fn contains_pattern(query: &str) -> String {
     format!("%{}%", query.trim().to_lowercase().replace(['\\', '%', '_'], ""))
 }
 
+/// The rows of `sql`, with `$1` bound to `id` when one is given: the reads that serve one film
+/// or review (`… = $1`) and all of them (`… IN (…)`) share their SQL and row code.
+pub(crate) async fn rows_for(store: &Store, sql: &str, id: Option<i64>) -> Result<Vec<sqlx::any::AnyRow>> {
+    let query = sqlx::query(sql);
+    let query = match id {
+        Some(id) => query.bind(id),
+        None => query,
+    };
+    Ok(query.fetch_all(store.pool()).await?)
+}
+
 /// A placeholder list `$first, $first+1, …` for `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")

@@ -162,10 +162,7 @@ async fn published_with_where(store: &Store, film_test: &str, film_id: Option<i6
          ORDER BY l.updated_at DESC, l.id DESC",
         LIST_SELECT.replacen("SELECT l.id", "SELECT li.film_id AS item_film_id, l.id", 1)
     );
-    let rows = match film_id {
-        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
-        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
-    };
+    let rows = crate::rows_for(store, &sql, film_id).await?;
     let mut lists: HashMap<i64, Vec<List>> = HashMap::new();
     for row in &rows {
         lists.entry(row.try_get("item_film_id")?).or_default().push(list_from_row(row)?);

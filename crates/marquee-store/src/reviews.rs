@@ -452,10 +452,7 @@ async fn tags_where(
         "SELECT rt.review_id, t.slug, t.name FROM review_tags rt JOIN tags t ON t.id = rt.tag_id \
          WHERE {condition} ORDER BY rt.review_id, rt.position"
     );
-    let rows = match review_id {
-        Some(id) => sqlx::query(&sql).bind(id).fetch_all(store.pool()).await?,
-        None => sqlx::query(&sql).fetch_all(store.pool()).await?,
-    };
+    let rows = crate::rows_for(store, &sql, review_id).await?;
     let mut tags: HashMap<i64, Vec<crate::films::Named>> = HashMap::new();
     for row in &rows {
         tags.entry(row.try_get("review_id")?).or_default().push(crate::films::Named {
