@@ -41,7 +41,18 @@ struct Item {
 }
 
 impl RelatedIndex {
-    pub fn build(reviews: Vec<ReviewFeatures>) -> RelatedIndex {
+    pub fn build(mut reviews: Vec<ReviewFeatures>) -> RelatedIndex {
+        // Each person and genre counts once (someone credited twice is not shared twice), and
+        // only the top-billed cast: so relatedness is the same both ways, to the last bit.
+        for review in &mut reviews {
+            review.directors.sort_unstable();
+            review.directors.dedup();
+            review.genres.sort_unstable();
+            review.genres.dedup();
+            let mut seen = std::collections::HashSet::new();
+            review.cast.retain(|id| seen.insert(*id));
+            review.cast.truncate(CAST_CONSIDERED);
+        }
         let mut vocabulary: HashMap<String, u32> = HashMap::new();
         let mut document_frequency: Vec<u32> = Vec::new();
         let mut term_counts: Vec<HashMap<u32, u32>> = Vec::with_capacity(reviews.len());
@@ -114,14 +125,78 @@ impl RelatedIndex {
             .map(|other| (relatedness(target, &weights, other), other.features.review_id))
             .filter(|(score, _)| *score > 0.0)
             .collect();
-        let order = |a: &(f32, i64), b: &(f32, i64)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         // Only the best `limit` are ordered: a page asks for six of thousands.
         if scored.len() > limit && limit > 0 {
-            scored.select_nth_unstable_by(limit - 1, order);
+            scored.select_nth_unstable_by(limit - 1, best_first);
             scored.truncate(limit);
         }
-        scored.sort_unstable_by(order);
+        scored.sort_unstable_by(best_first);
         scored.into_iter().take(limit).map(|(_, id)| id).collect()
+    }
+}
+
+impl RelatedIndex {
+    /// `related(id, limit)` of every review at once. Relatedness is the same both ways, so each
+    /// pair is weighed once; the reviews are shared out among `threads` threads.
+    pub fn all_related(&self, limit: usize, threads: usize) -> HashMap<i64, Vec<i64>> {
+        let n = self.items.len();
+        let threads = threads.clamp(1, 16);
+        // Each thread keeps the best candidates it saw for every review; they are merged after.
+        let found: Vec<Vec<Vec<(f32, i64)>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        let mut best: Vec<Vec<(f32, i64)>> = vec![Vec::new(); n];
+                        let mut weights = vec![0.0f32; self.terms];
+                        // Rows dealt in turn, so long and short rows are shared evenly.
+                        for i in (t..n).step_by(threads) {
+                            let target = &self.items[i];
+                            for (term, weight) in &target.vector {
+                                weights[*term as usize] = *weight;
+                            }
+                            for j in i + 1..n {
+                                let other = &self.items[j];
+                                let score = relatedness(target, &weights, other);
+                                if score > 0.0 {
+                                    keep_best(&mut best[i], (score, other.features.review_id), limit);
+                                    keep_best(&mut best[j], (score, target.features.review_id), limit);
+                                }
+                            }
+                            for (term, _) in &target.vector {
+                                weights[*term as usize] = 0.0;
+                            }
+                        }
+                        best
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().expect("a related-reviews thread does not panic")).collect()
+        });
+        (0..n)
+            .map(|i| {
+                let mut merged: Vec<(f32, i64)> = found.iter().flat_map(|best| best[i].iter().copied()).collect();
+                merged.sort_unstable_by(best_first);
+                merged.truncate(limit);
+                (self.items[i].features.review_id, merged.into_iter().map(|(_, id)| id).collect())
+            })
+            .collect()
+    }
+}
+
+/// Higher scores first; ties to the lower id.
+fn best_first(a: &(f32, i64), b: &(f32, i64)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+/// Adds `candidate` to `best` (at most `limit`, in no order) when it beats the worst there.
+fn keep_best(best: &mut Vec<(f32, i64)>, candidate: (f32, i64), limit: usize) {
+    if best.len() < limit {
+        best.push(candidate);
+        return;
+    }
+    let worst = (0..best.len()).max_by(|&x, &y| best_first(&best[x], &best[y]));
+    if let Some(worst) = worst.filter(|&w| best_first(&candidate, &best[w]).is_lt()) {
+        best[worst] = candidate;
     }
 }
 
@@ -130,7 +205,7 @@ fn relatedness(a: &Item, a_weights: &[f32], b: &Item) -> f32 {
     let (fa, fb) = (&a.features, &b.features);
     let shared = |x: &[i64], y: &[i64]| x.iter().filter(|id| y.contains(id)).count() as f32;
     let mut score = DIRECTOR * shared(&fa.directors, &fb.directors)
-        + CAST * shared(&fa.cast[..fa.cast.len().min(CAST_CONSIDERED)], &fb.cast[..fb.cast.len().min(CAST_CONSIDERED)])
+        + CAST * shared(&fa.cast, &fb.cast)
         + GENRE * shared(&fa.genres, &fb.genres)
         + TEXT * cosine(a_weights, &b.vector);
     if let (Some(ya), Some(yb)) = (fa.year, fb.year) {
@@ -181,6 +256,41 @@ mod tests {
             genres: genres.to_vec(),
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn all_at_once_is_each_review_asked_alone() {
+        // Many near ties: few directors, genres and years, texts from a small vocabulary, people
+        // credited twice.
+        let words = ["rain", "harbour", "letters", "winter", "station", "lantern", "quiet", "orchard"];
+        let reviews: Vec<ReviewFeatures> = (0..120i64)
+            .map(|i| ReviewFeatures {
+                review_id: 1000 - i * 7,
+                film_id: i,
+                year: Some(1990 + (i % 5) as i32),
+                directors: vec![i % 4, i % 4],
+                cast: vec![i % 9, i % 5, i % 9, 20 + i % 3, 30, 31, 32, 33],
+                genres: vec![i % 3],
+                text: (0..(5 + i % 7)).map(|w| words[((i * 3 + w * w) % 8) as usize]).collect::<Vec<_>>().join(" "),
+            })
+            .collect();
+        let index = RelatedIndex::build(reviews.clone());
+        for threads in [1, 2, 3] {
+            let all = index.all_related(6, threads);
+            for review in &reviews {
+                assert_eq!(
+                    all[&review.review_id],
+                    index.related(review.review_id, 6),
+                    "{} with {threads}",
+                    review.review_id
+                );
+            }
+        }
+        assert!(all_distinct(&index.related(1000, 6)));
+    }
+
+    fn all_distinct(ids: &[i64]) -> bool {
+        ids.iter().collect::<std::collections::HashSet<_>>().len() == ids.len() && ids.len() == 6
     }
 
     #[test]

@@ -8,6 +8,7 @@ use marquee_media::MediaStore;
 use marquee_store::published::Published;
 use marquee_store::reviews::{Filter, ReviewCard};
 use marquee_store::Store;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio::sync::Mutex;
@@ -49,6 +50,12 @@ impl Default for Site {
     }
 }
 
+/// Each review's related reviews, by review id.
+type RelatedIds = HashMap<i64, Vec<i64>>;
+
+/// How many related reviews a review page shows.
+const RELATED: usize = 6;
+
 /// Memory for rendered pages: thousands of review pages.
 const PAGE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -70,6 +77,8 @@ pub struct AppState {
     /// The whole published site held in memory while something renders every page (the static
     /// export); dropped when the content changes.
     published: RwLock<Option<Arc<Published>>>,
+    /// While the published site is held: each review's related reviews, worked out at once.
+    related_held: RwLock<Option<Arc<RelatedIds>>>,
     version: AtomicI64,
     /// When this server last saw the content change (or started): pages' Last-Modified.
     changed_at: AtomicI64,
@@ -89,6 +98,7 @@ impl AppState {
             related: Mutex::new(None),
             genres: Mutex::new(None),
             published: RwLock::new(None),
+            related_held: RwLock::new(None),
             changed_at: AtomicI64::new(marquee_store::now()),
         });
         Ok(state)
@@ -129,8 +139,23 @@ impl AppState {
     /// then come from memory (until the content changes) instead of the store.
     pub async fn hold_published(&self) -> marquee_store::Result<()> {
         let published = Arc::new(Published::load(&self.store).await?);
+        let index = self.related_index().await?;
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let related = tokio::task::spawn_blocking(move || index.all_related(RELATED, threads))
+            .await
+            .map_err(|e| marquee_store::Error::Corrupt(format!("finding related reviews failed: {e}")))?;
+        *self.related_held.write().expect("related lock is never poisoned") = Some(Arc::new(related));
         *self.published.write().expect("published lock is never poisoned") = Some(published);
         Ok(())
+    }
+
+    /// The reviews shown as related to this one, best first.
+    pub async fn related_reviews(&self, review_id: i64) -> marquee_store::Result<Vec<i64>> {
+        let held = self.related_held.read().expect("related lock is never poisoned").clone();
+        Ok(match held {
+            Some(held) => held.get(&review_id).cloned().unwrap_or_default(),
+            None => self.related_index().await?.related(review_id, RELATED),
+        })
     }
 
     /// The published site held by `hold_published`, if it is.
@@ -161,6 +186,7 @@ impl AppState {
             *self.related.lock().await = None;
             *self.genres.lock().await = None;
             *self.published.write().expect("published lock is never poisoned") = None;
+            *self.related_held.write().expect("related lock is never poisoned") = None;
             self.cache.clear();
             self.version.store(current, Ordering::Release);
             self.changed_at.store(marquee_store::now(), Ordering::Release);

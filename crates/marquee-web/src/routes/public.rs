@@ -169,7 +169,7 @@ async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult
 
 async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
     let (review, film) = review_and_film(&state, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
-    let related_ids = state.related_index().await?.related(review.card.id, 6);
+    let related_ids = state.related_reviews(review.card.id).await?;
     let data = match state.published() {
         Some(published) => ReviewData {
             credits: published.credits(film.id).to_vec(),
