@@ -241,15 +241,32 @@ fn partial(file: &Path) -> PathBuf {
 
 /// Writes `bytes` to `file` unless it already holds exactly them; says whether it wrote.
 fn write_if_changed(file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
-    if std::fs::read(file).is_ok_and(|current| current == bytes) {
-        return Ok(false);
-    }
+    put(file, bytes, None)
+}
+
+/// Puts `bytes` at `file` unless it holds them already; says whether it wrote. A new file is
+/// written in place; one being replaced is written beside it and renamed over it, so a server
+/// reading the folder meanwhile sends the old file or the new, never half of one. `kept`, a file
+/// holding the same bytes, is hard-linked instead where it can be (the same disk).
+fn put(file: &Path, bytes: &[u8], kept: Option<&Path>) -> Result<bool, ExportError> {
+    let replacing = match std::fs::read(file) {
+        Ok(current) if current == bytes => return Ok(false),
+        Ok(_) => true,
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+    };
     if let Some(parent) = file.parent() {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    let tmp = partial(file);
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, file).map_err(io(file))?;
+    let target = if replacing { partial(file) } else { file.to_path_buf() };
+    if replacing {
+        let _ = std::fs::remove_file(&target);
+    }
+    if kept.is_none_or(|kept| std::fs::hard_link(kept, &target).is_err()) {
+        std::fs::write(&target, bytes).map_err(io(&target))?;
+    }
+    if replacing {
+        std::fs::rename(&target, file).map_err(io(file))?;
+    }
     Ok(true)
 }
 
@@ -302,30 +319,9 @@ async fn export_one(app: axum::Router, out: &Out, path: String, held: Option<Str
     // A share image the server keeps is linked, not copied, where the folders share a disk.
     let kept = tag.as_deref().zip(out.share_dir.as_deref()).and_then(|(tag, dir)| crate::share::kept(dir, tag));
     // Written in place: a file of a few kilobytes costs less than a hop to a blocking thread.
-    let written = match kept {
-        Some(kept) => link_if_changed(&kept, &out.dir.join(&file), &bytes)?,
-        None => write_if_changed(&out.dir.join(&file), &bytes)?,
-    };
+    let written = put(&out.dir.join(&file), &bytes, kept.as_deref())?;
     let outcome = if written { Outcome::Written } else { Outcome::Unchanged };
     Ok(Exported { path: page.path, file, found, tag, outcome })
-}
-
-/// Puts a hard link to `kept` at `file` unless `file` already holds `bytes` (kept's bytes);
-/// writes them where no link can be made (another disk). Says whether it wrote.
-fn link_if_changed(kept: &Path, file: &Path, bytes: &[u8]) -> Result<bool, ExportError> {
-    if std::fs::read(file).is_ok_and(|current| current == bytes) {
-        return Ok(false);
-    }
-    if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    let tmp = partial(file);
-    let _ = std::fs::remove_file(&tmp);
-    if std::fs::hard_link(kept, &tmp).is_err() {
-        return write_if_changed(file, bytes);
-    }
-    std::fs::rename(&tmp, file).map_err(io(file))?;
-    Ok(true)
 }
 
 /// Exports the public site of `state` into `dir`.
