@@ -188,16 +188,15 @@ fn best_first(a: &(f32, i64), b: &(f32, i64)) -> std::cmp::Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-/// Adds `candidate` to `best` (at most `limit`, in no order) when it beats the worst there.
+/// Adds `candidate` to `best` (at most `limit`, best first) when it beats the last there: most
+/// candidates are turned away by one comparison.
 fn keep_best(best: &mut Vec<(f32, i64)>, candidate: (f32, i64), limit: usize) {
-    if best.len() < limit {
-        best.push(candidate);
+    if best.len() >= limit && best.last().is_none_or(|worst| best_first(&candidate, worst).is_ge()) {
         return;
     }
-    let worst = (0..best.len()).max_by(|&x, &y| best_first(&best[x], &best[y]));
-    if let Some(worst) = worst.filter(|&w| best_first(&candidate, &best[w]).is_lt()) {
-        best[worst] = candidate;
-    }
+    let at = best.partition_point(|kept| best_first(kept, &candidate).is_lt());
+    best.insert(at, candidate);
+    best.truncate(limit);
 }
 
 /// How related `b` is to `a`, whose text weights by term are `a_weights`.

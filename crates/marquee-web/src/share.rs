@@ -2,8 +2,8 @@
 //! or a chat (OpenGraph and Twitter cards): the poster, the film's title and year, the score and
 //! its verdict, and the site's name. Each is tagged by what it shows and, where the server has a
 //! folder for them (`WebConfig::share_dir`), kept there as `share-TAG.png` once drawn: drawn once
-//! per change of what it shows, whoever asks first (a reader, the static export, or the drawing of
-//! missing images after an import or a content change), and not again after a restart.
+//! per change of what it shows, whoever asks first (a reader, the static export, or the server's
+//! drawing of missing images after each content change), and not again after a restart.
 
 use crate::state::{AppState, Site};
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
@@ -51,10 +51,11 @@ pub struct Card<'a> {
 
 /// The drawing's version: part of each image's tag, so a change to how cards are drawn makes
 /// every holder fetch them again.
-pub const DRAWING: u32 = 2;
+pub const DRAWING: u32 = 3;
 
 /// A review's share image before it is drawn: what it shows, and its tag (a quoted ETag) made
 /// from that.
+#[derive(Clone)]
 pub struct Planned {
     pub tag: String,
     site_title: String,
@@ -127,21 +128,15 @@ pub async fn png(state: &AppState, planned: &Planned) -> Result<Vec<u8>, crate::
         },
         None => None,
     };
-    let card = Owned {
-        site_title: planned.site_title.clone(),
-        film_title: planned.film_title.clone(),
-        year: planned.year,
-        score: planned.score.clone(),
-        accent: planned.accent.clone(),
-    };
+    let planned = planned.clone();
     tokio::task::spawn_blocking(move || {
         let png = render(&Card {
-            site_title: &card.site_title,
-            film_title: &card.film_title,
-            year: card.year,
-            score: card.score.as_ref().map(|s| s.0.as_str()),
-            verdict: card.score.as_ref().map(|s| s.1.as_str()),
-            accent: &card.accent,
+            site_title: &planned.site_title,
+            film_title: &planned.film_title,
+            year: planned.year,
+            score: planned.score.as_ref().map(|s| s.0.as_str()),
+            verdict: planned.score.as_ref().map(|s| s.1.as_str()),
+            accent: &planned.accent,
             poster: poster.and_then(|bytes| image::load_from_memory(&bytes).ok()),
         });
         if let Some(file) = kept {
@@ -151,14 +146,6 @@ pub async fn png(state: &AppState, planned: &Planned) -> Result<Vec<u8>, crate::
     })
     .await
     .map_err(|e| crate::error::Error::Internal(format!("drawing a share image stopped: {e}")))
-}
-
-struct Owned {
-    site_title: String,
-    film_title: String,
-    year: Option<i32>,
-    score: Option<(String, String)>,
-    accent: String,
 }
 
 /// Writes a drawn image to the share folder whole (a reader never sees half of one); a folder
@@ -324,6 +311,52 @@ fn wrap(font: &FontRef, size: f32, text: &str, width: u32) -> Vec<String> {
     lines
 }
 
+/// A glyph's coverage (in 256ths) over its box, placed from the pen on the baseline.
+struct Raster {
+    left: i64,
+    top: i64,
+    width: usize,
+    coverage: Vec<u16>,
+}
+
+/// Glyphs rasterized so far, by font, size, glyph and quarter-pixel offset.
+type Rasters = std::collections::HashMap<(usize, u32, u16, u8), std::sync::Arc<Raster>>;
+
+/// The glyph `id` of `font` at `size`, a `quarter` of a pixel right of a whole pixel: rasterized
+/// the first time it is asked for, then kept (share images draw the same few hundred glyphs).
+fn rasterized(font: &FontRef, size: f32, id: ab_glyph::GlyphId, quarter: u8) -> std::sync::Arc<Raster> {
+    static RASTERS: OnceLock<std::sync::Mutex<Rasters>> = OnceLock::new();
+    let rasters = RASTERS.get_or_init(Default::default);
+    // The two bundled fonts live as long as the process: their addresses name them.
+    let key = (font as *const FontRef as usize, size.to_bits(), id.0, quarter);
+    if let Some(raster) = rasters.lock().expect("the glyph lock is never poisoned").get(&key) {
+        return raster.clone();
+    }
+    let glyph = id.with_scale_and_position(PxScale::from(size), ab_glyph::point(f32::from(quarter) / 4.0, 0.0));
+    let raster = match font.outline_glyph(glyph) {
+        Some(outline) => {
+            let bounds = outline.px_bounds();
+            let width = bounds.width() as usize;
+            let mut coverage = vec![0u16; width * bounds.height() as usize];
+            outline.draw(|x, y, c| {
+                if let Some(cell) = coverage.get_mut(y as usize * width + x as usize) {
+                    *cell = (c.clamp(0.0, 1.0) * 256.0) as u16;
+                }
+            });
+            Raster { left: bounds.min.x as i64, top: bounds.min.y as i64, width: width.max(1), coverage }
+        }
+        None => Raster { left: 0, top: 0, width: 1, coverage: Vec::new() },
+    };
+    let raster = std::sync::Arc::new(raster);
+    let mut rasters = rasters.lock().expect("the glyph lock is never poisoned");
+    // Titles in many scripts could make it grow without end: start over past a bound.
+    if rasters.len() > 20_000 {
+        rasters.clear();
+    }
+    rasters.insert(key, raster.clone());
+    raster
+}
+
 /// Draws one line with its baseline at `baseline`, cut with an ellipsis when wider than
 /// `max_width`; returns the x where it ends.
 #[allow(clippy::too_many_arguments)]
@@ -353,29 +386,28 @@ fn draw_line(
         if let Some(previous) = previous {
             x += scaled.kern(previous, id);
         }
-        let glyph = id.with_scale_and_position(scale, ab_glyph::point(x, baseline as f32));
+        // Glyphs sit on quarter pixels: each shape at each quarter is rasterized once.
+        let pen = (x * 4.0).round() / 4.0;
+        let quarter = ((pen - pen.floor()) * 4.0) as u8;
+        let (pen_x, pen_y) = (pen.floor() as i64, i64::from(baseline));
         x += scaled.h_advance(id);
         previous = Some(id);
-        let Some(outline) = font.outline_glyph(glyph) else { continue };
-        let bounds = outline.px_bounds();
+        let glyph = rasterized(font, size, id, quarter);
         let (width, height) = (i64::from(canvas.width()), i64::from(canvas.height()));
         let pixels: &mut [u8] = canvas;
-        outline.draw(|gx, gy, coverage| {
-            let px = bounds.min.x as i64 + i64::from(gx);
-            let py = bounds.min.y as i64 + i64::from(gy);
-            if px < 0 || py < 0 || px >= width || py >= height {
-                return;
+        for (i, &alpha) in glyph.coverage.iter().enumerate() {
+            let px = pen_x + glyph.left + (i % glyph.width) as i64;
+            let py = pen_y + glyph.top + (i / glyph.width) as i64;
+            if alpha == 0 || px < 0 || py < 0 || px >= width || py >= height {
+                continue;
             }
             // Blended in whole numbers: coverage in 256ths.
-            let alpha = (coverage.clamp(0.0, 1.0) * 256.0) as u32;
-            if alpha == 0 {
-                return;
-            }
+            let alpha = u32::from(alpha);
             let at = ((py * width + px) * 3) as usize;
             for (channel, ink) in pixels[at..at + 3].iter_mut().zip(colour) {
                 *channel = ((u32::from(*channel) * (256 - alpha) + u32::from(ink) * alpha + 128) >> 8) as u8;
             }
-        });
+        }
     }
     x.ceil() as u32
 }
