@@ -287,7 +287,6 @@ struct Exported {
     outcome: Outcome,
 }
 
-/// Renders one path and writes its file into `dir` (unless unchanged or not modified).
 /// Where and how pages are written.
 struct Out {
     dir: PathBuf,
@@ -298,6 +297,7 @@ struct Out {
     share_dir: Option<PathBuf>,
 }
 
+/// Renders one path and writes its file (unless unchanged or not modified).
 async fn export_one(app: axum::Router, out: &Out, path: String, held: Option<String>) -> Result<Exported, ExportError> {
     let page = fetch(app, path, held).await?;
     if page.status == StatusCode::NOT_MODIFIED {
