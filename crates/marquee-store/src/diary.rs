@@ -213,16 +213,9 @@ async fn public_where(
         select().replace("SELECT d.id", "SELECT u.display_name AS writer_name, u.slug AS writer_slug, d.id")
     );
     let rows = crate::rows_for(store, &sql, film_id).await?;
-    let mut entries: HashMap<i64, Vec<(String, String, Entry)>> = HashMap::new();
-    for row in &rows {
-        let entry = entry_from_row(row)?;
-        entries.entry(entry.film_id).or_default().push((
-            row.try_get("writer_name")?,
-            row.try_get("writer_slug")?,
-            entry,
-        ));
-    }
-    Ok(entries)
+    crate::grouped(&rows, "film_id", |row| {
+        Ok((row.try_get("writer_name")?, row.try_get("writer_slug")?, entry_from_row(row)?))
+    })
 }
 
 /// Every public rating the site's writers gave a film: each writer's latest rating in their

@@ -281,11 +281,7 @@ async fn ordered_names_of(store: &Store, table: &str, film_ids: &str) -> Result<
     ))
     .fetch_all(store.pool())
     .await?;
-    let mut names: HashMap<i64, Vec<String>> = HashMap::new();
-    for row in &rows {
-        names.entry(row.try_get("film_id")?).or_default().push(row.try_get("name")?);
-    }
-    Ok(names)
+    crate::grouped(&rows, "film_id", |row| Ok(row.try_get("name")?))
 }
 
 /// The films `film_ids` (SQL giving film ids) selects, by id: what `by_id` reads for each, in
@@ -314,17 +310,15 @@ const CREDIT_SELECT: &str = "SELECT c.film_id, p.slug, p.name, c.department, c.j
 async fn credits_where(store: &Store, condition: &str, film_id: Option<i64>) -> Result<HashMap<i64, Vec<Credit>>> {
     let sql = format!("{CREDIT_SELECT} WHERE {condition} ORDER BY c.film_id, c.billing_order, c.id");
     let rows = crate::rows_for(store, &sql, film_id).await?;
-    let mut credits: HashMap<i64, Vec<Credit>> = HashMap::new();
-    for row in &rows {
-        credits.entry(row.try_get("film_id")?).or_default().push(Credit {
+    crate::grouped(&rows, "film_id", |row| {
+        Ok(Credit {
             person_slug: row.try_get("slug")?,
             person_name: row.try_get("name")?,
             department: row.try_get("department")?,
             job: row.try_get("job")?,
             character: row.try_get("character_name")?,
-        });
-    }
-    Ok(credits)
+        })
+    })
 }
 
 /// The film's credits, directors first, then writers, then cast in billing order.
@@ -344,15 +338,9 @@ async fn genres_where(store: &Store, condition: &str, film_id: Option<i64>) -> R
          WHERE {condition} ORDER BY fg.film_id, fg.position"
     );
     let rows = crate::rows_for(store, &sql, film_id).await?;
-    let mut genres: HashMap<i64, Vec<Named>> = HashMap::new();
-    for row in &rows {
-        genres.entry(row.try_get("film_id")?).or_default().push(Named {
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            reviews: 0,
-        });
-    }
-    Ok(genres)
+    crate::grouped(&rows, "film_id", |row| {
+        Ok(Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 })
+    })
 }
 
 pub async fn genres(store: &Store, film_id: i64) -> Result<Vec<Named>> {

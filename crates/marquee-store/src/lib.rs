@@ -330,6 +330,19 @@ pub(crate) async fn rows_for(store: &Store, sql: &str, id: Option<i64>) -> Resul
     Ok(query.fetch_all(store.pool()).await?)
 }
 
+/// Rows made into items and gathered by the id in their `key` column, in the rows' order.
+pub(crate) fn grouped<T>(
+    rows: &[sqlx::any::AnyRow],
+    key: &str,
+    item: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+) -> Result<std::collections::HashMap<i64, Vec<T>>> {
+    let mut groups: std::collections::HashMap<i64, Vec<T>> = std::collections::HashMap::new();
+    for row in rows {
+        groups.entry(sqlx::Row::try_get(row, key)?).or_default().push(item(row)?);
+    }
+    Ok(groups)
+}
+
 /// A placeholder list `$first, $first+1, …` for `count` values.
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")

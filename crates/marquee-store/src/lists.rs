@@ -163,11 +163,7 @@ async fn published_with_where(store: &Store, film_test: &str, film_id: Option<i6
         LIST_SELECT.replacen("SELECT l.id", "SELECT li.film_id AS item_film_id, l.id", 1)
     );
     let rows = crate::rows_for(store, &sql, film_id).await?;
-    let mut lists: HashMap<i64, Vec<List>> = HashMap::new();
-    for row in &rows {
-        lists.entry(row.try_get("item_film_id")?).or_default().push(list_from_row(row)?);
-    }
-    Ok(lists)
+    crate::grouped(&rows, "item_film_id", list_from_row)
 }
 
 /// A film in a list or a watchlist.

@@ -38,15 +38,20 @@ pub struct Published {
     listed: Mutex<HashMap<String, Arc<Vec<usize>>>>,
 }
 
-/// What a film's page shows, as `Published::film_page` gives it.
-pub struct FilmPage<'a> {
-    pub film: &'a Film,
+/// What `map` holds for a film, or nothing.
+fn of_film<T: Clone>(map: &HashMap<i64, Vec<T>>, film_id: i64) -> Vec<T> {
+    map.get(&film_id).cloned().unwrap_or_default()
+}
+
+/// What a film's page shows.
+pub struct FilmPage {
+    pub film: Film,
     pub cards: Vec<ReviewCard>,
-    pub diary: &'a [(String, String, Entry)],
-    pub lists: &'a [List],
-    pub ratings: &'a [Score],
-    pub credits: &'a [Credit],
-    pub genres: &'a [Named],
+    pub diary: Vec<(String, String, Entry)>,
+    pub lists: Vec<List>,
+    pub ratings: Vec<Score>,
+    pub credits: Vec<Credit>,
+    pub genres: Vec<Named>,
 }
 
 impl Published {
@@ -113,25 +118,23 @@ impl Published {
 
     /// What the page of the film with this slug shows (its first `limit` reviews), when it is a
     /// film with a public page.
-    pub fn film_page(&self, slug: &str, limit: usize) -> Option<FilmPage<'_>> {
+    pub fn film_page(&self, slug: &str, limit: usize) -> Option<FilmPage> {
         let film = self.films.get(self.film_slugs.get(slug)?)?;
-        let empty = Vec::new();
-        let cards = self
-            .by_film
-            .get(&film.id)
-            .unwrap_or(&empty)
-            .iter()
-            .take(limit)
-            .map(|&i| self.reviews[i].card.clone())
-            .collect();
         Some(FilmPage {
-            film,
-            cards,
-            diary: self.diary.get(&film.id).map_or(&[], Vec::as_slice),
-            lists: self.lists.get(&film.id).map_or(&[], Vec::as_slice),
-            ratings: self.ratings.get(&film.id).map_or(&[], Vec::as_slice),
-            credits: self.credits(film.id),
-            genres: self.genres(film.id),
+            cards: self
+                .by_film
+                .get(&film.id)
+                .into_iter()
+                .flatten()
+                .take(limit)
+                .map(|&i| self.reviews[i].card.clone())
+                .collect(),
+            diary: of_film(&self.diary, film.id),
+            lists: of_film(&self.lists, film.id),
+            ratings: of_film(&self.ratings, film.id),
+            credits: self.credits(film.id).to_vec(),
+            genres: self.genres(film.id).to_vec(),
+            film: film.clone(),
         })
     }
 

@@ -453,15 +453,9 @@ async fn tags_where(
          WHERE {condition} ORDER BY rt.review_id, rt.position"
     );
     let rows = crate::rows_for(store, &sql, review_id).await?;
-    let mut tags: HashMap<i64, Vec<crate::films::Named>> = HashMap::new();
-    for row in &rows {
-        tags.entry(row.try_get("review_id")?).or_default().push(crate::films::Named {
-            slug: row.try_get("slug")?,
-            name: row.try_get("name")?,
-            reviews: 0,
-        });
-    }
-    Ok(tags)
+    crate::grouped(&rows, "review_id", |row| {
+        Ok(crate::films::Named { slug: row.try_get("slug")?, name: row.try_get("name")?, reviews: 0 })
+    })
 }
 
 /// Published reviews' scores, for counting reviews per verdict band.

@@ -14,7 +14,7 @@ use image::{ImageEncoder, Rgb, RgbImage};
 use marquee_import::Progress;
 use marquee_store::films::Film;
 use marquee_store::media::Picture;
-use marquee_store::reviews::Review;
+use marquee_store::reviews::{Filter, ReviewCard};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -68,10 +68,10 @@ pub struct Planned {
     poster: Option<(String, String)>,
 }
 
-/// What the share image of `review` (of `film`) shows on `site`.
-pub fn plan(site: &Site, review: &Review, film: &Film) -> Planned {
-    let score = crate::views::score_view(site, review.card.score, review.card.verdict_override.as_deref())
-        .map(|s| (s.value, s.verdict));
+/// What the share image of the review `card` (of `film`) shows on `site`.
+pub fn plan(site: &Site, card: &ReviewCard, film: &Film) -> Planned {
+    let score =
+        crate::views::score_view(site, card.score, card.verdict_override.as_deref()).map(|s| (s.value, s.verdict));
     let poster = match &film.poster {
         Some(Picture::Stored(image)) => {
             Some((image.sha256.clone(), format!("{}.{}", image.fallback_width(640), image.extension)))
@@ -167,16 +167,22 @@ fn keep(file: &Path, png: &[u8]) {
 /// core, and removes the images no review shows any more. Returns how many it drew.
 pub async fn draw_missing(state: &AppState, progress: &dyn Progress) -> marquee_store::Result<usize> {
     let Some(dir) = state.config.share_dir.clone() else { return Ok(0) };
-    let published = match state.published() {
-        Some(published) => published,
-        None => std::sync::Arc::new(marquee_store::published::Published::load(&state.store).await?),
-    };
     let site = state.site();
-    let planned: Vec<Planned> = published
-        .reviews()
-        .iter()
-        .filter_map(|review| Some(plan(&site, review, published.film(review.card.film_id)?)))
-        .collect();
+    // What the images show: the cards and films of published reviews, not their bodies.
+    let planned: Vec<Planned> = match state.published() {
+        Some(published) => published
+            .reviews()
+            .iter()
+            .filter_map(|review| Some(plan(&site, &review.card, published.film(review.card.film_id)?)))
+            .collect(),
+        None => {
+            let (cards, _) = marquee_store::reviews::published(&state.store, &Filter::All, i64::MAX, 0).await?;
+            let films =
+                marquee_store::films::many(&state.store, "SELECT film_id FROM reviews WHERE status = 'published'")
+                    .await?;
+            cards.iter().filter_map(|card| Some(plan(&site, card, films.get(&card.film_id)?))).collect()
+        }
+    };
     let wanted: std::collections::HashSet<PathBuf> = planned.iter().map(|p| kept_file(&dir, &p.tag)).collect();
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for entry in entries.flatten() {

@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use marquee_store::films::{self, Credit, Film, Named, NamedKind};
+use marquee_store::published::FilmPage as FilmData;
 use marquee_store::reviews::{self, Filter, Review};
 use marquee_store::{people, users};
 use serde_json::json;
@@ -209,7 +210,7 @@ async fn share_image(
     let (review, film) = review_and_film(&state, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     // The image's tag comes from what it shows, so a reader (or the static export) holding the
     // same image is answered without drawing it again.
-    let planned = crate::share::plan(&state.site(), &review, &film);
+    let planned = crate::share::plan(&state.site(), &review.card, &film);
     let held = headers.get(axum::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).unwrap_or("");
     if held.split(',').any(|tag| tag.trim() == planned.tag) {
         return Ok((axum::http::StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, planned.tag)]).into_response());
@@ -370,28 +371,22 @@ fn film_title(film: &Film) -> String {
 
 async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
     let held = state.published();
-    let (film, cards, diary, lists, ratings, credits, genres) =
-        match held.as_ref().and_then(|p| p.film_page(&slug, 100)) {
-            Some(page) => (
-                page.film.clone(),
-                page.cards,
-                page.diary.to_vec(),
-                page.lists.to_vec(),
-                page.ratings.to_vec(),
-                page.credits.to_vec(),
-                page.genres.to_vec(),
-            ),
-            None => {
-                let film = films::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
-                let (cards, _) = reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?;
-                let diary = marquee_store::diary::public_for_film(&state.store, film.id).await?;
-                let lists = marquee_store::lists::published_with_film(&state.store, film.id).await?;
-                let ratings = marquee_store::diary::ratings_for_film(&state.store, film.id).await?;
-                let credits = films::credits(&state.store, film.id).await?;
-                let genres = films::genres(&state.store, film.id).await?;
-                (film, cards, diary, lists, ratings, credits, genres)
+    let page = match held.as_ref().and_then(|p| p.film_page(&slug, 100)) {
+        Some(page) => page,
+        None => {
+            let film = films::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            FilmData {
+                cards: reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?.0,
+                diary: marquee_store::diary::public_for_film(&state.store, film.id).await?,
+                lists: marquee_store::lists::published_with_film(&state.store, film.id).await?,
+                ratings: marquee_store::diary::ratings_for_film(&state.store, film.id).await?,
+                credits: films::credits(&state.store, film.id).await?,
+                genres: films::genres(&state.store, film.id).await?,
+                film,
             }
-        };
+        }
+    };
+    let FilmData { film, cards, diary, lists, ratings, credits, genres } = page;
     // A film has a page once something public is written about it.
     if cards.is_empty() && diary.is_empty() && lists.is_empty() {
         return Err(Error::not_found(&state));
