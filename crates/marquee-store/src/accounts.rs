@@ -149,6 +149,9 @@ pub async fn set_role(conn: &mut Conn, user_id: i64, role: Role, disabled: bool)
     }
     if disabled {
         end_sessions(conn, user_id, None).await?;
+    } else {
+        // New rights, new token: each of the member's sessions takes one on its next request.
+        sqlx::query("UPDATE sessions SET rotate = 1 WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -167,8 +170,11 @@ pub async fn owners(conn: &mut Conn) -> Result<i64> {
 pub struct Session {
     pub token_hash: String,
     pub csrf_token: String,
+    pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// Whether the session must take a new token before it goes on (its member's role changed).
+    pub rotate: bool,
     pub user: Account,
 }
 
@@ -196,24 +202,40 @@ pub async fn create_session(
     Ok(())
 }
 
-/// The live session with this token hash: not expired, its user not disabled.
-pub async fn session(store: &Store, token_hash: &str, now: i64) -> Result<Option<Session>> {
+/// The live session with this token hash: not expired, begun after `begun_after` (sessions
+/// have an absolute lifetime), its user not disabled.
+pub async fn session(store: &Store, token_hash: &str, now: i64, begun_after: i64) -> Result<Option<Session>> {
     let sql = format!(
-        "SELECT s.token_hash, s.csrf_token, s.last_seen_at, s.expires_at, {ACCOUNT_COLUMNS} \
+        "SELECT s.token_hash, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
+           s.rotate, {ACCOUNT_COLUMNS} \
          FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0 AND u.password_hash IS NOT NULL"
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.created_at > $3 \
+           AND u.disabled = 0 AND u.password_hash IS NOT NULL"
     );
-    let row = sqlx::query(&sql).bind(token_hash).bind(now).fetch_optional(store.pool()).await?;
+    let row = sqlx::query(&sql).bind(token_hash).bind(now).bind(begun_after).fetch_optional(store.pool()).await?;
     row.map(|row| {
         Ok(Session {
             token_hash: row.try_get("token_hash")?,
             csrf_token: row.try_get("csrf_token")?,
+            created_at: row.try_get("session_created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
             expires_at: row.try_get("expires_at")?,
+            rotate: row.try_get::<i64, _>("rotate")? != 0,
             user: account_from_row(&row)?,
         })
     })
     .transpose()
+}
+
+/// Gives a session a new token (and CSRF token), so whatever knew the old one holds nothing.
+pub async fn rotate_session(conn: &mut Conn, token_hash: &str, new_token_hash: &str, new_csrf: &str) -> Result<()> {
+    sqlx::query("UPDATE sessions SET token_hash = $1, csrf_token = $2, rotate = 0 WHERE token_hash = $3")
+        .bind(new_token_hash)
+        .bind(new_csrf)
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Moves a session's expiry on (sessions slide while they are used).
@@ -242,56 +264,109 @@ pub async fn end_sessions(conn: &mut Conn, user_id: i64, keep: Option<&str>) -> 
         .rows_affected())
 }
 
-/// What failed sign-ins are counted against.
+/// What sign-in attempts are counted against: the account from one address, the address
+/// whatever account it tries, and the account from anywhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Throttle {
-    Account,
+    Pair,
     Address,
+    Account,
 }
 
 impl Throttle {
+    const ALL: [Throttle; 3] = [Throttle::Pair, Throttle::Address, Throttle::Account];
+
     fn as_str(self) -> &'static str {
         match self {
-            Throttle::Account => "account",
+            Throttle::Pair => "pair",
             Throttle::Address => "address",
+            Throttle::Account => "account",
+        }
+    }
+
+    fn subject(self, account: &str, address: &str) -> String {
+        match self {
+            Throttle::Pair => format!("{account} {address}"),
+            Throttle::Address => address.to_string(),
+            Throttle::Account => account.to_string(),
         }
     }
 }
 
-/// Failed sign-ins against `subject` since `since`, and when the oldest of them happened.
-pub async fn failures_since(store: &Store, scope: Throttle, subject: &str, since: i64) -> Result<(i64, Option<i64>)> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures \
-         WHERE scope = $1 AND subject = $2 AND failed_at > $3",
-    )
-    .bind(scope.as_str())
-    .bind(subject)
-    .bind(since)
-    .fetch_one(store.pool())
-    .await?;
-    Ok((row.try_get("n")?, row.try_get("oldest")?))
+/// How many attempts a scope has seen within the window (this one included), and when the
+/// oldest of them was made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub attempts: i64,
+    pub oldest: Option<i64>,
 }
 
-/// Counts a failed sign-in against the account and the address, and forgets day-old ones.
-pub async fn record_failure(store: &Store, account: &str, address: &str, now: i64) -> Result<()> {
+/// A sign-in attempt, counted before its password is checked: it stays counted as a failure
+/// unless it is withdrawn (refused unchecked) or succeeds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    ids: Vec<i64>,
+    pub pair: Tally,
+    pub address: Tally,
+    pub account: Tally,
+}
+
+/// Counts an attempt against the account and the address, then tallies each scope since
+/// `since`. Each count is written (and committed) before the tallies are read, so of many
+/// attempts at once the n-th to be written sees at least n: a limit holds however many run in
+/// parallel. Day-old attempts are forgotten.
+pub async fn begin_attempt(store: &Store, account: &str, address: &str, now: i64, since: i64) -> Result<Attempt> {
     let mut tx = store.begin().await?;
-    for (scope, subject) in [(Throttle::Account, account), (Throttle::Address, address)] {
-        sqlx::query("INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3)")
-            .bind(scope.as_str())
-            .bind(subject)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+    let mut ids = Vec::with_capacity(3);
+    for scope in Throttle::ALL {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO login_failures (scope, subject, failed_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(scope.as_str())
+        .bind(scope.subject(account, address))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.push(id);
     }
     sqlx::query("DELETE FROM login_failures WHERE failed_at < $1").bind(now - 86_400).execute(&mut *tx).await?;
     tx.commit().await?;
+    let mut attempt = Attempt { ids, pair: Tally::default(), address: Tally::default(), account: Tally::default() };
+    for scope in Throttle::ALL {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(failed_at) AS oldest FROM login_failures \
+             WHERE scope = $1 AND subject = $2 AND failed_at > $3",
+        )
+        .bind(scope.as_str())
+        .bind(scope.subject(account, address))
+        .bind(since)
+        .fetch_one(store.pool())
+        .await?;
+        let tally = Tally { attempts: row.try_get("n")?, oldest: row.try_get("oldest")? };
+        match scope {
+            Throttle::Pair => attempt.pair = tally,
+            Throttle::Address => attempt.address = tally,
+            Throttle::Account => attempt.account = tally,
+        }
+    }
+    Ok(attempt)
+}
+
+/// Takes back an attempt refused before its password was checked: it was never a failure.
+pub async fn withdraw_attempt(store: &Store, attempt: &Attempt) -> Result<()> {
+    for id in &attempt.ids {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1").bind(id).execute(store.pool()).await?;
+    }
     Ok(())
 }
 
-/// Forgets an account's failed sign-ins (after a successful one).
-pub async fn clear_failures(store: &Store, account: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE scope = 'account' AND subject = $1")
-        .bind(account)
+/// After a successful sign-in: the attempt was no failure, and the account's failures from this
+/// address are forgotten (those from elsewhere still slow the account down).
+pub async fn attempt_succeeded(store: &Store, attempt: &Attempt, account: &str, address: &str) -> Result<()> {
+    withdraw_attempt(store, attempt).await?;
+    sqlx::query("DELETE FROM login_failures WHERE scope = $1 AND subject = $2")
+        .bind(Throttle::Pair.as_str())
+        .bind(Throttle::Pair.subject(account, address))
         .execute(store.pool())
         .await?;
     Ok(())

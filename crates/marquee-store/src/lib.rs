@@ -162,6 +162,7 @@ impl Store {
                 (6, "letterboxd", include_str!("../migrations/sqlite/0006_letterboxd.sql")),
                 (7, "catalogue", include_str!("../migrations/sqlite/0007_catalogue.sql")),
                 (8, "redirects", include_str!("../migrations/sqlite/0008_redirects.sql")),
+                (9, "session_rotation", include_str!("../migrations/sqlite/0009_session_rotation.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -172,6 +173,7 @@ impl Store {
                 (6, "letterboxd", include_str!("../migrations/postgres/0006_letterboxd.sql")),
                 (7, "catalogue", include_str!("../migrations/postgres/0007_catalogue.sql")),
                 (8, "redirects", include_str!("../migrations/postgres/0008_redirects.sql")),
+                (9, "session_rotation", include_str!("../migrations/postgres/0009_session_rotation.sql")),
             ],
         };
         let migrations = sources

@@ -22,12 +22,20 @@ pub const SESSION_COOKIE: &str = "marquee_session";
 /// Before sign-in there is no session to hold a CSRF token: the login and setup forms pair
 /// their token with this cookie instead.
 pub const FORM_COOKIE: &str = "marquee_form";
-/// A session lasts two weeks from its last use.
+/// A session lasts two weeks from its last use (and no longer than `Limits::session_lifetime`
+/// from sign-in).
 pub const SESSION_SECONDS: i64 = 14 * 24 * 3600;
 /// Sessions are extended at most this often, so reading pages does not write on every request.
 const TOUCH_SECONDS: i64 = 3600;
-/// The largest request body the admin reads: an image at the media limit plus the form around it.
-pub const MAX_BODY_BYTES: usize = 26 * 1024 * 1024;
+/// The largest body read from a request without a session: the sign-in and setup forms.
+pub const ANONYMOUS_BODY_BYTES: usize = 64 * 1024;
+/// The largest form a signed-in member sends without a file (a long review and its fields).
+pub const FORM_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// The largest form with an image: an image at the media limit plus the form around it. Only
+/// the forms that take an image accept it, from a signed-in member.
+pub const UPLOAD_BODY_BYTES: usize = 26 * 1024 * 1024;
+/// The largest text field of a form with an image.
+const UPLOAD_TEXT_FIELD_BYTES: u64 = 4 * 1024 * 1024;
 
 /// 32 random bytes as hex: session tokens and CSRF tokens.
 pub fn random_token() -> String {
@@ -69,46 +77,104 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Hashes a password with argon2id (off the async threads: it is deliberately slow).
+/// Hashes a password with argon2id (off the async threads: it is deliberately slow). The
+/// command line's way; a server goes through `PasswordWork`, which bounds how many run at once.
 pub async fn hash_password(password: &str) -> Result<String> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHasher, SaltString};
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).expect("the operating system's random source is available");
-        let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| Error::Internal(format!("hashing a password failed: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))?
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))?
 }
 
-/// Checks a password against a stored hash. Without a hash (no such account) a fixed hash is
-/// checked instead, so a wrong email takes as long as a wrong password.
-pub async fn verify_password(password: &str, hash: Option<&str>) -> bool {
+fn hash_blocking(password: &str) -> Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the operating system's random source is available");
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| Error::Internal(format!("hashing a password failed: {e}")))
+}
+
+/// Whether `password` matches `hash`. Without a hash (no such account) a fixed one is checked
+/// instead, so a wrong email takes as long as a wrong password.
+fn verify_blocking(password: &str, hash: Option<&str>) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
     static DECOY: OnceLock<String> = OnceLock::new();
-    let decoy = match DECOY.get() {
-        Some(decoy) => decoy.clone(),
-        None => {
-            let made = hash_password("not a password anyone has").await.unwrap_or_default();
-            DECOY.get_or_init(|| made).clone()
-        }
+    let checked = match hash {
+        Some(hash) => hash,
+        None => DECOY.get_or_init(|| hash_blocking("not a password anyone has").unwrap_or_default()).as_str(),
     };
-    let known = hash.is_some();
-    let hash = hash.map(str::to_string).unwrap_or(decoy);
-    let password = password.to_string();
-    let matches = tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHash, PasswordVerifier};
-        PasswordHash::new(&hash)
-            .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
-    known && matches
+    let matches = PasswordHash::new(checked)
+        .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    hash.is_some() && matches
+}
+
+/// The server's password hashing: each argon2id hash holds 19 MiB while it runs, so no more run
+/// at once than the machine has cores. A sign-in that finds them all busy is answered at once
+/// (`try_verify`); members changing passwords wait their turn (`hash`, `verify`).
+pub struct PasswordWork {
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for PasswordWork {
+    fn default() -> Self {
+        PasswordWork::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+}
+
+impl PasswordWork {
+    pub fn new(at_once: usize) -> PasswordWork {
+        PasswordWork { permits: Arc::new(tokio::sync::Semaphore::new(at_once.max(1))) }
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))
+    }
+
+    async fn wait(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        self.permits.clone().acquire_owned().await.map_err(|_| Error::Internal("password hashing is closed".into()))
+    }
+
+    /// Hashes a new password, waiting for a free turn.
+    pub async fn hash(&self, password: &str) -> Result<String> {
+        let permit = self.wait().await?;
+        let password = password.to_string();
+        self.run(permit, move || hash_blocking(&password)).await?
+    }
+
+    /// Checks a password, waiting for a free turn.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool> {
+        let permit = self.wait().await?;
+        let (password, hash) = (password.to_string(), hash.map(str::to_string));
+        self.run(permit, move || verify_blocking(&password, hash.as_deref())).await
+    }
+
+    /// Checks a password if a turn is free now; `None` when every turn is taken.
+    pub async fn try_verify(&self, password: &str, hash: Option<&str>) -> Result<Option<bool>> {
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else { return Ok(None) };
+        let (password, hash) = (password.to_string(), hash.map(str::to_string));
+        self.run(permit, move || verify_blocking(&password, hash.as_deref())).await.map(Some)
+    }
+
+    /// Hashes a new password if a turn is free now (the first-run setup, open to anyone).
+    pub async fn try_hash(&self, password: &str) -> Result<Option<String>> {
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else { return Ok(None) };
+        let password = password.to_string();
+        self.run(permit, move || hash_blocking(&password)).await?.map(Some)
+    }
 }
 
 /// The value of cookie `name` in the request, if sent.
@@ -131,9 +197,26 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> He
 pub async fn start_session(state: &AppState, user_id: i64) -> Result<HeaderValue> {
     let token = random_token();
     let now = marquee_store::now();
-    accounts::create_session(&state.store, &token_hash(&token), user_id, &random_token(), now, now + SESSION_SECONDS)
-        .await?;
-    Ok(set_cookie(state, SESSION_COOKIE, &token, SESSION_SECONDS))
+    let expires = now + SESSION_SECONDS.min(state.config.limits.session_lifetime);
+    accounts::create_session(&state.store, &token_hash(&token), user_id, &random_token(), now, expires).await?;
+    Ok(set_cookie(state, SESSION_COOKIE, &token, expires - now))
+}
+
+/// Gives a session a new token (and CSRF token) and returns the cookie that carries it: after a
+/// password change or a change of role, whoever knew the old token holds nothing.
+pub async fn rotate_session(
+    state: &AppState,
+    conn: &mut marquee_store::Conn,
+    session: &mut Session,
+) -> Result<HeaderValue> {
+    let token = random_token();
+    let (hash, csrf) = (token_hash(&token), random_token());
+    accounts::rotate_session(conn, &session.token_hash, &hash, &csrf).await?;
+    session.token_hash = hash;
+    session.csrf_token = csrf;
+    session.rotate = false;
+    let remaining = (session.expires_at - marquee_store::now()).max(0);
+    Ok(set_cookie(state, SESSION_COOKIE, &token, remaining))
 }
 
 /// A form as sent, urlencoded or multipart: text fields by name, and files.
@@ -187,31 +270,38 @@ impl FormData {
         form
     }
 
-    async fn parse(content_type: &str, body: Bytes) -> Result<FormData> {
-        if content_type.starts_with("multipart/form-data") {
-            let boundary = multer::parse_boundary(content_type)
-                .map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
-            let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
-            let mut multipart = multer::Multipart::new(stream, boundary);
-            let mut form = FormData::default();
-            while let Some(field) = multipart
-                .next_field()
-                .await
-                .map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?
-            {
-                let name = field.name().unwrap_or_default().to_string();
-                let file_name = field.file_name().map(str::to_string);
-                let bytes =
-                    field.bytes().await.map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
-                match file_name {
-                    Some(file_name) => form.files.push(Upload { field: name, file_name, bytes }),
-                    None => form.fields.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned()),
-                }
-            }
-            Ok(form)
-        } else {
-            Ok(FormData::from_pairs(form_urlencoded_pairs(&body)))
+    /// Parses a multipart form as it arrives, within `limit` bytes in all; text fields and
+    /// files not in `IMAGE_FIELDS` each within a few megabytes.
+    async fn parse_multipart(content_type: &str, body: Body, limit: u64) -> Result<FormData> {
+        let boundary = multer::parse_boundary(content_type)
+            .map_err(|e| Error::BadRequest(format!("the form could not be read: {e}")))?;
+        let mut sizes = multer::SizeLimit::new().whole_stream(limit).per_field(UPLOAD_TEXT_FIELD_BYTES.min(limit));
+        for field in IMAGE_FIELDS {
+            sizes = sizes.for_field(field, limit);
         }
+        let mut multipart = multer::Multipart::with_constraints(
+            body.into_data_stream(),
+            boundary,
+            multer::Constraints::new().size_limit(sizes),
+        );
+        let unreadable = |e: multer::Error| match e {
+            multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+                Error::TooLarge(limit as usize)
+            }
+            multer::Error::StreamReadFailed(e) if crate::server::is_body_timeout(e.as_ref()) => Error::Timeout,
+            other => Error::BadRequest(format!("the form could not be read: {other}")),
+        };
+        let mut form = FormData::default();
+        while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_string();
+            let file_name = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(unreadable)?;
+            match file_name {
+                Some(file_name) => form.files.push(Upload { field: name, file_name, bytes }),
+                None => form.fields.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned()),
+            }
+        }
+        Ok(form)
     }
 }
 
@@ -302,15 +392,22 @@ async fn guard(state: &AppState, request: Request, next: Next) -> Result<Respons
     let (mut parts, body) = request.into_parts();
     let now = marquee_store::now();
     let token = cookie(&parts.headers, SESSION_COOKIE);
-    let session = match &token {
-        Some(token) => accounts::session(&state.store, &token_hash(token), now).await?,
+    let begun_after = now - state.config.limits.session_lifetime;
+    let mut session = match &token {
+        Some(token) => accounts::session(&state.store, &token_hash(token), now, begun_after).await?,
         None => None,
     };
-    let mut refreshed_cookie = None;
-    if let (Some(session), Some(token)) = (&session, &token) {
-        if now - session.last_seen_at > TOUCH_SECONDS {
-            accounts::touch_session(&state.store, &session.token_hash, now, now + SESSION_SECONDS).await?;
-            refreshed_cookie = Some(set_cookie(state, SESSION_COOKIE, token, SESSION_SECONDS));
+    let mut new_cookie = None;
+    if let Some(current) = &mut session {
+        if current.rotate {
+            let mut tx = state.store.begin().await?;
+            new_cookie = Some(rotate_session(state, &mut tx, current).await?);
+            tx.commit().await?;
+        } else if now - current.last_seen_at > TOUCH_SECONDS {
+            let expires = (now + SESSION_SECONDS).min(current.created_at + state.config.limits.session_lifetime);
+            accounts::touch_session(&state.store, &current.token_hash, now, expires).await?;
+            let token = token.as_deref().unwrap_or_default();
+            new_cookie = Some(set_cookie(state, SESSION_COOKIE, token, expires - now));
         }
     }
     let body = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -322,9 +419,7 @@ async fn guard(state: &AppState, request: Request, next: Next) -> Result<Respons
         body
     } else {
         check_origin(state, &parts.headers)?;
-        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| Error::TooLarge(MAX_BODY_BYTES))?;
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let form = FormData::parse(content_type, bytes).await?;
+        let form = read_form(&parts, body, session.is_some()).await?;
         let sent = parts
             .headers
             .get("x-csrf-token")
@@ -346,12 +441,67 @@ async fn guard(state: &AppState, request: Request, next: Next) -> Result<Respons
     parts.extensions.insert(ClientAddress(address));
     parts.extensions.insert(session);
     let mut response = next.run(Request::from_parts(parts, body)).await;
-    if let Some(cookie) = refreshed_cookie {
+    if let Some(cookie) = new_cookie {
         if !response.headers().contains_key(header::SET_COOKIE) {
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
     }
     Ok(response)
+}
+
+/// Forms that may carry an image (the media library, the review editor and its preview, a
+/// film's page), and the fields that hold it.
+fn takes_image(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["admin", "media"] | ["admin", "preview"] | ["admin", "reviews", _] | ["admin", "films", _]
+    )
+}
+
+const IMAGE_FIELDS: [&str; 2] = ["file", "poster_file"];
+
+/// Reads a form's body within the limit for who sends it and where: a request without a
+/// session gets a small one, refused from its `Content-Length` before anything is read; only
+/// a signed-in member's forms that take an image may be large, and those are parsed as they
+/// arrive, each text field within its own limit.
+async fn read_form(parts: &axum::http::request::Parts, body: Body, signed_in: bool) -> Result<FormData> {
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let multipart = content_type.starts_with("multipart/form-data");
+    let limit = match (signed_in, multipart && takes_image(parts.uri.path())) {
+        (false, _) => ANONYMOUS_BODY_BYTES,
+        (true, false) => FORM_BODY_BYTES,
+        (true, true) => UPLOAD_BODY_BYTES,
+    };
+    if declared_length(&parts.headers).is_some_and(|length| length > limit as u64) {
+        return Err(Error::TooLarge(limit));
+    }
+    if multipart {
+        FormData::parse_multipart(content_type, body, limit as u64).await
+    } else {
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| body_error(&e, limit))?;
+        Ok(FormData::from_pairs(form_urlencoded_pairs(&bytes)))
+    }
+}
+
+/// The body's length as its `Content-Length` declares it.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+}
+
+/// Why a body could not be read: over its limit, stalled, or broken.
+fn body_error(error: &(dyn std::error::Error + 'static), limit: usize) -> Error {
+    if crate::server::is_body_timeout(error) {
+        return Error::Timeout;
+    }
+    let mut source = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return Error::TooLarge(limit);
+        }
+        source = e.source();
+    }
+    Error::BadRequest(format!("the form could not be read: {error}"))
 }
 
 /// Whether a request is an import's upload from a signed-in user, which its handler streams.

@@ -26,6 +26,12 @@ pub enum Error {
     SignIn(String),
     #[error("request body over {0} bytes")]
     TooLarge(usize),
+    /// The client stopped sending the request's body.
+    #[error("request body timed out")]
+    Timeout,
+    /// Too much at once: try again after this many seconds.
+    #[error("busy; retry in {0} s")]
+    Busy(u64),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -74,10 +80,26 @@ impl IntoResponse for Error {
                 );
                 (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, location)]).into_response()
             }
-            Error::TooLarge(limit) => status_page(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("The upload is too large: the limit is {} MB.", limit / (1024 * 1024)),
+            Error::TooLarge(limit) => {
+                let limit = if limit >= 1024 * 1024 {
+                    format!("{} MB", limit / (1024 * 1024))
+                } else {
+                    format!("{} KB", limit / 1024)
+                };
+                status_page(StatusCode::PAYLOAD_TOO_LARGE, &format!("The request is too large: the limit is {limit}."))
+            }
+            Error::Timeout => status_page(
+                StatusCode::REQUEST_TIMEOUT,
+                "The request stopped arriving before it was complete. Please try again.",
             ),
+            Error::Busy(seconds) => {
+                let mut response = status_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The site is busy with other requests. Please try again in a moment.",
+                );
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+                response
+            }
             Error::BadRequest(message) => status_page(StatusCode::BAD_REQUEST, &message),
             Error::Store(marquee_store::Error::Database(
                 e @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)),

@@ -15,6 +15,7 @@ pub mod error;
 pub mod jobs;
 pub mod metrics;
 pub mod routes;
+pub mod server;
 pub mod share;
 pub mod state;
 pub mod static_site;
@@ -29,7 +30,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, Limits, MetricsAccess, WebConfig};
 
 /// The whole application: public pages, assets and operations endpoints, with caching,
 /// security headers and one log line per request.
@@ -53,10 +54,10 @@ fn routes_of(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(routes::api::router(state.clone()))
         .merge(routes::assets::router())
         .merge(routes::ops::router());
-    if state.config.metrics_on_main {
-        router = router.merge(routes::ops::metrics_router());
+    if state.config.metrics != MetricsAccess::Off {
+        router = router.merge(routes::ops::main_metrics_router());
     }
-    router.fallback(routes::public::not_found).layer(middleware::from_fn(security_headers))
+    router.fallback(routes::public::not_found).layer(middleware::from_fn_with_state(state, security_headers))
 }
 
 /// Starts the background work a server does: following the content version (so a change made
@@ -106,9 +107,12 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https:; style-src 'self'; \
     script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-async fn security_headers(request: Request, next: Next) -> Response {
+async fn security_headers(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if let Some(hsts) = &state.hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
@@ -162,14 +166,14 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.config.limits;
+    server::run(listener, app(state), limits, shutdown).await
 }
 
 /// Serves only `GET /metrics`, for a separate (private) metrics address.
 pub async fn serve_metrics(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    axum::serve(listener, routes::ops::metrics_router().with_state(state)).await
+    let limits = state.config.limits;
+    server::run(listener, routes::ops::metrics_router().with_state(state), limits, std::future::pending()).await
 }
 
 #[cfg(test)]

@@ -20,11 +20,69 @@ pub struct WebConfig {
     pub base_url: String,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Whether `/metrics` is served on the main address (no separate metrics address given).
-    pub metrics_on_main: bool,
+    /// Who may read `GET /metrics` on the main address.
+    pub metrics: MetricsAccess,
     /// Where share images are kept once drawn (a folder of the data directory), so each is drawn
     /// once per change of what it shows; without one they are drawn on request.
     pub share_dir: Option<std::path::PathBuf>,
+    /// Timeouts, connection and session limits.
+    pub limits: Limits,
+    /// `Strict-Transport-Security` max-age in seconds for a site served over https (0: not sent).
+    pub hsts_max_age: u64,
+}
+
+impl WebConfig {
+    /// A configuration with every other setting at its default.
+    pub fn new(base_url: impl Into<String>) -> WebConfig {
+        WebConfig {
+            base_url: base_url.into(),
+            trusted_proxies: Vec::new(),
+            metrics: MetricsAccess::Loopback,
+            share_dir: None,
+            limits: Limits::default(),
+            hsts_max_age: DEFAULT_HSTS_MAX_AGE,
+        }
+    }
+}
+
+/// A year: what browsers' preload lists ask for.
+pub const DEFAULT_HSTS_MAX_AGE: u64 = 365 * 24 * 3600;
+
+/// Who may read `GET /metrics` on the main address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Not served there (a separate metrics address serves it).
+    Off,
+    /// Only to a client on this machine that did not come through a proxy.
+    Loopback,
+    /// To anyone.
+    Public,
+}
+
+/// How long a connection may take and how many there may be: what keeps a slow or greedy
+/// client from holding the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most a request's line and headers may take to arrive, and the most a kept-alive
+    /// connection may wait idle for its next request.
+    pub header_read_timeout: std::time::Duration,
+    /// The most a request body may go without sending anything.
+    pub body_read_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the kernel's queue.
+    pub max_connections: usize,
+    /// A session ends this long after sign-in however much it is used (seconds).
+    pub session_lifetime: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: std::time::Duration::from_secs(10),
+            body_read_timeout: std::time::Duration::from_secs(20),
+            max_connections: 1024,
+            session_lifetime: 30 * 24 * 3600,
+        }
+    }
 }
 
 /// Site settings as pages use them.
@@ -70,6 +128,10 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Imports started from the admin, running or recently ended.
     pub jobs: crate::jobs::Jobs,
+    /// Password hashing, bounded by the cores.
+    pub passwords: crate::auth::PasswordWork,
+    /// The `Strict-Transport-Security` header, for a site served over https.
+    pub hsts: Option<axum::http::HeaderValue>,
     site: RwLock<Arc<Site>>,
     related: Mutex<Option<Arc<RelatedIndex>>>,
     /// The genres the search form offers (slug, name), read once per content change.
@@ -94,6 +156,11 @@ impl AppState {
             config: WebConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
             metrics: crate::metrics::Metrics::default(),
             jobs: crate::jobs::Jobs::default(),
+            passwords: crate::auth::PasswordWork::default(),
+            hsts: (config.base_url.starts_with("https://") && config.hsts_max_age > 0).then(|| {
+                axum::http::HeaderValue::from_str(&format!("max-age={}", config.hsts_max_age))
+                    .expect("a number makes a valid header value")
+            }),
             cache: PageCache::new(PAGE_CACHE_BYTES),
             related: Mutex::new(None),
             genres: Mutex::new(None),

@@ -18,15 +18,11 @@ async fn setup_creates_the_first_owner_once_and_never_again() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let media = marquee_media::MediaStore::new(test.dir.path().join("media"));
-    let config = marquee_web::WebConfig {
-        base_url: base.clone(),
-        trusted_proxies: vec![],
-        metrics_on_main: false,
-        share_dir: None,
-    };
+    let config = marquee_web::WebConfig::new(base.clone());
     let state = marquee_web::AppState::new(test.store.clone(), media, config).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, state, std::future::pending()));
-    let mut browser = Browser { base, client: Site::client(), cookies: Vec::new(), csrf: String::new() };
+    let mut browser =
+        Browser { base, client: Site::client(), cookies: Vec::new(), csrf: String::new(), forwarded_for: None };
 
     let to_login = browser.get("/admin").await;
     assert_eq!(to_login.status(), 303);
@@ -81,8 +77,13 @@ async fn setup_creates_the_first_owner_once_and_never_again() {
     assert_eq!(owner.role, marquee_core::Role::Owner);
     assert!(owner.password_hash.as_deref().unwrap().starts_with("$argon2id$"), "argon2id, never the password");
 
-    let mut stranger =
-        Browser { base: browser.base.clone(), client: Site::client(), cookies: Vec::new(), csrf: String::new() };
+    let mut stranger = Browser {
+        base: browser.base.clone(),
+        client: Site::client(),
+        cookies: Vec::new(),
+        csrf: String::new(),
+        forwarded_for: None,
+    };
     assert_eq!(stranger.get("/admin/setup").await.status(), 404, "setup is gone once an owner exists");
     let csrf = csrf_in(&stranger.page("/admin/login").await);
     let again = stranger
@@ -118,16 +119,16 @@ async fn sessions_live_in_the_database_behind_an_http_only_cookie_and_end_on_sig
     let media = marquee_media::MediaStore::new(site.test.dir.path().join("media"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let other_base = format!("http://{}", listener.local_addr().unwrap());
-    let config = marquee_web::WebConfig {
-        base_url: other_base.clone(),
-        trusted_proxies: vec![],
-        metrics_on_main: false,
-        share_dir: None,
-    };
+    let config = marquee_web::WebConfig::new(other_base.clone());
     let restarted = marquee_web::AppState::new(site.state.store.clone(), media, config).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, restarted, std::future::pending()));
-    let mut elsewhere =
-        Browser { base: other_base, client: Site::client(), cookies: browser.cookies.clone(), csrf: String::new() };
+    let mut elsewhere = Browser {
+        base: other_base,
+        client: Site::client(),
+        cookies: browser.cookies.clone(),
+        csrf: String::new(),
+        forwarded_for: None,
+    };
     assert!(elsewhere.page("/admin").await.contains("Wren Writer"));
 
     let out = browser.post("/admin/logout", &[]).await;
@@ -157,6 +158,7 @@ async fn changing_a_password_ends_the_other_sessions_only() {
         .await;
     assert_eq!(wrong.status(), 422);
     assert_eq!(phone.get("/admin").await.status(), 200, "a refused change ends nothing");
+    let old_cookies = laptop.cookies.clone();
     let changed = laptop
         .post(
             "/admin/account/password",
@@ -164,7 +166,12 @@ async fn changing_a_password_ends_the_other_sessions_only() {
         )
         .await;
     assert_eq!(changed.status(), 303);
+    let renewed = changed.headers()["set-cookie"].to_str().unwrap();
+    assert!(renewed.starts_with("marquee_session="), "this session takes a new token: {renewed}");
+    assert_ne!(laptop.cookies, old_cookies);
     assert_eq!(laptop.get("/admin").await.status(), 200, "this session stays");
+    let mut stolen = Browser { cookies: old_cookies, ..site.anonymous().await };
+    assert_eq!(stolen.get("/admin").await.status(), 303, "the old token opens nothing");
     assert_eq!(phone.get("/admin").await.status(), 303, "the other session ended");
     let mut fresh = site.anonymous().await;
     assert_eq!(fresh.try_sign_in("editor@example.com", PASSWORD).await.status(), 401);
@@ -405,13 +412,19 @@ async fn forged_and_cross_site_requests_are_refused_and_change_nothing() {
     assert_eq!(site.state.site().title, "Hijacked");
 }
 
+/// A site that believes the loopback proxy's `X-Forwarded-For`, so tests can sign in from
+/// several addresses.
+async fn site_behind_a_proxy() -> Site {
+    support::site_with(|config| config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await
+}
+
 #[tokio::test]
-async fn sign_in_is_throttled_per_account_and_per_address_without_revealing_accounts() {
-    let site = support::site().await;
-    let mut browser = site.anonymous().await;
-    let unknown = browser.try_sign_in("nobody@example.com", PASSWORD).await;
+async fn sign_in_is_throttled_per_account_and_address_and_per_address_without_revealing_accounts() {
+    let site = site_behind_a_proxy().await;
+    let mut attacker = site.anonymous_from("203.0.113.7").await;
+    let unknown = attacker.try_sign_in("nobody@example.com", PASSWORD).await;
     let (unknown_status, unknown_text) = (unknown.status(), unknown.text().await.unwrap());
-    let wrong = browser.try_sign_in("writer@example.com", "not the password").await;
+    let wrong = attacker.try_sign_in("writer@example.com", "not the password").await;
     let (wrong_status, wrong_text) = (wrong.status(), wrong.text().await.unwrap());
     assert_eq!(unknown_status, 401);
     assert_eq!(unknown_status, wrong_status, "the same answer for an unknown account");
@@ -419,37 +432,92 @@ async fn sign_in_is_throttled_per_account_and_per_address_without_revealing_acco
     assert!(wrong_text.contains("The email or password is incorrect."));
 
     for _ in 0..4 {
-        assert_eq!(browser.try_sign_in("writer@example.com", "still wrong").await.status(), 401);
+        assert_eq!(attacker.try_sign_in("writer@example.com", "still wrong").await.status(), 401);
     }
-    let locked = browser.try_sign_in("writer@example.com", PASSWORD).await;
-    assert_eq!(locked.status(), 429, "five failures lock the account for a while, right password or not");
-    assert!(locked
+    let held = attacker.try_sign_in("writer@example.com", PASSWORD).await;
+    assert_eq!(held.status(), 429, "five failures hold the account back from that address, right password or not");
+    let retry: i64 = held.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((60..=900).contains(&retry), "Retry-After: {retry}");
+    assert!(held
         .text()
         .await
         .unwrap()
-        .contains("Too many failed sign-ins for this account. Try again in 15 minutes."));
-    let locked_unknown = {
+        .contains("Too many failed sign-ins for this account from your network address."));
+    let unknown_held = {
         for _ in 0..5 {
-            browser.try_sign_in("ghost@example.com", "wrong").await;
+            attacker.try_sign_in("ghost@example.com", "wrong").await;
         }
-        browser.try_sign_in("ghost@example.com", "wrong").await
+        attacker.try_sign_in("ghost@example.com", "wrong").await
     };
-    let status = locked_unknown.status();
-    assert_eq!(status, 429, "unknown accounts lock alike: {}", locked_unknown.text().await.unwrap());
-    let mut colleague = site.anonymous().await;
-    assert_eq!(
-        colleague.try_sign_in("editor@example.com", PASSWORD).await.status(),
-        303,
-        "other accounts still sign in"
-    );
+    let status = unknown_held.status();
+    assert_eq!(status, 429, "unknown accounts are held alike: {}", unknown_held.text().await.unwrap());
 
-    // Twenty failures from one address lock the address, whatever the account.
+    // The account's own member, from their own address, is not locked out by the attacker.
+    let mut writer = site.anonymous_from("198.51.100.20").await;
+    assert_eq!(writer.try_sign_in("writer@example.com", PASSWORD).await.status(), 303, "the writer gets in");
+
+    // Twenty attempts from one address hold that address back, whatever the account ...
     for n in 0..9 {
-        browser.try_sign_in(&format!("spray{n}@example.com"), "wrong").await;
+        attacker.try_sign_in(&format!("spray{n}@example.com"), "wrong").await;
     }
-    let by_address = browser.try_sign_in("owner@example.com", PASSWORD).await;
+    let by_address = attacker.try_sign_in("owner@example.com", PASSWORD).await;
     assert_eq!(by_address.status(), 429);
     assert!(by_address.text().await.unwrap().contains("from your network address"));
+    // ... and no one else: the owner at another address behind no such history gets in.
+    let mut owner = site.anonymous_from("192.0.2.10").await;
+    assert_eq!(owner.try_sign_in("owner@example.com", PASSWORD).await.status(), 303);
+}
+
+#[tokio::test]
+async fn an_account_tried_from_everywhere_is_slowed_down_never_locked() {
+    let site = site_behind_a_proxy().await;
+    // Fifteen wrong passwords for the owner from three addresses: each address is now held back
+    // for this account, and the account is slowed down everywhere.
+    for address in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        let mut attacker = site.anonymous_from(address).await;
+        for _ in 0..5 {
+            assert_eq!(attacker.try_sign_in("owner@example.com", "guess").await.status(), 401);
+        }
+        assert_eq!(attacker.try_sign_in("owner@example.com", PASSWORD).await.status(), 429);
+    }
+    let mut owner = site.anonymous_from("192.0.2.99").await;
+    assert_eq!(owner.try_sign_in("owner@example.com", PASSWORD).await.status(), 303, "the owner still gets in");
+    let mut wrong = site.anonymous_from("192.0.2.98").await;
+    assert_eq!(wrong.try_sign_in("owner@example.com", "guess").await.status(), 401, "slowed, not refused");
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_much_it_is_used() {
+    let site = support::site().await;
+    let mut writer = site.sign_in("writer@example.com").await;
+    assert_eq!(writer.get("/admin").await.status(), 200);
+    // Signed in 29 days ago and used every day since: still on.
+    let pool = site.state.store.pool();
+    let back = "UPDATE sessions SET created_at = created_at - $1";
+    sqlx::query(back).bind(29 * 24 * 3600_i64).execute(pool).await.unwrap();
+    assert_eq!(writer.get("/admin").await.status(), 200);
+    sqlx::query(back).bind(2 * 24 * 3600_i64).execute(pool).await.unwrap();
+    assert_eq!(writer.get("/admin").await.status(), 303, "past 30 days from sign-in, the session is over");
+}
+
+#[tokio::test]
+async fn a_change_of_role_gives_the_members_sessions_new_tokens() {
+    let site = support::site().await;
+    let mut owner = site.sign_in("owner@example.com").await;
+    let mut writer = site.sign_in("writer@example.com").await;
+    let before = writer.cookies.clone();
+    let writer_id =
+        marquee_store::accounts::by_email(&site.state.store, "writer@example.com").await.unwrap().unwrap().id;
+    assert_eq!(owner.post(&format!("/admin/users/{writer_id}"), &[("role", "editor")]).await.status(), 303);
+    let next = writer.get("/admin").await;
+    assert_eq!(next.status(), 200, "the member goes on");
+    let renewed = next.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(renewed.starts_with("marquee_session="), "{renewed}");
+    assert_ne!(writer.cookies, before);
+    let mut stolen = Browser { cookies: before, ..site.anonymous().await };
+    assert_eq!(stolen.get("/admin").await.status(), 303, "the token from before the change opens nothing");
+    writer.refresh_csrf().await;
+    assert_eq!(writer.get("/admin").await.status(), 200);
 }
 
 #[tokio::test]

@@ -102,13 +102,7 @@ async fn site() -> Site {
     import_dir(&store, &media, &source, Options::default(), &Silent).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(
-        store,
-        media,
-        WebConfig { base_url: base.clone(), trusted_proxies: vec![], metrics_on_main: true, share_dir: None },
-    )
-    .await
-    .unwrap();
+    let state = AppState::new(store, media, WebConfig::new(base.clone())).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, state.clone(), std::future::pending()));
     Site { base, client: reqwest::Client::new(), state, source, _test: test }
 }

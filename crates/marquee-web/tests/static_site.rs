@@ -72,8 +72,7 @@ async fn fourteen_reviews(base_url: &str) -> (marquee_store::testing::TestStore,
         .unwrap();
     let media = MediaStore::new(test.dir.path().join("media"));
     import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
-    let config =
-        WebConfig { base_url: base_url.into(), trusted_proxies: vec![], metrics_on_main: false, share_dir: None };
+    let config = WebConfig::new(base_url);
     let state = AppState::new(test.store.clone(), media, config).await.unwrap();
     (test, state, source)
 }
@@ -253,7 +252,7 @@ async fn pages_read_all_at_once_are_the_pages_served_one_by_one() {
     let out = test.dir.path().join("site");
     static_site::export(held.clone(), &out, &Silent).await.unwrap();
     assert!(held.published().is_some(), "the export holds the published site");
-    let config = WebConfig { base_url: BASE.into(), trusted_proxies: vec![], metrics_on_main: false, share_dir: None };
+    let config = WebConfig::new(BASE);
     let served =
         AppState::new(test.store.clone(), MediaStore::new(test.dir.path().join("media")), config).await.unwrap();
     assert!(served.published().is_none());
@@ -309,12 +308,7 @@ async fn share_images_are_drawn_once_kept_and_dropped_when_no_review_shows_them(
     let (test, _, source) = fourteen_reviews(BASE).await;
     let folder = test.dir.path().join("share");
     let state = || async {
-        let config = WebConfig {
-            base_url: BASE.into(),
-            trusted_proxies: vec![],
-            metrics_on_main: false,
-            share_dir: Some(folder.clone()),
-        };
+        let config = WebConfig { share_dir: Some(folder.clone()), ..WebConfig::new(BASE) };
         AppState::new(test.store.clone(), MediaStore::new(test.dir.path().join("media")), config).await.unwrap()
     };
     let kept = || -> Vec<PathBuf> { files_under(&folder) };
@@ -357,12 +351,7 @@ async fn share_images_are_drawn_once_kept_and_dropped_when_no_review_shows_them(
 async fn a_server_draws_the_share_images_of_its_reviews_without_being_asked() {
     let (test, _, _) = fourteen_reviews(BASE).await;
     let folder = test.dir.path().join("share");
-    let config = WebConfig {
-        base_url: BASE.into(),
-        trusted_proxies: vec![],
-        metrics_on_main: false,
-        share_dir: Some(folder.clone()),
-    };
+    let config = WebConfig { share_dir: Some(folder.clone()), ..WebConfig::new(BASE) };
     let state =
         AppState::new(test.store.clone(), MediaStore::new(test.dir.path().join("media")), config).await.unwrap();
     let background = marquee_web::spawn_background(state);

@@ -45,8 +45,32 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<LogFormat>,
     trusted_proxies: Option<Vec<String>>,
+    metrics_public: Option<bool>,
+    hsts_max_age: Option<u64>,
+    #[serde(default)]
+    limits: LimitSettings,
     #[serde(default)]
     s3: S3Settings,
+}
+
+/// What keeps slow or greedy clients from holding the server (`[limits]` in the file,
+/// `MARQUEE_…` variables); see docs/security.md.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Seconds a request's line and headers may take to arrive, and a kept-alive connection
+    /// may wait for its next request [10].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout: Option<u64>,
+    /// Seconds a request's body may go without sending anything [20].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_read_timeout: Option<u64>,
+    /// Connections served at once [1024].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
+    /// Days a sign-in lasts at most, however much it is used [30].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_lifetime_days: Option<u64>,
 }
 
 /// S3-compatible object storage for media (`[s3]` in the file, `MARQUEE_S3_…` variables); media
@@ -88,6 +112,11 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Peers whose `X-Forwarded-For`/`-Proto` headers are believed (a reverse proxy).
     pub trusted_proxies: Vec<String>,
+    /// Whether `/metrics` on the main address answers anyone (not only this machine).
+    pub metrics_public: bool,
+    /// `Strict-Transport-Security` max-age in seconds when the base URL is https (0: not sent).
+    pub hsts_max_age: u64,
+    pub limits: LimitSettings,
     pub s3: S3Settings,
     /// Where this configuration came from, for `marquee config`.
     #[serde(skip)]
@@ -100,9 +129,33 @@ pub struct Environment {
     pub log: Option<String>,
     pub log_format: Option<String>,
     pub trusted_proxies: Option<String>,
+    pub metrics_public: Option<String>,
+    pub hsts_max_age: Option<String>,
+    /// `MARQUEE_HEADER_READ_TIMEOUT`, `…_BODY_READ_TIMEOUT`, `…_MAX_CONNECTIONS`,
+    /// `…_SESSION_LIFETIME_DAYS`, as written.
+    pub limits: [Option<String>; 4],
     /// `MARQUEE_S3_BUCKET`, `…_ENDPOINT`, `…_REGION`, `…_ACCESS_KEY_ID`, `…_SECRET_ACCESS_KEY`,
     /// `…_ALLOW_HTTP`.
     pub s3: S3Settings,
+}
+
+/// The variables of `[limits]`, in the order of `Environment::limits`.
+const LIMIT_VARIABLES: [&str; 4] = [
+    "MARQUEE_HEADER_READ_TIMEOUT",
+    "MARQUEE_BODY_READ_TIMEOUT",
+    "MARQUEE_MAX_CONNECTIONS",
+    "MARQUEE_SESSION_LIFETIME_DAYS",
+];
+
+/// A number from a variable (named in the error when it is not one), else from the file.
+fn number<T: std::str::FromStr>(variable: &str, value: Option<String>, file: Option<T>) -> anyhow::Result<Option<T>> {
+    match value {
+        Some(text) => match text.trim().parse() {
+            Ok(n) => Ok(Some(n)),
+            Err(_) => bail!("{variable}: \"{text}\" is not a whole number"),
+        },
+        None => Ok(file),
+    }
 }
 
 impl Environment {
@@ -111,6 +164,9 @@ impl Environment {
             log: std::env::var("MARQUEE_LOG").ok(),
             log_format: std::env::var("MARQUEE_LOG_FORMAT").ok(),
             trusted_proxies: std::env::var("MARQUEE_TRUSTED_PROXIES").ok(),
+            metrics_public: std::env::var("MARQUEE_METRICS_PUBLIC").ok(),
+            hsts_max_age: std::env::var("MARQUEE_HSTS_MAX_AGE").ok(),
+            limits: LIMIT_VARIABLES.map(|name| std::env::var(name).ok()),
             s3: S3Settings {
                 bucket: std::env::var("MARQUEE_S3_BUCKET").ok(),
                 endpoint: std::env::var("MARQUEE_S3_ENDPOINT").ok(),
@@ -173,6 +229,31 @@ impl Config {
                 bail!("trusted_proxies: \"{proxy}\" is not an IP address");
             }
         }
+        let metrics_public = match env.metrics_public.as_deref() {
+            Some("1" | "true") => true,
+            Some("0" | "false") => false,
+            Some(other) => bail!("MARQUEE_METRICS_PUBLIC: \"{other}\" is not true or false"),
+            None => file.metrics_public.unwrap_or(false),
+        };
+        let hsts_max_age = number("MARQUEE_HSTS_MAX_AGE", env.hsts_max_age, file.hsts_max_age)?
+            .unwrap_or(marquee_web::state::DEFAULT_HSTS_MAX_AGE);
+        let [header, body, connections, session] = env.limits;
+        let limits = LimitSettings {
+            header_read_timeout: number(LIMIT_VARIABLES[0], header, file.limits.header_read_timeout)?,
+            body_read_timeout: number(LIMIT_VARIABLES[1], body, file.limits.body_read_timeout)?,
+            max_connections: number(LIMIT_VARIABLES[2], connections, file.limits.max_connections)?,
+            session_lifetime_days: number(LIMIT_VARIABLES[3], session, file.limits.session_lifetime_days)?,
+        };
+        for (name, value) in [
+            ("limits.header_read_timeout", limits.header_read_timeout),
+            ("limits.body_read_timeout", limits.body_read_timeout),
+            ("limits.max_connections", limits.max_connections.map(|n| n as u64)),
+            ("limits.session_lifetime_days", limits.session_lifetime_days),
+        ] {
+            if value == Some(0) {
+                bail!("{name}: must be at least 1");
+            }
+        }
         let file_s3 = file.s3;
         let s3 = S3Settings {
             bucket: env.s3.bucket.or(file_s3.bucket),
@@ -195,8 +276,37 @@ impl Config {
             log: env.log.or(file.log).unwrap_or_else(|| "info".into()),
             log_format,
             trusted_proxies,
+            metrics_public,
+            hsts_max_age,
+            limits,
             file: file_path.is_file().then_some(file_path),
         })
+    }
+
+    /// The web layer's settings.
+    pub fn web(&self) -> marquee_web::WebConfig {
+        let defaults = marquee_web::Limits::default();
+        let seconds = |value: Option<u64>, default| value.map(std::time::Duration::from_secs).unwrap_or(default);
+        marquee_web::WebConfig {
+            trusted_proxies: self.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect(),
+            metrics: match (self.metrics_listen, self.metrics_public) {
+                (Some(_), _) => marquee_web::MetricsAccess::Off,
+                (None, true) => marquee_web::MetricsAccess::Public,
+                (None, false) => marquee_web::MetricsAccess::Loopback,
+            },
+            share_dir: Some(self.share_dir()),
+            limits: marquee_web::Limits {
+                header_read_timeout: seconds(self.limits.header_read_timeout, defaults.header_read_timeout),
+                body_read_timeout: seconds(self.limits.body_read_timeout, defaults.body_read_timeout),
+                max_connections: self.limits.max_connections.unwrap_or(defaults.max_connections),
+                session_lifetime: self
+                    .limits
+                    .session_lifetime_days
+                    .map_or(defaults.session_lifetime, |days| (days.min(3650) * 24 * 3600) as i64),
+            },
+            hsts_max_age: self.hsts_max_age,
+            ..marquee_web::WebConfig::new(self.base_url.clone())
+        }
     }
 
     pub fn media_dir(&self) -> PathBuf {

@@ -286,13 +286,7 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if config.base_url.starts_with("http://0.0.0.0") || config.base_url.starts_with("http://[::]") {
         tracing::warn!(base_url = %config.base_url, "no base_url set: canonical and social links use the listen address");
     }
-    let web = marquee_web::WebConfig {
-        base_url: config.base_url.clone(),
-        trusted_proxies: config.trusted_proxies.iter().filter_map(|p| p.parse().ok()).collect(),
-        metrics_on_main: config.metrics_listen.is_none(),
-        share_dir: Some(config.share_dir()),
-    };
-    let state = marquee_web::AppState::new(store.clone(), media, web).await?;
+    let state = marquee_web::AppState::new(store.clone(), media, config.web()).await?;
     let background = marquee_web::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -416,13 +410,9 @@ async fn export_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
 
 async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
     let (store, media) = config.open().await?;
-    let web = marquee_web::WebConfig {
-        base_url: config.base_url.clone(),
-        trusted_proxies: Vec::new(),
-        metrics_on_main: false,
-        // Share images drawn by the server (or an earlier export) are kept, not drawn again.
-        share_dir: Some(config.share_dir()),
-    };
+    // Share images drawn by the server (or an earlier export) are kept, not drawn again.
+    let web =
+        marquee_web::WebConfig { share_dir: Some(config.share_dir()), ..marquee_web::WebConfig::new(&config.base_url) };
     let state = marquee_web::AppState::new(store.clone(), media, web).await?;
     let progress = progress::for_terminal();
     let started = std::time::Instant::now();

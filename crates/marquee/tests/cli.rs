@@ -1,23 +1,16 @@
 //! The `marquee` binary as a user runs it.
 
+mod support;
+
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{free_port, marquee, write};
 
-fn marquee() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_marquee"));
-    for variable in
-        ["MARQUEE_DATA", "MARQUEE_LISTEN", "DATABASE_URL", "MARQUEE_CONFIG", "MARQUEE_LOG", "MARQUEE_LOG_FORMAT"]
-    {
-        command.env_remove(variable);
-    }
-    command
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+/// A whole response to `GET path`, or `None` when nothing answers.
+fn http_text(port: u16, path: &str) -> Option<String> {
+    support::get(port, path).map(|(_, response)| response)
 }
 
 #[test]
@@ -77,19 +70,6 @@ fn import_reports_bad_files_with_their_place_and_exits_non_zero() {
     assert!(stderr.contains("importing: 1/1"), "plain progress lines when not a terminal: {stderr}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
-}
-
 #[test]
 fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -103,7 +83,7 @@ fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
         .unwrap();
     let started = Instant::now();
     let response = loop {
-        if let Some(r) = http_get(port, "/healthz") {
+        if let Some(r) = http_text(port, "/healthz") {
             break r;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
@@ -111,7 +91,7 @@ fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
     };
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(data.join("marquee.db").is_file());
-    let home = http_get(port, "/").unwrap();
+    let home = http_text(port, "/").unwrap();
     assert!(home.starts_with("HTTP/1.1 200") && home.contains("No reviews here yet."), "{home}");
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
@@ -144,14 +124,14 @@ fn the_demo_fills_a_new_store_with_reviews_across_years_genres_and_bands() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while http_get(port, "/healthz").is_none() {
+    while http_text(port, "/healthz").is_none() {
         assert!(started.elapsed() < Duration::from_secs(120), "demo server did not start");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let films = http_get(port, "/films").unwrap();
-    let years = http_get(port, "/years").unwrap();
-    let genres = http_get(port, "/genres").unwrap();
-    let scores = http_get(port, "/scores").unwrap();
+    let films = http_text(port, "/films").unwrap();
+    let years = http_text(port, "/years").unwrap();
+    let genres = http_text(port, "/genres").unwrap();
+    let scores = http_text(port, "/scores").unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert!(films.matches("href=\"/films/").count() >= 12, "{films}");
@@ -255,13 +235,13 @@ fn metrics_can_live_on_their_own_address() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while http_get(port, "/healthz").is_none() || http_get(metrics_port, "/metrics").is_none() {
+    while http_text(port, "/healthz").is_none() || http_text(metrics_port, "/metrics").is_none() {
         assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    http_get(port, "/").unwrap();
-    let metrics = http_get(metrics_port, "/metrics").unwrap();
-    let public = http_get(port, "/metrics").unwrap();
+    http_text(port, "/").unwrap();
+    let metrics = http_text(metrics_port, "/metrics").unwrap();
+    let public = http_text(port, "/metrics").unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert!(metrics.contains(r#"marquee_http_requests_total{method="GET",route="/",status="200"}"#), "{metrics}");

@@ -2,72 +2,13 @@
 //! balancer; and what happens when one dies or the database goes away. Runs on the test backend:
 //! PostgreSQL with MARQUEE_TEST_DATABASE=postgres, else one shared SQLite file.
 
+mod support;
+
 use marquee_store::testing;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").ok()?;
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).ok()?;
-    let response = String::from_utf8_lossy(&bytes).to_string();
-    let status = response.get(9..12)?.parse().ok()?;
-    Some((status, response))
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-    log: std::path::PathBuf,
-}
-
-impl Server {
-    fn start(data: &Path, database_url: &str, name: &str) -> Server {
-        Server::start_with(data, database_url, name, &[])
-    }
-
-    fn start_with(data: &Path, database_url: &str, name: &str, env: &[(String, String)]) -> Server {
-        let port = free_port();
-        let log = data.parent().unwrap().join(format!("{name}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_marquee"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-            .arg(data)
-            .env("DATABASE_URL", database_url)
-            .env_remove("MARQUEE_LISTEN")
-            .env_remove("MARQUEE_CONFIG")
-            .env_remove("MARQUEE_LOG_FORMAT")
-            .envs(env.iter().cloned())
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while get(port, "/healthz").is_none() {
-            assert!(started.elapsed() < Duration::from_secs(30), "{name} did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Server { child, port, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{eventually, get, shared_database, write, Server};
 
 fn import(data: &Path, database_url: &str, dir: &Path) {
     import_with(data, database_url, dir, &[]);
@@ -83,30 +24,6 @@ fn import_with(data: &Path, database_url: &str, dir: &Path, env: &[(String, Stri
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-/// Waits until `check` holds, for at most `seconds`.
-fn eventually(seconds: u64, what: &str, mut check: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !check() {
-        assert!(started.elapsed() < Duration::from_secs(seconds), "not within {seconds}s: {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-async fn shared_database(dir: &Path) -> (String, Option<testing::TestStore>) {
-    // The test store keeps the PostgreSQL database alive (and drops it at the end).
-    let test = testing::fresh().await;
-    let url = match testing::backend() {
-        marquee_store::Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("shared.db").display()),
-        marquee_store::Backend::Postgres => test.database_url().to_string(),
-    };
-    (url, Some(test))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,7 +5,7 @@
 //! carry ETags and answer `If-None-Match` with 304. The OpenAPI 3.1 document at
 //! `/api/v1/openapi.json` is generated from the types and handlers below.
 
-use crate::auth::token_hash;
+use crate::auth::{token_hash, ANONYMOUS_BODY_BYTES};
 use crate::error::Error;
 use crate::routes::admin::cinephile::{entry_input, film_for};
 use crate::routes::admin::reviews::{load, save_fields, Intent, SaveOutcome, Saver};
@@ -132,6 +132,8 @@ impl From<Error> for Problem {
             Error::TooLarge(limit) => {
                 Problem::new(StatusCode::PAYLOAD_TOO_LARGE, &format!("The body is over {limit} bytes."))
             }
+            Error::Timeout => Problem::new(StatusCode::REQUEST_TIMEOUT, "The body stopped arriving."),
+            Error::Busy(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Busy; try again shortly."),
             Error::Store(marquee_store::Error::Database(
                 e @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)),
             )) => {
@@ -167,6 +169,7 @@ impl From<PathRejection> for Problem {
 impl From<JsonRejection> for Problem {
     fn from(rejection: JsonRejection) -> Problem {
         let status = match rejection {
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::BAD_REQUEST,
@@ -196,7 +199,17 @@ impl FromRequestParts<Arc<AppState>> for Token {
 /// is malformed, unknown, revoked or whose user is disabled is refused (401) on every endpoint,
 /// even one that needs none: a client with a broken token hears so at once.
 async fn bearer(State(state): State<Arc<AppState>>, mut request: Request, next: Next) -> Response {
-    let Some(value) = request.headers().get(header::AUTHORIZATION) else { return next.run(request).await };
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        // Without a token nothing can be written: a body is read only within the small limit
+        // of an anonymous request, and refused from its declared length when over it.
+        if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+            if crate::auth::declared_length(request.headers()).is_some_and(|n| n > ANONYMOUS_BODY_BYTES as u64) {
+                return Problem::from(Error::TooLarge(ANONYMOUS_BODY_BYTES)).into_response();
+            }
+            request = request.map(|body| Body::new(http_body_util::Limited::new(body, ANONYMOUS_BODY_BYTES)));
+        }
+        return next.run(request).await;
+    };
     let secret = value
         .to_str()
         .ok()

@@ -1,8 +1,10 @@
 //! Endpoints for load balancers and operators.
 
 use crate::state::AppState;
-use axum::extract::State;
+use crate::state::MetricsAccess;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use std::sync::Arc;
@@ -11,8 +13,33 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
 }
 
+/// `/metrics` for its own (private) address.
 pub fn metrics_router() -> Router<Arc<AppState>> {
     Router::new().route("/metrics", get(metrics))
+}
+
+/// `/metrics` on the site's address: by default only to a client on this machine that did not
+/// come through a proxy (to anyone else it does not exist).
+pub fn main_metrics_router() -> Router<Arc<AppState>> {
+    Router::new().route("/metrics", get(guarded_metrics))
+}
+
+async fn guarded_metrics(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let allowed = match state.config.metrics {
+        MetricsAccess::Public => true,
+        MetricsAccess::Off => false,
+        MetricsAccess::Loopback => {
+            let forwarded =
+                ["x-forwarded-for", "forwarded", "x-real-ip"].iter().any(|name| request.headers().contains_key(*name));
+            !forwarded && crate::server::peer(&request).is_some_and(|peer| peer.ip().is_loopback())
+        }
+    };
+    if !allowed {
+        return crate::routes::public::not_found(State(state), request.uri().clone())
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
+    metrics(State(state)).await.into_response()
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> impl axum::response::IntoResponse {

@@ -22,16 +22,23 @@ pub async fn site() -> Site {
 }
 
 pub async fn site_at(base_url: Option<&str>) -> Site {
+    let base_url = base_url.map(str::to_string);
+    site_with(move |config| {
+        if let Some(url) = base_url {
+            config.base_url = url;
+        }
+    })
+    .await
+}
+
+/// A site whose configuration `configure` changes first (its base URL is the server's address).
+pub async fn site_with(configure: impl FnOnce(&mut WebConfig)) -> Site {
     let test = marquee_store::testing::fresh().await;
     let media = MediaStore::new(test.dir.path().join("media"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = WebConfig {
-        base_url: base_url.unwrap_or(&base).to_string(),
-        trusted_proxies: vec![],
-        metrics_on_main: false,
-        share_dir: None,
-    };
+    let mut config = WebConfig::new(base.clone());
+    configure(&mut config);
     let state = AppState::new(test.store.clone(), media, config).await.unwrap();
     tokio::spawn(marquee_web::serve(listener, state.clone(), std::future::pending()));
     let site = Site { base, state, test };
@@ -60,7 +67,18 @@ impl Site {
     }
 
     pub async fn anonymous(&self) -> Browser {
-        Browser { base: self.base.clone(), client: Site::client(), cookies: Vec::new(), csrf: String::new() }
+        Browser {
+            base: self.base.clone(),
+            client: Site::client(),
+            cookies: Vec::new(),
+            csrf: String::new(),
+            forwarded_for: None,
+        }
+    }
+
+    /// A browser whose requests come through the (trusted) loopback proxy from `address`.
+    pub async fn anonymous_from(&self, address: &str) -> Browser {
+        Browser { forwarded_for: Some(address.to_string()), ..self.anonymous().await }
     }
 
     /// Signs in through the login form and returns the signed-in browser.
@@ -84,6 +102,8 @@ pub struct Browser {
     pub client: reqwest::Client,
     pub cookies: Vec<(String, String)>,
     pub csrf: String,
+    /// The `X-Forwarded-For` its requests carry.
+    pub forwarded_for: Option<String>,
 }
 
 /// The `name="csrf"` value (or the csrf meta tag) in a page.
@@ -116,6 +136,15 @@ impl Browser {
         self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request =
+            self.client.request(method, format!("{}{path}", self.base)).header("cookie", self.cookie_header());
+        if let Some(address) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", address);
+        }
+        request
+    }
+
     fn keep_cookies(&mut self, response: &reqwest::Response) {
         for value in response.headers().get_all("set-cookie") {
             let text = value.to_str().unwrap();
@@ -129,13 +158,7 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> reqwest::Response {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+        let response = self.request(reqwest::Method::GET, path).send().await.unwrap();
         self.keep_cookies(&response);
         response
     }
@@ -162,14 +185,7 @@ impl Browser {
 
     /// Posts a urlencoded form exactly as given (no token added).
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
+        let response = self.request(reqwest::Method::POST, path).form(fields).send().await.unwrap();
         self.keep_cookies(&response);
         response
     }
@@ -190,14 +206,7 @@ impl Browser {
 
     /// Posts a multipart form exactly as given (no token added), fields in the order built.
     pub async fn post_multipart_raw(&mut self, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let response = self.request(reqwest::Method::POST, path).multipart(form).send().await.unwrap();
         self.keep_cookies(&response);
         response
     }

@@ -3,8 +3,8 @@
 
 use super::{notice, render, render_status, see_other};
 use crate::auth::{
-    cookie, hash_password, random_token, set_cookie, start_session, verify_password, Admin, ClientAddress, FormData,
-    FORM_COOKIE, SESSION_COOKIE,
+    cookie, random_token, rotate_session, set_cookie, start_session, Admin, ClientAddress, FormData, FORM_COOKIE,
+    SESSION_COOKIE,
 };
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -15,13 +15,19 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use marquee_core::permissions::password_problem;
 use marquee_core::Role;
-use marquee_store::accounts::{self, Throttle};
+use marquee_store::accounts;
 use std::sync::Arc;
 
-/// Failed sign-ins allowed per account, and per client address, within the window.
-const ACCOUNT_LIMIT: i64 = 5;
+/// Sign-in attempts allowed within the window: for one account from one address, and from one
+/// address whatever the accounts. An account tried from everywhere is slowed down, never locked:
+/// its owner with the right password from a fresh address always gets in.
+const PAIR_LIMIT: i64 = 5;
 const ADDRESS_LIMIT: i64 = 20;
 const WINDOW_SECONDS: i64 = 15 * 60;
+/// Failed attempts at one account from anywhere before each further attempt waits, a second
+/// more for each, up to `MOST_DELAY_SECONDS`.
+const ACCOUNT_UNSLOWED: i64 = 10;
+const MOST_DELAY_SECONDS: i64 = 5;
 
 /// The same words whether the email is unknown, the password wrong or the account disabled.
 const WRONG: &str = "The email or password is incorrect.";
@@ -95,31 +101,45 @@ pub async fn login(
         };
         render_status(status, &page)
     };
-    for (scope, subject, limit, whom) in [
-        (Throttle::Account, email.as_str(), ACCOUNT_LIMIT, "for this account"),
-        (Throttle::Address, address.as_str(), ADDRESS_LIMIT, "from your network address"),
+    let attempt = accounts::begin_attempt(&state.store, &email, &address, now, now - WINDOW_SECONDS).await?;
+    for (tally, limit, whom) in [
+        (attempt.pair, PAIR_LIMIT, "for this account from your network address"),
+        (attempt.address, ADDRESS_LIMIT, "from your network address"),
     ] {
-        let (failures, oldest) = accounts::failures_since(&state.store, scope, subject, now - WINDOW_SECONDS).await?;
-        if failures >= limit {
-            let wait = oldest.map(|t| t + WINDOW_SECONDS - now).unwrap_or(WINDOW_SECONDS).max(60);
-            return refuse(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Too many failed sign-ins {whom}. Try again in {} minutes.", (wait + 59) / 60),
-            );
+        if tally.attempts > limit {
+            accounts::withdraw_attempt(&state.store, &attempt).await?;
+            let wait = tally.oldest.map(|t| t + WINDOW_SECONDS - now).unwrap_or(WINDOW_SECONDS).max(60);
+            let minutes = (wait + 59) / 60;
+            let message = format!("Too many failed sign-ins {whom}. Try again in {minutes} minutes.");
+            return retry_after(refuse(StatusCode::TOO_MANY_REQUESTS, message), wait);
         }
+    }
+    let delay = (attempt.account.attempts - 1 - ACCOUNT_UNSLOWED).clamp(0, MOST_DELAY_SECONDS);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_secs(delay as u64)).await;
     }
     let account = accounts::by_email(&state.store, &email).await?.filter(|a| !a.disabled);
     let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
-    let verified = verify_password(&password, hash).await;
+    let Some(verified) = state.passwords.try_verify(&password, hash).await? else {
+        accounts::withdraw_attempt(&state.store, &attempt).await?;
+        let message = "The site is busy signing other people in. Try again in a moment.".to_string();
+        return retry_after(refuse(StatusCode::SERVICE_UNAVAILABLE, message), 2);
+    };
     let Some(account) = account.filter(|_| verified) else {
-        accounts::record_failure(&state.store, &email, &address, now).await?;
         tracing::info!(%address, "failed sign-in");
         return refuse(StatusCode::UNAUTHORIZED, WRONG.to_string());
     };
-    accounts::clear_failures(&state.store, &email).await?;
+    accounts::attempt_succeeded(&state.store, &attempt, &email, &address).await?;
     let cookie = start_session(&state, account.id).await?;
     tracing::info!(user = account.id, "signed in");
     Ok(with_cookie(Redirect::to(&next).into_response(), Some(cookie)))
+}
+
+/// A refusal that says when to try again.
+fn retry_after(response: Result<Response>, seconds: i64) -> Result<Response> {
+    let mut response = response?;
+    response.headers_mut().insert(header::RETRY_AFTER, seconds.max(1).into());
+    Ok(response)
 }
 
 pub async fn logout(State(state): State<Arc<AppState>>, admin: Admin) -> Result<Response> {
@@ -175,7 +195,7 @@ pub async fn setup(State(state): State<Arc<AppState>>, headers: HeaderMap, form:
         };
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let hash = hash_password(&password).await?;
+    let Some(hash) = state.passwords.try_hash(&password).await? else { return Err(Error::Busy(2)) };
     let mut tx = state.store.begin().await?;
     // Two first visitors at once: the owner check inside the transaction lets only one through.
     if accounts::owners(&mut tx).await? > 0 {
@@ -237,17 +257,19 @@ pub async fn change_password(State(state): State<Arc<AppState>>, admin: Admin, f
     let (password, confirm) = (form.raw("password"), form.raw("confirm"));
     let mut errors: Vec<FieldError> =
         account_errors(&email, password, confirm).into_iter().filter(|e| e.field != "email").collect();
-    if !verify_password(form.raw("current"), user.password_hash.as_deref()).await {
+    if !state.passwords.verify(form.raw("current"), user.password_hash.as_deref()).await? {
         errors.insert(0, FieldError { field: "current", message: "Your current password is not that.".into() });
     }
     if !errors.is_empty() {
         return account_view(&state, &admin, None, errors, None).await;
     }
-    let hash = hash_password(password).await?;
+    let hash = state.passwords.hash(password).await?;
+    let mut session = admin.session.clone();
     let mut tx = state.store.begin().await?;
     accounts::set_password(&mut tx, admin.id(), &hash).await?;
-    accounts::end_sessions(&mut tx, admin.id(), Some(&admin.session.token_hash)).await?;
+    accounts::end_sessions(&mut tx, admin.id(), Some(&session.token_hash)).await?;
+    let cookie = rotate_session(&state, &mut tx, &mut session).await?;
     tx.commit().await?;
-    tracing::info!(user = admin.id(), "password changed; other sessions ended");
-    Ok(see_other("/admin/account", "password"))
+    tracing::info!(user = admin.id(), "password changed; other sessions ended, this one's token renewed");
+    Ok(with_cookie(see_other("/admin/account", "password"), Some(cookie)))
 }

@@ -2,7 +2,7 @@
 //! and their roles, and the activity log.
 
 use super::{notice, page_of, pager, render, render_status, see_other};
-use crate::auth::{hash_password, Admin, FormData};
+use crate::auth::{Admin, FormData};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::views::admin::*;
@@ -191,7 +191,7 @@ pub async fn user_add(State(state): State<Arc<AppState>>, admin: Admin, form: Fo
         errors.push(FieldError { field: "password", message: problem });
     }
     if let (Ok(role), true) = (role, errors.is_empty()) {
-        let hash = hash_password(password).await?;
+        let hash = state.passwords.hash(password).await?;
         let mut tx = state.store.begin().await?;
         match accounts::create(&mut tx, &email, &name, role, &hash).await {
             Ok(_) => {
@@ -233,7 +233,7 @@ pub async fn user_update(
                 errors.push(FieldError { field: "password", message: format!("{}: {problem}", user.display_name) })
             }
             None => {
-                let hash = hash_password(new_password).await?;
+                let hash = state.passwords.hash(new_password).await?;
                 accounts::set_password(&mut tx, id, &hash).await?;
                 accounts::end_sessions(&mut tx, id, None).await?;
                 audit::record(&mut tx, admin.id(), admin.name(), "user.password_set", &user.display_name, "").await?;
