@@ -4,6 +4,7 @@
 //! export has it, else from the `lexical` (Ghost 5) or `mobiledoc` (Ghost 1–4) document, else
 //! from Ghost 0.x's `markdown`. The structure is described in FORMATS.md ("Ghost export JSON").
 
+use crate::confine::Folder;
 use crate::posts::{import_posts, Image, Post};
 use crate::{FileProblem, ImportError, Progress, Summary};
 use marquee_media::MediaStore;
@@ -187,13 +188,13 @@ fn body_of(post: &Value) -> String {
 }
 
 /// The file a Ghost image URL names beside the export (`content/images/…`).
-fn beside(export_dir: &Path, url: &str) -> Option<PathBuf> {
+fn beside(export_dir: &Folder, url: &str) -> Option<PathBuf> {
     let at = url.find("content/images/")?;
     let relative = &url[at..];
     if relative.split('/').any(|part| part == ".." || part.is_empty()) {
         return None;
     }
-    Some(export_dir.join(relative)).filter(|p| p.is_file())
+    export_dir.found(&export_dir.path().join(relative))
 }
 
 pub async fn import(
@@ -237,7 +238,7 @@ pub async fn import(
     let post_authors = by_post("posts_authors", "author_id");
     let meta: HashMap<&str, &Value> =
         rows("posts_meta").iter().filter_map(|m| Some((m["post_id"].as_str()?, m))).collect();
-    let export_dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let export_dir = crate::posts::folder_of(file)?;
 
     let mut read = Vec::new();
     for post in posts {

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backup;
+pub mod confine;
 pub mod frontmatter;
 pub mod ghost;
 pub mod imdb;
@@ -35,6 +36,23 @@ impl FileProblem {
     }
 }
 
+/// `path` without `base` in front (and as it was when `base` is not in front), so that messages
+/// shown to a member do not reveal where the server keeps an upload.
+fn relative(path: PathBuf, base: &std::path::Path) -> PathBuf {
+    let real = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
+    match path.strip_prefix(base).or_else(|_| path.strip_prefix(&real)) {
+        Ok(rest) => rest.to_path_buf(),
+        Err(_) => path,
+    }
+}
+
+impl FileProblem {
+    /// The problem with its file named relative to `base`.
+    pub fn relative_to(self, base: &std::path::Path) -> FileProblem {
+        FileProblem { file: relative(self.file, base), problem: self.problem }
+    }
+}
+
 impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
@@ -57,6 +75,27 @@ pub enum ImportError {
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] marquee_store::Error),
+}
+
+impl ImportError {
+    /// The error with every file named relative to `base` (an upload's folder).
+    pub fn relative_to(self, base: &std::path::Path) -> ImportError {
+        match self {
+            ImportError::BadFiles(problems) => {
+                ImportError::BadFiles(problems.into_iter().map(|p| p.relative_to(base)).collect())
+            }
+            ImportError::Io { path, source } => ImportError::Io { path: relative(path, base), source },
+            other => other,
+        }
+    }
+}
+
+impl Summary {
+    /// The summary with every file named relative to `base` (an upload's folder).
+    pub fn relative_to(self, base: &std::path::Path) -> Summary {
+        let relative = |problems: Vec<FileProblem>| problems.into_iter().map(|p| p.relative_to(base)).collect();
+        Summary { warnings: relative(self.warnings), skipped: relative(self.skipped), ..self }
+    }
 }
 
 fn list(problems: &[FileProblem]) -> String {

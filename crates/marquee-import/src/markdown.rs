@@ -1,6 +1,7 @@
 //! `marquee import markdown DIR`: a folder of Markdown reviews with front matter (Hugo and Zola
 //! sites, page bundles included), images beside them brought into the media store.
 
+use crate::confine::{Folder, Lookup};
 use crate::frontmatter::{self, Problem, ReviewSource};
 use crate::{FileProblem, ImportError, Progress, Summary};
 use marquee_core::markdown::{self as md, ResponsiveImage};
@@ -66,15 +67,23 @@ pub async fn import_dir(
     options: Options,
     progress: &dyn Progress,
 ) -> Result<Summary, ImportError> {
-    let files = markdown_files(dir)?;
+    let boundary = boundary_of(dir);
+    let folder = Folder::new(boundary).map_err(|source| ImportError::Io { path: boundary.to_path_buf(), source })?;
     let mut summary = Summary::default();
+    // A file reached through a link that leads out of the folder is not read.
+    let (files, elsewhere): (Vec<PathBuf>, Vec<PathBuf>) =
+        markdown_files(dir)?.into_iter().partition(|file| folder.found(file).is_some());
+    for file in elsewhere {
+        let problem = problem(None, None, "a link to a file outside the imported folder: skipped");
+        summary.warnings.push(FileProblem { file, problem });
+    }
     let mut problems = Vec::new();
     let mut prepared = Vec::new();
     let mut slugs: HashMap<Slug, PathBuf> = HashMap::new();
     progress.start(files.len() as u64, "reading");
     for file in &files {
         progress.advance(&file.display().to_string());
-        match prepare(dir, file, media_store, options).await {
+        match prepare(&folder, dir, file, media_store, options).await {
             Ok((item, warnings)) => {
                 let at = |problem| FileProblem { file: file.clone(), problem };
                 summary.warnings.extend(warnings.into_iter().map(at));
@@ -133,6 +142,15 @@ pub async fn import_dir(
     Ok(summary)
 }
 
+/// The folder an import of `dir` may read files from: `dir` itself, or the site around it when
+/// it is a Hugo or Zola site's `content` folder (whose `static` folder is beside it).
+fn boundary_of(dir: &Path) -> &Path {
+    match (dir.file_name(), dir.parent()) {
+        (Some(name), Some(parent)) if name == "content" && !parent.as_os_str().is_empty() => parent,
+        _ => dir,
+    }
+}
+
 fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
     if !dir.is_dir() {
         return Err(ImportError::Io {
@@ -163,7 +181,7 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
 
 type Prepare = Result<(Option<Prepared>, Vec<Problem>), Vec<Problem>>;
 
-async fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Options) -> Prepare {
+async fn prepare(folder: &Folder, root: &Path, file: &Path, media_store: &MediaStore, options: Options) -> Prepare {
     let bytes = std::fs::read(file).map_err(|e| vec![problem(None, None, format!("cannot read: {e}"))])?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
@@ -186,22 +204,22 @@ async fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Op
             continue;
         };
         let line = doc.line_of(field);
-        pictures.push(match resolve_image(root, dir, value) {
-            Some(ImageSource::Url(url)) => {
+        pictures.push(match resolve_image(folder, root, dir, value) {
+            Ok(ImageSource::Url(url)) => {
                 if url.starts_with("http://") {
                     warnings.push(problem(line, Some(field), "an http:// image is blocked on https pages; use https"));
                 }
                 Some(Picture::Url(url))
             }
-            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher).await {
+            Ok(ImageSource::File(path)) => match store_file(media_store, &path, value, options, &mut hasher).await {
                 Ok(stored) => Some(Picture::Stored(stored)),
                 Err(message) => {
                     errors.push(problem(line, Some(field), message));
                     None
                 }
             },
-            None => {
-                errors.push(problem(line, Some(field), format!("image \"{value}\" not found next to the file")));
+            Err(refusal) => {
+                errors.push(problem(line, Some(field), refusal.message(value)));
                 None
             }
         });
@@ -214,13 +232,18 @@ async fn prepare(root: &Path, file: &Path, media_store: &MediaStore, options: Op
     }
     let mut body_images = Vec::new();
     for url in md::image_urls(&body) {
-        match resolve_image(root, dir, &url) {
-            Some(ImageSource::File(path)) => match store_file(media_store, &path, options, &mut hasher).await {
+        match resolve_image(folder, root, dir, &url) {
+            Ok(ImageSource::File(path)) => match store_file(media_store, &path, &url, options, &mut hasher).await {
                 Ok(stored) => body_images.push((url, stored)),
                 Err(message) => errors.push(problem(None, Some("body"), message)),
             },
-            Some(ImageSource::Url(_)) => {}
-            None => warnings.push(problem(None, Some("body"), format!("image \"{url}\" not found; left as written"))),
+            Ok(ImageSource::Url(_)) => {}
+            Err(Refusal::Missing) => warnings.push(problem(
+                None,
+                Some("body"),
+                format!("{}; left as written", Refusal::Missing.message(&url)),
+            )),
+            Err(refusal) => errors.push(problem(None, Some("body"), refusal.message(&url))),
         }
     }
     let slug = match &source.slug {
@@ -265,17 +288,18 @@ fn check_names(doc: &frontmatter::Document, source: &ReviewSource, errors: &mut 
 }
 
 /// Reads an image file and stores it (or, in a dry run, only checks it), adding its bytes to
-/// the file's fingerprint.
+/// the file's fingerprint. Messages name the image as the file wrote it, never a server path.
 async fn store_file(
     media_store: &MediaStore,
     path: &Path,
+    written: &str,
     options: Options,
     hasher: &mut Sha256,
 ) -> Result<Stored, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("image \"{written}\" cannot be read: {}", e.kind()))?;
     hasher.update(&bytes);
     let ingested = if options.dry_run { media_store.check(&bytes) } else { media_store.ingest(&bytes).await };
-    let ingested = ingested.map_err(|e| format!("{}: {e}", path.display()))?;
+    let ingested = ingested.map_err(|e| format!("image \"{written}\": {e}"))?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     Ok(Stored { image: ingested.image, byte_size: ingested.byte_size, name })
 }
@@ -298,23 +322,53 @@ fn split_more(body: &str) -> (String, Option<String>) {
     (body.to_string(), None)
 }
 
+/// Why an image reference leads to no file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    Missing,
+    Outside,
+}
+
+impl Refusal {
+    fn message(self, written: &str) -> String {
+        match self {
+            Refusal::Missing => format!("image \"{written}\" not found in the imported folder"),
+            Refusal::Outside => format!("image \"{written}\" is outside the imported folder: refused"),
+        }
+    }
+}
+
 /// An image reference: an absolute URL stays as is; a path is looked up beside the file, then
-/// (for site-absolute `/…` paths) under the folder root and its `static/` folder.
-fn resolve_image(root: &Path, dir: &Path, reference: &str) -> Option<ImageSource> {
+/// (for site-absolute `/…` paths) under the folder root and the site's `static/` folder, always
+/// inside the import's folder.
+fn resolve_image(folder: &Folder, root: &Path, dir: &Path, reference: &str) -> Result<ImageSource, Refusal> {
     if reference.starts_with("https://") || reference.starts_with("http://") {
-        return Some(ImageSource::Url(reference.to_string()));
+        return Ok(ImageSource::Url(reference.to_string()));
     }
     let path = reference.split(['?', '#']).next().unwrap_or(reference);
     let path = percent_decode(path);
+    if path.contains('\0') || path.contains("://") {
+        return Err(Refusal::Outside);
+    }
     let candidates = if let Some(site_absolute) = path.strip_prefix('/') {
         // Hugo and Zola keep site-wide files in `static/` beside `content/`.
-        let mut candidates = vec![root.join(site_absolute)];
-        candidates.extend(root.ancestors().take(3).map(|dir| dir.join("static").join(site_absolute)));
-        candidates
+        vec![
+            root.join(site_absolute),
+            root.join("static").join(site_absolute),
+            folder.path().join("static").join(site_absolute),
+        ]
     } else {
         vec![dir.join(&path)]
     };
-    candidates.into_iter().find(|c| c.is_file()).map(ImageSource::File)
+    let mut refusal = Refusal::Missing;
+    for candidate in candidates {
+        match folder.file(&candidate) {
+            Lookup::File(file) => return Ok(ImageSource::File(file)),
+            Lookup::Outside => refusal = Refusal::Outside,
+            Lookup::Missing => {}
+        }
+    }
+    Err(refusal)
 }
 
 fn percent_decode(text: &str) -> String {

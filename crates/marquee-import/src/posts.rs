@@ -209,6 +209,15 @@ fn bundle(dir: &Path, n: usize, post: &Post, local: &dyn Fn(&str) -> Option<Path
     Ok(file)
 }
 
+/// The folder an export sits in: the only place its images are looked for.
+pub(crate) fn folder_of(export: &Path) -> Result<crate::confine::Folder, ImportError> {
+    let dir = match export.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    crate::confine::Folder::new(dir).map_err(|source| ImportError::Io { path: dir.to_path_buf(), source })
+}
+
 /// Imports `posts` read from `export`; `local` finds an image URL's file beside the export.
 pub async fn import_posts(
     store: &Store,

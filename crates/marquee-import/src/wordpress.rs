@@ -12,6 +12,7 @@
 //! WordPress never writes, and which is how entity bombs and external-entity reads arrive) is
 //! refused before anything is read from it.
 
+use crate::confine::Folder;
 use crate::posts::{import_posts, strip_tags, Image, Post};
 use crate::{FileProblem, ImportError, Progress, Summary};
 use marquee_media::MediaStore;
@@ -206,13 +207,15 @@ fn gmt(text: &str) -> Option<String> {
 
 /// The file an uploads URL names, when it sits beside the export (`wp-content/uploads/…` or
 /// `uploads/…` under the export's folder).
-fn beside(export_dir: &Path, url: &str) -> Option<PathBuf> {
+fn beside(export_dir: &Folder, url: &str) -> Option<PathBuf> {
     let at = url.find("/uploads/")?;
     let relative = &url[at + 1..];
     if relative.split('/').any(|part| part == ".." || part.is_empty()) {
         return None;
     }
-    [export_dir.join("wp-content").join(relative), export_dir.join(relative)].into_iter().find(|p| p.is_file())
+    [export_dir.path().join("wp-content").join(relative), export_dir.path().join(relative)]
+        .into_iter()
+        .find_map(|p| export_dir.found(&p))
 }
 
 /// The post an item is, as the importer of blog posts reads it.
@@ -220,7 +223,7 @@ fn post_of(
     item: &Item,
     authors: &HashMap<String, String>,
     attachments: &HashMap<String, String>,
-    export_dir: &Path,
+    export_dir: &Folder,
 ) -> Post {
     let meta = |key: &str| item.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_string());
     let mut tags: Vec<String> = Vec::new();
@@ -272,7 +275,8 @@ pub async fn import(
         .filter(|i| i.post_type == "attachment" && !i.attachment_url.is_empty())
         .map(|i| (i.post_id.clone(), i.attachment_url.clone()))
         .collect();
-    let export_dir = file.parent().unwrap_or(Path::new("."));
+    let export_dir = crate::posts::folder_of(file)?;
+    let export_dir = &export_dir;
     let posts: Vec<Post> = parsed
         .items
         .iter()

@@ -184,3 +184,44 @@ async fn a_missing_poster_is_an_error_naming_the_field() {
     let message = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err().to_string();
     assert!(message.contains("x.md:4: poster: image \"nope.jpg\" not found"), "{message}");
 }
+
+#[tokio::test]
+async fn images_outside_the_imported_folder_are_refused_alike_whether_they_exist_or_not() {
+    let f = fixture().await;
+    let upload = f._test.dir.path().join("upload");
+    png(&f._test.dir.path().join("secret.png"), 40, 40);
+    png(&f._test.dir.path().join("static/secret.png"), 40, 40);
+    write(&upload.join("a.md"), "+++\ntitle = \"A\"\nyear = 2000\nposter = \"../secret.png\"\n+++\nBody\n");
+    write(&upload.join("b.md"), "+++\ntitle = \"B\"\nyear = 2000\nposter = \"../missing.png\"\n+++\nBody\n");
+    write(&upload.join("c/index.md"), "+++\ntitle = \"C\"\nyear = 2000\n+++\n![s](../../secret.png)\n");
+    write(&upload.join("d.md"), "+++\ntitle = \"D\"\nyear = 2000\nposter = \"/../secret.png\"\n+++\nBody\n");
+    write(&upload.join("e.md"), "+++\ntitle = \"E\"\nyear = 2000\nposter = \"%2e%2e/secret.png\"\n+++\nBody\n");
+    // A site-absolute path is looked for in the imported folder's own `static/`, not above it.
+    write(&upload.join("f.md"), "+++\ntitle = \"F\"\nyear = 2000\nposter = \"/secret.png\"\n+++\nBody\n");
+    let error = import_dir(&f.store, &f.media, &upload, Options::default(), &Silent).await.unwrap_err();
+    let message = error.to_string();
+    for (file, written) in [("a.md", "../secret.png"), ("b.md", "../missing.png"), ("d.md", "/../secret.png")] {
+        let expected = format!("{file}:4: poster: image \"{written}\" is outside the imported folder: refused");
+        assert!(message.contains(&expected), "{expected} in {message}");
+    }
+    assert!(message.contains("index.md: body: image \"../../secret.png\" is outside the imported folder"), "{message}");
+    assert!(message.contains("e.md:4: poster: image \"%2e%2e/secret.png\" is outside"), "{message}");
+    assert!(message.contains("f.md:4: poster: image \"/secret.png\" not found in the imported folder"), "{message}");
+    assert_eq!(count(&f.store, "media").await, 0, "nothing from outside was stored");
+    assert_eq!(count(&f.store, "reviews").await, 0);
+}
+
+#[tokio::test]
+async fn a_hugo_site_finds_its_site_wide_images_in_its_static_folder() {
+    let f = fixture().await;
+    write(
+        &f.source.join("x.md"),
+        "+++\ntitle = \"X\"\nyear = 2000\nposter = \"/images/x.png\"\n+++\n![A still](/images/still.png)\n",
+    );
+    png(&f._test.dir.path().join("static/images/x.png"), 300, 450);
+    png(&f._test.dir.path().join("static/images/still.png"), 300, 200);
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!(summary.created, 1, "{summary}");
+    assert!(summary.warnings.is_empty(), "{summary:?}");
+    assert_eq!(count(&f.store, "media").await, 2);
+}

@@ -238,3 +238,49 @@ async fn markdown_wordpress_and_imdb_imports_run_from_uploads() {
     let page = site.public("/films/heat-1995").await.1;
     assert!(page.contains("Al Pacino") && page.contains("Michael Mann"), "the film page shows the people");
 }
+
+#[tokio::test]
+async fn an_upload_cannot_reach_files_elsewhere_on_the_server_nor_learn_where_they_are() {
+    let site = site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let secret = elsewhere.path().join("secret.png");
+    std::fs::write(&secret, png(60, 60)).unwrap();
+    let climb = format!("{}{}", "../".repeat(40), secret.display().to_string().trim_start_matches('/'));
+    let missing = climb.replace("secret.png", "missing.png");
+    let folder = tempfile::tempdir().unwrap();
+    let content = folder.path().join("site/content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(
+        content.join("a.md"),
+        format!("+++\ntitle = \"Leak\"\nyear = 2001\nposter = \"{climb}\"\n+++\n![x]({climb})\n"),
+    )
+    .unwrap();
+    std::fs::write(content.join("b.md"), format!("+++\ntitle = \"Probe\"\nyear = 2002\nposter = \"{missing}\"\n+++\n"))
+        .unwrap();
+    std::fs::write(
+        content.join("c.md"),
+        format!("+++\ntitle = \"Rooted\"\nyear = 2003\nposter = \"/{}\"\n+++\n", "../".repeat(40) + "etc/hostname"),
+    )
+    .unwrap();
+    let archive = zipped(folder.path(), "");
+    let job = start(&mut editor, &[("format", "markdown")], vec![("site.zip", archive)]).await;
+    let status = finished(&mut editor, &job).await;
+    assert_eq!(status["status"], "failed", "{status}");
+    let failure = status["failure"].as_str().unwrap();
+    assert!(
+        failure.contains("a.md:4: poster: image") && failure.contains("is outside the imported folder"),
+        "{failure}"
+    );
+    assert!(failure.contains("a.md: body: image"), "{failure}");
+    assert!(
+        failure.contains("b.md:4: poster: image") && failure.contains("is outside the imported folder"),
+        "{failure}"
+    );
+    assert!(failure.contains("c.md:4: poster: image"), "{failure}");
+    assert_eq!(failure.matches("is outside the imported folder").count(), 4, "a missing file reads as an existing one");
+    let temp = std::env::temp_dir().display().to_string();
+    assert!(!failure.contains(&format!("{temp}/marquee-import")), "no server path shown: {failure}");
+    assert!(failure.contains("unpacked/site/content/a.md"), "files named as in the upload: {failure}");
+    assert_eq!(site.state.store.row_counts().await.unwrap()["media"], 0);
+}

@@ -390,7 +390,8 @@ async fn run(
         }
     }
     .await;
-    match result {
+    // Messages name files as they are in the upload, never where the server keeps it.
+    match result.map(|(summary, note)| (summary.relative_to(folder), note)).map_err(|e| e.relative_to(folder)) {
         Ok((summary, note)) => {
             let mut details: Vec<String> = note.into_iter().collect();
             details.extend(summary.warnings.iter().map(|w| format!("Warning: {w}")));
