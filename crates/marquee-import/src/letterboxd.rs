@@ -16,6 +16,7 @@ use marquee_store::marks::{self, Change, Mark};
 use marquee_store::{Conn, Store};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -24,11 +25,18 @@ pub struct Options {
     pub skip_bad: bool,
 }
 
-/// The export's files this importer reads, by their path inside the export.
+/// The largest export file read: a heavy member's whole diary with its reviews is a few
+/// megabytes, so anything far past that is not a Letterboxd file.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The export's files this importer reads, by their name inside the export: chosen by name
+/// before anything is read, each within `MAX_FILE_BYTES`.
 struct Export {
     /// What the export was read from, for messages.
     origin: PathBuf,
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, PathBuf>,
+    /// Where a ZIP's chosen members were unpacked (removed with the export).
+    _unpacked: Option<tempfile::TempDir>,
 }
 
 fn io(path: &Path, source: std::io::Error) -> ImportError {
@@ -42,45 +50,100 @@ fn wanted(path: &str) -> bool {
         || (path.starts_with("lists/") && path.ends_with(".csv") && path.matches('/').count() == 1)
 }
 
+/// Of an export's members (paths with `/`), the ones to read, each with its name in the export:
+/// members may sit inside one wrapping folder, dropped when nothing sits at the top.
+fn chosen(members: Vec<String>) -> Vec<(String, String)> {
+    let csv: Vec<String> = members.into_iter().filter(|m| m.ends_with(".csv")).collect();
+    let wrapped = !csv.is_empty()
+        && csv.iter().all(|name| name.contains('/'))
+        && !csv.iter().any(|name| name.starts_with("lists/") || name.starts_with("likes/"));
+    csv.into_iter()
+        .map(|member| {
+            let name = match (wrapped, member.split_once('/')) {
+                (true, Some((_, rest))) => rest.to_string(),
+                _ => member.clone(),
+            };
+            (member, name)
+        })
+        .filter(|(_, name)| wanted(name))
+        .collect()
+}
+
 impl Export {
     fn open(path: &Path) -> Result<Export, ImportError> {
-        // A ZIP is unpacked first (within the importers' limit, never outside its folder), then
-        // read like the folder it unzips to.
-        let unpacked;
-        let folder = if path.is_dir() {
-            path
+        if path.is_dir() {
+            Export::folder(path)
         } else {
-            unpacked = tempfile::tempdir().map_err(|e| io(path, e))?;
-            crate::unpack_zip(path, unpacked.path())?;
-            unpacked.path()
-        };
-        let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
-        for entry in walkdir::WalkDir::new(folder).into_iter() {
+            Export::zip(path)
+        }
+    }
+
+    fn too_large(&self, name: &str) -> ImportError {
+        let message = format!("over {} MB: too large for a Letterboxd export file", MAX_FILE_BYTES / (1024 * 1024));
+        ImportError::BadFiles(vec![FileProblem::new(&self.path_of(name), None, None, message)])
+    }
+
+    fn folder(path: &Path) -> Result<Export, ImportError> {
+        let mut members = Vec::new();
+        for entry in walkdir::WalkDir::new(path) {
             let entry = entry.map_err(|e| io(path, e.into()))?;
-            if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "csv") {
-                let relative = entry.path().strip_prefix(folder).unwrap_or(entry.path());
-                let name = relative.to_string_lossy().replace('\\', "/");
-                let bytes = std::fs::read(entry.path()).map_err(|e| io(entry.path(), e))?;
-                entries.push((name, bytes));
+            if entry.file_type().is_file() {
+                let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
+                members.push(relative.to_string_lossy().replace('\\', "/"));
             }
         }
-        // Members may sit inside one wrapping folder: drop it when nothing sits at the top.
-        let wrapped = entries.iter().all(|(name, _)| name.contains('/'))
-            && !entries.iter().any(|(name, _)| name.starts_with("lists/") || name.starts_with("likes/"));
-        let files = entries
-            .into_iter()
-            .map(|(name, bytes)| {
-                let name =
-                    if wrapped { name.split_once('/').map(|(_, rest)| rest.to_string()).unwrap_or(name) } else { name };
-                (name, bytes)
-            })
-            .filter(|(name, _)| wanted(name))
-            .collect::<BTreeMap<_, _>>();
-        Ok(Export { origin: path.to_path_buf(), files })
+        let mut export = Export { origin: path.to_path_buf(), files: BTreeMap::new(), _unpacked: None };
+        for (member, name) in chosen(members) {
+            let file = path.join(&member);
+            let size = std::fs::metadata(&file).map_err(|e| io(&file, e))?.len();
+            if size > MAX_FILE_BYTES {
+                return Err(export.too_large(&name));
+            }
+            export.files.insert(name, file);
+        }
+        Ok(export)
+    }
+
+    /// Unpacks only the chosen members of a ZIP (a few megabytes), each stopped at the limit
+    /// whatever size the archive claims for it.
+    fn zip(path: &Path) -> Result<Export, ImportError> {
+        use std::io::Read as _;
+        let bad = |message: String| ImportError::BadFiles(vec![FileProblem::new(path, None, None, message)]);
+        let archive = std::fs::File::open(path).map_err(|e| io(path, e))?;
+        let mut zip = zip::ZipArchive::new(archive).map_err(|e| bad(format!("not a ZIP archive: {e}")))?;
+        let members: Vec<String> = zip.file_names().filter(|n| !n.ends_with('/')).map(String::from).collect();
+        let unpacked = tempfile::tempdir().map_err(|e| io(path, e))?;
+        let mut export = Export { origin: path.to_path_buf(), files: BTreeMap::new(), _unpacked: None };
+        for (n, (member, name)) in chosen(members).into_iter().enumerate() {
+            let entry = zip.by_name(&member).map_err(|e| bad(format!("\"{member}\" cannot be read: {e}")))?;
+            if entry.size() > MAX_FILE_BYTES {
+                return Err(export.too_large(&name));
+            }
+            let target = unpacked.path().join(format!("{n}.csv"));
+            let mut out = std::fs::File::create(&target).map_err(|e| io(&target, e))?;
+            let copied = std::io::copy(&mut entry.take(MAX_FILE_BYTES + 1), &mut out)
+                .map_err(|e| bad(format!("\"{member}\" cannot be unpacked: {e}")))?;
+            if copied > MAX_FILE_BYTES {
+                return Err(export.too_large(&name));
+            }
+            export.files.insert(name, target);
+        }
+        export._unpacked = Some(unpacked);
+        Ok(export)
     }
 
     fn path_of(&self, name: &str) -> PathBuf {
         self.origin.join(name)
+    }
+
+    /// A chosen file's records, read as they are needed, with the path messages name it by.
+    fn reader(&self, name: &str) -> Option<Result<(PathBuf, csv::Reader<std::fs::File>), FileProblem>> {
+        let file = self.files.get(name)?;
+        let path = self.path_of(name);
+        Some(match std::fs::File::open(file) {
+            Ok(opened) => Ok((path, csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(opened))),
+            Err(e) => Err(FileProblem::new(&path, None, None, format!("cannot be read: {e}"))),
+        })
     }
 }
 
@@ -88,7 +151,7 @@ impl Export {
 struct Row<'a> {
     file: &'a Path,
     line: usize,
-    header: &'a csv::StringRecord,
+    header: Rc<csv::StringRecord>,
     record: csv::StringRecord,
 }
 
@@ -151,18 +214,32 @@ impl Row<'_> {
     }
 }
 
-/// Reads a CSV file's records from the line after its header, which must have `required`.
+/// A CSV record that could not be read, as a problem at its line.
+fn unreadable(file: &Path, error: &csv::Error) -> FileProblem {
+    let line = error.position().map(|p| p.line() as usize);
+    let message = match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+        _ => format!("unreadable row: {error}"),
+    };
+    FileProblem::new(file, line, None, message)
+}
+
+/// A CSV file's records from the line after its header, which must have `required`, read one
+/// at a time as they are asked for (blank rows passed over). A record that cannot be read is a
+/// problem at its line; one that breaks the reading itself (not text) ends the file.
 fn table<'a>(
     file: &'a Path,
-    text: &str,
-    header: &'a mut csv::StringRecord,
+    reader: csv::Reader<std::fs::File>,
     required: &[&str],
-) -> Result<Vec<Row<'a>>, FileProblem> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-    *header =
-        reader.headers().map_err(|e| FileProblem::new(file, Some(1), None, format!("unreadable header: {e}")))?.clone();
+) -> Result<impl Iterator<Item = Result<Row<'a>, FileProblem>> + 'a, FileProblem> {
+    let mut records = reader.into_records();
+    let header = match records.next() {
+        Some(Ok(header)) => header,
+        Some(Err(e)) => return Err(unreadable(file, &e)),
+        None => csv::StringRecord::new(),
+    };
     for column in required {
-        if !header.iter().any(|h| h == *column) {
+        if !header.iter().any(|h| h.trim() == *column) {
             let found = header.iter().collect::<Vec<_>>().join(",");
             return Err(FileProblem::new(
                 file,
@@ -172,27 +249,24 @@ fn table<'a>(
             ));
         }
     }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize);
-            FileProblem::new(file, line, None, format!("unreadable row: {e}"))
-        })?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
+    let header = Rc::new(csv::StringRecord::from(header.iter().map(str::trim).collect::<Vec<_>>()));
+    let mut ended = false;
+    Ok(std::iter::from_fn(move || loop {
+        if ended {
+            return None;
         }
-        rows.push(Row { file, line, header: &*header, record });
-    }
-    Ok(rows)
-}
-
-fn text_of(file: &Path, bytes: &[u8]) -> Result<String, FileProblem> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        let line = bytes[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        FileProblem::new(file, Some(line), None, "the file is not UTF-8 text".into())
-    })
+        match records.next()? {
+            Ok(record) if record.iter().all(|cell| cell.trim().is_empty()) => continue,
+            Ok(record) => {
+                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+                return Some(Ok(Row { file, line, header: header.clone(), record }));
+            }
+            Err(e) => {
+                ended = !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. });
+                return Some(Err(unreadable(file, &e)));
+            }
+        }
+    }))
 }
 
 /// How a row names its film.
@@ -231,6 +305,8 @@ struct Checked {
     watchlist: Vec<FilmKey>,
     lists: Vec<ListFile>,
     problems: Vec<FileProblem>,
+    /// What was read but could not be kept whole, said with its file and line.
+    warnings: Vec<FileProblem>,
 }
 
 impl Checked {
@@ -327,88 +403,118 @@ fn tags_of(text: &str) -> Vec<String> {
     text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
 }
 
+/// A row of `reviews.csv`: a diary entry that has text.
+struct ReviewRow {
+    line: usize,
+    source: String,
+    film: FilmKey,
+    /// The day watched (or, without one, the day logged).
+    watched_on: Option<String>,
+    rating: Option<Score>,
+    rewatch: bool,
+    tags: Vec<String>,
+    text: String,
+}
+
+fn rewatch_of(row: &Row) -> Result<bool, FileProblem> {
+    match row.get("Rewatch") {
+        "Yes" | "yes" | "true" => Ok(true),
+        "" | "No" | "no" | "false" => Ok(false),
+        other => Err(row.problem("Rewatch", format!("\"{other}\" is neither Yes nor empty"))),
+    }
+}
+
+/// The day a diary or review row was watched: `Watched Date`, else `Date`.
+fn watched_on(row: &Row) -> Result<Option<String>, FileProblem> {
+    Ok(match row.date("Watched Date")? {
+        Some(date) => Some(date),
+        None => row.date("Date")?,
+    })
+}
+
+/// Each row of a file, read one at a time: `each` is given the rows that could be read, and
+/// every problem (a bad header, an unreadable row) is kept.
+fn each_row(
+    export: &Export,
+    read: &mut Checked,
+    name: &str,
+    required: &[&str],
+    mut each: impl FnMut(&mut Checked, Row),
+) {
+    let Some(opened) = export.reader(name) else { return };
+    let (path, reader) = match opened {
+        Ok(opened) => opened,
+        Err(problem) => return read.problems.push(problem),
+    };
+    match table(&path, reader, required) {
+        Ok(rows) => {
+            for row in rows {
+                match row {
+                    Ok(row) => each(read, row),
+                    Err(problem) => read.problems.push(problem),
+                }
+            }
+        }
+        Err(problem) => read.problems.push(problem),
+    };
+}
+
 /// Reads and checks every file of the export.
 fn read(export: &Export) -> Checked {
     let mut read = Checked::default();
-    let file_text = |read: &mut Checked, name: &str| -> Option<(PathBuf, String)> {
-        let bytes = export.files.get(name)?;
-        let path = export.path_of(name);
-        read.keep(text_of(&path, bytes)).map(|text| (path, text))
-    };
-
-    // Reviews, by the viewing they belong to.
-    let mut reviews: HashMap<String, String> = HashMap::new();
-    if let Some((path, text)) = file_text(&mut read, "reviews.csv") {
-        let mut header = csv::StringRecord::new();
-        match table(&path, &text, &mut header, &["Name", "Year", "Letterboxd URI", "Review"]) {
-            Ok(rows) => {
-                for row in rows {
-                    reviews.insert(row.get("Letterboxd URI").to_string(), html_to_text(row.get("Review")));
-                }
-            }
-            Err(problem) => read.problems.push(problem),
+    let reviews_file = export.path_of("reviews.csv");
+    let mut reviews: Vec<ReviewRow> = Vec::new();
+    each_row(export, &mut read, "reviews.csv", &["Name", "Year", "Letterboxd URI", "Review"], |read, row| {
+        let review = (|| {
+            Ok(ReviewRow {
+                line: row.line,
+                source: row.get("Letterboxd URI").to_string(),
+                film: row.film("")?,
+                watched_on: watched_on(&row)?,
+                rating: row.rating()?,
+                rewatch: rewatch_of(&row)?,
+                tags: tags_of(row.get("Tags")),
+                text: html_to_text(row.get("Review")),
+            })
+        })();
+        if let Some(review) = read.keep(review) {
+            reviews.push(review);
         }
-    }
+    });
 
-    if let Some((path, text)) = file_text(&mut read, "diary.csv") {
-        let mut header = csv::StringRecord::new();
-        let required = ["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags", "Watched Date"];
-        match table(&path, &text, &mut header, &required) {
-            Ok(rows) => {
-                for row in &rows {
-                    let viewing = (|| {
-                        let film = Row::film(row, "")?;
-                        let watched_on = match row.date("Watched Date")? {
-                            Some(date) => date,
-                            None => row.date("Date")?.ok_or_else(|| row.problem("Watched Date", "no date".into()))?,
-                        };
-                        let source = row.get("Letterboxd URI").to_string();
-                        if source.is_empty() {
-                            return Err(row.problem("Letterboxd URI", "the viewing has no link".into()));
-                        }
-                        let rewatch = match row.get("Rewatch") {
-                            "Yes" | "yes" | "true" => true,
-                            "" | "No" | "no" | "false" => false,
-                            other => {
-                                return Err(row.problem("Rewatch", format!("\"{other}\" is neither Yes nor empty")))
-                            }
-                        };
-                        let entry = EntryInput {
-                            film_id: 0,
-                            watched_on,
-                            rating: row.rating()?,
-                            rewatch,
-                            liked: false,
-                            tags: tags_of(row.get("Tags")),
-                            review_text: reviews.get(&source).cloned().unwrap_or_default(),
-                        };
-                        Ok(Viewing { source, film, entry })
-                    })();
-                    if let Some(viewing) = read.keep(viewing) {
-                        read.viewings.push(viewing);
-                    }
-                }
+    let required = ["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags", "Watched Date"];
+    each_row(export, &mut read, "diary.csv", &required, |read, row| {
+        let viewing = (|| {
+            let film = row.film("")?;
+            let watched_on = watched_on(&row)?.ok_or_else(|| row.problem("Watched Date", "no date".into()))?;
+            let source = row.get("Letterboxd URI").to_string();
+            if source.is_empty() {
+                return Err(row.problem("Letterboxd URI", "the viewing has no link".into()));
             }
-            Err(problem) => read.problems.push(problem),
+            let entry = EntryInput {
+                film_id: 0,
+                watched_on,
+                rating: row.rating()?,
+                rewatch: rewatch_of(&row)?,
+                liked: false,
+                tags: tags_of(row.get("Tags")),
+                review_text: String::new(),
+            };
+            Ok(Viewing { source, film, entry })
+        })();
+        if let Some(viewing) = read.keep(viewing) {
+            read.viewings.push(viewing);
         }
-    }
+    });
+    join_reviews(&mut read, reviews, &reviews_file);
 
     // Per-film files: watched, ratings, likes. Their links are the films' own.
     for (name, what) in [("watched.csv", "watched"), ("ratings.csv", "rating"), ("likes/films.csv", "like")] {
-        let Some((path, text)) = file_text(&mut read, name) else { continue };
-        let mut header = csv::StringRecord::new();
         let mut required = vec!["Date", "Name", "Year", "Letterboxd URI"];
         if what == "rating" {
             required.push("Rating");
         }
-        let rows = match table(&path, &text, &mut header, &required) {
-            Ok(rows) => rows,
-            Err(problem) => {
-                read.problems.push(problem);
-                continue;
-            }
-        };
-        for row in &rows {
+        each_row(export, &mut read, name, &required, |read, row| {
             let parsed = (|| {
                 Ok((
                     row.film("Letterboxd URI")?,
@@ -416,7 +522,7 @@ fn read(export: &Export) -> Checked {
                     if what == "rating" { row.rating()? } else { None },
                 ))
             })();
-            let Some((film, date, rating)) = read.keep(parsed) else { continue };
+            let Some((film, date, rating)) = read.keep(parsed) else { return };
             let mark = read.mark(film);
             match what {
                 "watched" => {
@@ -429,39 +535,83 @@ fn read(export: &Export) -> Checked {
                 }
                 _ => mark.liked = true,
             }
-        }
+        });
     }
 
-    if let Some((path, text)) = file_text(&mut read, "watchlist.csv") {
-        let mut header = csv::StringRecord::new();
-        match table(&path, &text, &mut header, &["Name", "Year", "Letterboxd URI"]) {
-            Ok(rows) => {
-                for row in &rows {
-                    if let Some(film) = read.keep(row.film("Letterboxd URI")) {
-                        read.watchlist.push(film);
-                    }
-                }
-            }
-            Err(problem) => read.problems.push(problem),
+    each_row(export, &mut read, "watchlist.csv", &["Name", "Year", "Letterboxd URI"], |read, row| {
+        if let Some(film) = read.keep(row.film("Letterboxd URI")) {
+            read.watchlist.push(film);
         }
-    }
+    });
 
     let list_names: Vec<String> = export.files.keys().filter(|n| n.starts_with("lists/")).cloned().collect();
     for name in list_names {
-        let Some((path, text)) = file_text(&mut read, &name) else { continue };
-        if let Some(list) = read.keep(list_file(&path, &text)) {
+        let Some(opened) = export.reader(&name) else { continue };
+        let list = opened.and_then(|(path, reader)| list_file(&path, reader));
+        if let Some(list) = read.keep(list) {
             read.lists.push(list);
         }
     }
     read
 }
 
+/// Gives each review its diary entry: the entry with the review's link, else the one of the same
+/// film watched the same day that has no text yet. A review with no such entry becomes an entry
+/// of its own; one that cannot (no date) is named in a warning, never dropped unsaid.
+fn join_reviews(read: &mut Checked, reviews: Vec<ReviewRow>, file: &Path) {
+    let mut by_source: HashMap<String, usize> = HashMap::new();
+    let mut by_day: HashMap<(String, Option<i32>, String), Vec<usize>> = HashMap::new();
+    for (at, viewing) in read.viewings.iter().enumerate() {
+        by_source.insert(viewing.source.clone(), at);
+        let (title, year) = viewing.film.by_title();
+        by_day.entry((title, year, viewing.entry.watched_on.clone())).or_default().push(at);
+    }
+    for review in reviews {
+        if review.text.is_empty() {
+            continue;
+        }
+        let free = |at: &usize, viewings: &[Viewing]| viewings[*at].entry.review_text.is_empty();
+        let same_link = by_source.get(&review.source).copied().filter(|at| free(at, &read.viewings));
+        let same_day = || {
+            let day = review.watched_on.clone()?;
+            let (title, year) = review.film.by_title();
+            by_day.get(&(title, year, day))?.iter().copied().find(|at| free(at, &read.viewings))
+        };
+        if let Some(at) = same_link.or_else(same_day) {
+            read.viewings[at].entry.review_text = review.text;
+            continue;
+        }
+        let Some(watched_on) = review.watched_on else {
+            let message = format!(
+                "the review of {} has no date and no diary entry: its text was not imported",
+                review.film.title
+            );
+            read.warnings.push(FileProblem::new(file, Some(review.line), Some("Watched Date"), message));
+            continue;
+        };
+        // Its own entry, known by its link (or, without one, by the film and the day).
+        let source = match review.source.is_empty() {
+            false => review.source,
+            true => format!("review:{}:{}:{watched_on}", review.film.title, review.film.year.unwrap_or(0)),
+        };
+        let entry = EntryInput {
+            film_id: 0,
+            watched_on,
+            rating: review.rating,
+            rewatch: review.rewatch,
+            liked: false,
+            tags: review.tags,
+            review_text: review.text,
+        };
+        read.viewings.push(Viewing { source, film: review.film, entry });
+    }
+}
+
 /// A list file: a banner line, a one-row table about the list, a blank line, the films.
-fn list_file(path: &Path, text: &str) -> Result<ListFile, FileProblem> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| {
-        FileProblem::new(path, e.position().map(|p| p.line() as usize), None, format!("unreadable row: {e}"))
-    })?;
+fn list_file(path: &Path, reader: csv::Reader<std::fs::File>) -> Result<ListFile, FileProblem> {
+    let mut reader = reader;
+    let records: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().map_err(|e| unreadable(path, &e))?;
     let starts = |r: &csv::StringRecord, first: &str| r.get(0).map(str::trim) == Some(first);
     let meta_at = records.iter().position(|r| starts(r, "Date") && r.iter().any(|c| c == "URL")).ok_or_else(|| {
         FileProblem::new(path, Some(1), None, "no Date,Name,Tags,URL,Description header: not a Letterboxd list".into())
@@ -485,13 +635,14 @@ fn list_file(path: &Path, text: &str) -> Result<ListFile, FileProblem> {
     let films_at = records.iter().position(|r| starts(r, "Position")).ok_or_else(|| {
         FileProblem::new(path, None, None, "no Position,Name,Year,URL header for the list's films".into())
     })?;
-    let header = records[films_at].clone();
+    let header = Rc::new(records[films_at].clone());
     let mut items = Vec::new();
     for record in &records[films_at + 1..] {
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let row = Row { file: path, line: line_of(record).unwrap_or(0), header: &header, record: record.clone() };
+        let row =
+            Row { file: path, line: line_of(record).unwrap_or(0), header: header.clone(), record: record.clone() };
         let film = row.film("URL")?;
         items.push((film, html_to_text(row.get("Description"))));
     }
@@ -568,7 +719,7 @@ pub async fn import(
         )]));
     }
     let mut read = read(&export);
-    let mut summary = Summary::default();
+    let mut summary = Summary { warnings: std::mem::take(&mut read.warnings), ..Summary::default() };
     if !read.problems.is_empty() {
         if !options.skip_bad {
             return Err(ImportError::BadFiles(read.problems));

@@ -243,3 +243,36 @@ async fn the_diary_and_reviews_export_in_letterboxds_import_csv() {
     assert_eq!(cell(heat, "Review"), "The diner scene, \"again\".\n");
     assert!(!rows.iter().any(|r| cell(r, "Title") == "Ran"), "only the member's own reviews");
 }
+
+#[tokio::test]
+async fn every_review_keeps_its_text_joined_by_link_then_by_film_and_day_or_as_its_own_entry() {
+    let Fixture { store, user, test } = fixture().await;
+    let reviews = "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date\n\
+        2024-01-03,Amélie,2001,https://boxd.it/4P7hnr,4.5,,By its link.,,2024-01-02\n\
+        2024-03-05,Solaris,1972,https://boxd.it/zzOther,4,,By the film and the day.,,2024-03-04\n\
+        2024-05-01,Stalker,1979,https://boxd.it/noDiary,5,,\"A review with no diary row, <i>kept</i>.\",zone,2024-04-30\n\
+        ,Mirror,1975,,,,No date and no diary row.,,\n";
+    let export = sample_with(test.dir.path(), "reviews.csv", reviews);
+    let summary = import(&store, user, &export, Options::default(), &Silent).await.unwrap();
+    let entries = diary::recent(&store, user, 100).await.unwrap();
+    let text_of = |slug: &str, day: &str| {
+        entries.iter().find(|e| e.film_slug == slug && e.watched_on == day).map(|e| e.review_text.clone())
+    };
+    assert_eq!(text_of("amelie-2001", "2024-01-02").as_deref(), Some("By its link."));
+    assert_eq!(text_of("solaris-1972", "2024-03-04").as_deref(), Some("By the film and the day."));
+    let stalker = entries.iter().find(|e| e.film_slug == "stalker-1979").expect("the review became an entry");
+    assert_eq!(stalker.review_text, "A review with no diary row, kept.");
+    assert_eq!((stalker.watched_on.as_str(), stalker.rating), ("2024-04-30", Some(Score::parse("10").unwrap())));
+    assert_eq!(stalker.tags, ["zone"]);
+    assert_eq!(entries.len(), 8, "seven viewings and the review's own");
+    let warnings: Vec<String> = summary.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("reviews.csv:5: Watched Date: the review of Mirror has no date and no diary entry"),
+        "{warnings:?}"
+    );
+
+    // Imported again, nothing changes: the review's own entry is known by its link.
+    let again = import(&store, user, &export, Options::default(), &Silent).await.unwrap();
+    assert_eq!((again.created, again.updated), (0, 0), "{again}");
+}

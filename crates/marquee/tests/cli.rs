@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{free_port, marquee, write};
+use support::{free_port, marquee, run_measuring_peak, write};
 
 /// A whole response to `GET path`, or `None` when nothing answers.
 fn http_text(port: u16, path: &str) -> Option<String> {
@@ -380,6 +380,70 @@ fn a_letterboxd_import_killed_midway_leaves_the_store_as_it_was() {
     let again =
         marquee().arg("--data").arg(&data).args(["import", "letterboxd", "--dry-run"]).arg(&export).output().unwrap();
     assert!(String::from_utf8(again.stdout).unwrap().contains("would be 0 created, 0 updated, 15000 unchanged"));
+}
+
+/// Writes a ZIP member's bytes, chunk by chunk.
+type MemberWriter<'a> = &'a dyn Fn(&mut dyn std::io::Write);
+
+/// A ZIP holding `members`.
+fn zip_of(path: &Path, members: &[(&str, MemberWriter)]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, write) in members {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        write(&mut zip);
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn a_letterboxd_zip_is_chosen_by_name_capped_per_file_and_never_held_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let added = with_stdin(
+        marquee()
+            .arg("--data")
+            .arg(&data)
+            .args(["user", "add", "--email", "c@example.com", "--name", "C"])
+            .arg("--password-stdin"),
+        "a long enough password\n",
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let diary = |out: &mut dyn std::io::Write| {
+        out.write_all(b"Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n").unwrap();
+        out.write_all(b"2024-01-01,Stalker,1979,https://boxd.it/v1,5,,,2024-01-01\n").unwrap();
+    };
+    let junk = |megabytes: usize| {
+        move |out: &mut dyn std::io::Write| {
+            let chunk = "0,0,0,0\n".repeat(1024 * 1024 / 8);
+            for _ in 0..megabytes {
+                out.write_all(chunk.as_bytes()).unwrap();
+            }
+        }
+    };
+    // A small archive holding a huge file the importer has no use for.
+    let archive = dir.path().join("letterboxd-c.zip");
+    let big = junk(300);
+    zip_of(&archive, &[("letterboxd-c/diary.csv", &diary), ("letterboxd-c/zz-junk.csv", &big)]);
+    assert!(std::fs::metadata(&archive).unwrap().len() < 2 * 1024 * 1024);
+    let (out, peak) =
+        run_measuring_peak(marquee().arg("--data").arg(&data).args(["import", "letterboxd"]).arg(&archive));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 created"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(peak < 100, "the junk was never read: peak {peak} MiB");
+
+    // A file the importer wants, past any Letterboxd file's size, is refused by name.
+    let archive = dir.path().join("letterboxd-huge.zip");
+    let huge = |out: &mut dyn std::io::Write| {
+        diary(out);
+        junk(70)(out);
+    };
+    zip_of(&archive, &[("diary.csv", &huge)]);
+    let (out, peak) =
+        run_measuring_peak(marquee().arg("--data").arg(&data).args(["import", "letterboxd"]).arg(&archive));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("diary.csv: over 64 MB: too large for a Letterboxd export file"), "{stderr}");
+    assert!(peak < 100, "the file was stopped at the limit, not read whole: peak {peak} MiB");
 }
 
 #[test]

@@ -154,3 +154,20 @@ pub async fn shared_database(dir: &Path) -> (String, marquee_store::testing::Tes
     };
     (url, test)
 }
+
+/// Runs `command` to its end, watching its peak memory (MiB) as it goes (the kernel's high-water
+/// mark, sampled until the process exits).
+pub fn run_measuring_peak(command: &mut Command) -> (std::process::Output, u64) {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+                peak_kib = peak_kib.max(line.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (child.wait_with_output().unwrap(), peak_kib / 1024)
+}
