@@ -36,18 +36,29 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// Terms longer than this are not corrected: no title word is that long, and the cost of
+/// comparing grows with the length.
+pub const LONGEST_CORRECTED: usize = 32;
+
 /// The closest known word to a mistyped term: one edit away for words of four letters or more,
 /// two for eight or more; `None` when nothing is that close (or the term is known already).
+/// Only words whose length is within the allowed edits are compared, and a term past
+/// `LONGEST_CORRECTED` letters is not: the cost is bounded whatever the reader types.
 pub fn correct<'a>(term: &str, vocabulary: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let allowed = match term.chars().count() {
+    let length = term.chars().count();
+    let allowed = match length {
         0..=3 => return None,
         4..=7 => 1,
-        _ => 2,
+        8..=LONGEST_CORRECTED => 2,
+        _ => return None,
     };
     let mut best: Option<(usize, &str)> = None;
     for word in vocabulary {
         if word == term {
             return None;
+        }
+        if word.len().abs_diff(length) > allowed {
+            continue;
         }
         let distance = edit_distance(term, word);
         if distance <= allowed && best.is_none_or(|(d, w)| distance < d || (distance == d && word < w)) {
@@ -108,6 +119,17 @@ mod tests {
         assert_eq!(correct("vrd", names), None, "short words are not guessed");
         assert_eq!(correct("zzzzzz", names), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn the_cost_of_a_correction_is_bounded_whatever_is_typed() {
+        let long = "a".repeat(LONGEST_CORRECTED + 1);
+        let near = format!("{}b", "a".repeat(LONGEST_CORRECTED));
+        assert_eq!(correct(&long, [near.as_str()]), None, "a term past the longest is not compared at all");
+        // Words whose length is further than the allowed edits are passed over, and the answer
+        // is the one comparing every word would give.
+        let vocabulary = ["kubrick", "kubricks", "kub", "kubrickianism", "kubrik"];
+        assert_eq!(correct("kubrickk", vocabulary).as_deref(), Some("kubrick"));
     }
 
     #[test]

@@ -185,8 +185,21 @@ pub struct Hit {
     pub id: i64,
 }
 
+/// The documents a reader may find: published reviews (only those are indexed), and films and
+/// people that have a public page. A film known only from a draft, a private diary or a private
+/// list stays out, and so do the words of its title.
+fn public_documents() -> String {
+    format!(
+        "(kind = 'review' \
+          OR (kind = 'film' AND EXISTS (SELECT 1 FROM films f WHERE f.id = search_index.ref AND {})) \
+          OR (kind = 'person' AND EXISTS (SELECT 1 FROM people p WHERE p.id = search_index.ref AND {})))",
+        crate::films::HAS_PUBLIC_PAGE,
+        crate::people::HAS_PUBLIC_PAGE
+    )
+}
+
 /// The best matches for all of `terms` (each a prefix), a page at a time, and how many there
-/// are. With a narrowing, only reviews match.
+/// are. With a narrowing, only reviews match. Only what has a public page is found.
 pub async fn find(
     store: &Store,
     terms: &[String],
@@ -210,6 +223,7 @@ pub async fn find(
         ),
     };
     let (narrow, values) = narrowing_sql(narrowing, 2);
+    let narrow = format!(" AND {}{narrow}", public_documents());
     let n = values.len();
     // One pass: the page of matches and, beside each, how many match in all.
     let sql = format!(
@@ -313,11 +327,11 @@ fn narrowing_sql(narrowing: &Narrowing, first: usize) -> (String, Vec<Value>) {
     )
 }
 
-/// Folded words of every film title and person name, for correcting typos in queries.
+/// Folded words of the titles of films and names of people with a public page, for correcting
+/// typos in queries.
 pub async fn vocabulary(store: &Store) -> Result<Vec<String>> {
-    let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM search_index WHERE kind IN ('film', 'person')")
-        .fetch_all(store.pool())
-        .await?;
+    let sql = format!("SELECT title FROM search_index WHERE kind IN ('film', 'person') AND {}", public_documents());
+    let titles: Vec<String> = sqlx::query_scalar(&sql).fetch_all(store.pool()).await?;
     let mut words: Vec<String> = titles
         .iter()
         .flat_map(|t| {

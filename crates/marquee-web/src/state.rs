@@ -133,9 +133,13 @@ pub struct AppState {
     /// The `Strict-Transport-Security` header, for a site served over https.
     pub hsts: Option<axum::http::HeaderValue>,
     site: RwLock<Arc<Site>>,
-    related: Mutex<Option<Arc<RelatedIndex>>>,
+    related: Held<RelatedIndex>,
     /// The genres the search form offers (slug, name), read once per content change.
-    genres: Mutex<Option<Arc<Genres>>>,
+    genres: Held<Genres>,
+    /// The words search corrects typos to, read once per content change.
+    vocabulary: Held<Vec<String>>,
+    /// How many addresses the sitemap lists, once counted after a content change.
+    sitemap_size: Held<usize>,
     /// The whole published site held in memory while something renders every page (the static
     /// export); dropped when the content changes.
     published: RwLock<Option<Arc<Published>>>,
@@ -162,8 +166,10 @@ impl AppState {
                     .expect("a number makes a valid header value")
             }),
             cache: PageCache::new(PAGE_CACHE_BYTES),
-            related: Mutex::new(None),
-            genres: Mutex::new(None),
+            related: Held::default(),
+            genres: Held::default(),
+            vocabulary: Held::default(),
+            sitemap_size: Held::default(),
             published: RwLock::new(None),
             related_held: RwLock::new(None),
             changed_at: AtomicI64::new(marquee_store::now()),
@@ -177,29 +183,40 @@ impl AppState {
 
     /// The related-reviews index, built on first use after each content change.
     pub async fn related_index(&self) -> marquee_store::Result<Arc<RelatedIndex>> {
-        let mut slot = self.related.lock().await;
-        if let Some(index) = slot.as_ref() {
-            return Ok(index.clone());
-        }
-        let features = marquee_store::reviews::related_features(&self.store).await?;
-        let index =
-            Arc::new(tokio::task::spawn_blocking(move || RelatedIndex::build(features)).await.map_err(|e| {
-                marquee_store::Error::Corrupt(format!("building the related-reviews index failed: {e}"))
-            })?);
-        *slot = Some(index.clone());
-        Ok(index)
+        self.related
+            .get_or_load(|| async {
+                let features = marquee_store::reviews::related_features(&self.store).await?;
+                tokio::task::spawn_blocking(move || RelatedIndex::build(features)).await.map_err(|e| {
+                    marquee_store::Error::Corrupt(format!("building the related-reviews index failed: {e}"))
+                })
+            })
+            .await
     }
 
     /// Genres with published reviews, as (slug, name), read once per content change.
     pub async fn genres(&self) -> marquee_store::Result<Arc<Genres>> {
-        let mut slot = self.genres.lock().await;
-        if let Some(genres) = slot.as_ref() {
-            return Ok(genres.clone());
-        }
-        let genres = marquee_store::films::genres_with_reviews(&self.store).await?;
-        let genres = Arc::new(genres.into_iter().map(|g| (g.slug, g.name)).collect::<Vec<_>>());
-        *slot = Some(genres.clone());
-        Ok(genres)
+        self.genres
+            .get_or_load(|| async {
+                let genres = marquee_store::films::genres_with_reviews(&self.store).await?;
+                Ok(genres.into_iter().map(|g| (g.slug, g.name)).collect())
+            })
+            .await
+    }
+
+    /// The words of public film titles and names, for correcting typos in searches; read once
+    /// per content change, so a search with no hits costs no more than one with some.
+    pub async fn vocabulary(&self) -> marquee_store::Result<Arc<Vec<String>>> {
+        self.vocabulary.get_or_load(|| marquee_store::search::vocabulary(&self.store)).await
+    }
+
+    /// How many addresses the sitemap lists, when known since the last content change.
+    pub async fn sitemap_size(&self) -> Option<usize> {
+        self.sitemap_size.peek().await.map(|n| *n)
+    }
+
+    /// Records how many addresses the sitemap lists.
+    pub async fn set_sitemap_size(&self, size: usize) {
+        self.sitemap_size.set(size).await;
     }
 
     /// Reads the whole published site into memory, for rendering every page of it: page reads
@@ -250,8 +267,10 @@ impl AppState {
         if current != self.version.load(Ordering::Acquire) {
             let site = load_site(&self.store).await?;
             *self.site.write().expect("site lock is never poisoned") = Arc::new(site);
-            *self.related.lock().await = None;
-            *self.genres.lock().await = None;
+            self.related.clear().await;
+            self.genres.clear().await;
+            self.vocabulary.clear().await;
+            self.sitemap_size.clear().await;
             *self.published.write().expect("published lock is never poisoned") = None;
             *self.related_held.write().expect("related lock is never poisoned") = None;
             self.cache.clear();
@@ -270,6 +289,44 @@ impl AppState {
 
     pub fn absolute_url(&self, path: &str) -> String {
         format!("{}{}", self.config.base_url, path)
+    }
+}
+
+/// Something worked out from the store once per content change, and dropped when it changes.
+struct Held<T>(Mutex<Option<Arc<T>>>);
+
+impl<T> Default for Held<T> {
+    fn default() -> Self {
+        Held(Mutex::new(None))
+    }
+}
+
+impl<T> Held<T> {
+    /// The value held, or the one `load` works out (then held). Callers at once wait for one load.
+    async fn get_or_load<F, Fut>(&self, load: F) -> marquee_store::Result<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = marquee_store::Result<T>>,
+    {
+        let mut slot = self.0.lock().await;
+        if let Some(value) = slot.as_ref() {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(load().await?);
+        *slot = Some(value.clone());
+        Ok(value)
+    }
+
+    async fn peek(&self) -> Option<Arc<T>> {
+        self.0.lock().await.clone()
+    }
+
+    async fn set(&self, value: T) {
+        *self.0.lock().await = Some(Arc::new(value));
+    }
+
+    async fn clear(&self) {
+        *self.0.lock().await = None;
     }
 }
 

@@ -299,3 +299,38 @@ async fn past_50000_addresses_the_sitemap_becomes_an_index_of_numbered_files() {
     assert_eq!(site.public("/sitemaps/3.xml").await.0, 404);
     assert_eq!(site.public("/sitemaps/0.xml").await.0, 404);
 }
+
+#[tokio::test]
+async fn plain_text_in_a_feed_is_never_read_as_markup() {
+    let site = support::site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    let hostile = "<script>alert(1)</script> & <b>bold</b>";
+    editor
+        .create_review(&[
+            ("film_title", "<img src=x onerror=alert(1)>"),
+            ("film_year", "2001"),
+            ("headline", "<i>Headline</i>"),
+            ("summary", hostile),
+            ("body", "Words."),
+            ("score", "7"),
+            ("revision", "0"),
+            ("action", "publish"),
+        ])
+        .await;
+    for path in ["/rss.xml", "/feed.xml", "/feed.json"] {
+        let (_, body) = fetch(&site, path).await;
+        let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+        let entry = &feed.entries[0];
+        // Whatever a reader takes for HTML (RSS descriptions, Atom and JSON Feed content) shows
+        // the summary as text: its angle brackets arrive escaped.
+        let summary = entry.summary.as_ref().unwrap().content.clone();
+        let content = entry.content.as_ref().and_then(|c| c.body.clone()).unwrap_or_default();
+        if path == "/rss.xml" {
+            assert!(summary.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;"), "{path}: {summary}");
+        } else {
+            assert_eq!(summary.split(" Score:").next().unwrap(), hostile, "{path}: a text summary stays text");
+        }
+        assert!(content.contains("&lt;script&gt;") && !content.contains("<script"), "{path}: {content}");
+        assert!(!content.contains("<img src=x"), "{path}: {content}");
+    }
+}

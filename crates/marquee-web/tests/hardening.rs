@@ -48,3 +48,57 @@ async fn an_https_site_asks_browsers_to_keep_to_https() {
     let response = client.get(format!("{}/", plain.base)).send().await.unwrap();
     assert!(!response.headers().contains_key("strict-transport-security"), "never over plain http");
 }
+
+/// Sends a request's head alone and returns the first bytes of the answer: a server that reads
+/// the body before refusing it never answers.
+async fn answer_to_head(base: &str, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut bytes = vec![0; 2048];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut bytes)).await;
+    let n = read.map(|r| r.unwrap_or(0)).unwrap_or(0);
+    String::from_utf8_lossy(&bytes[..n]).to_string()
+}
+
+/// The head of an import upload from `browser`'s session, declaring `length` bytes.
+fn import_head(browser: &support::Browser, length: u64) -> String {
+    let cookies = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    format!(
+        "POST /admin/import HTTP/1.1\r\nHost: localhost\r\nCookie: {cookies}\r\n\
+         Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_writer_cannot_upload_gigabytes_to_the_import_form() {
+    let site = support::site().await;
+    let writer = site.sign_in("writer@example.com").await;
+    let answer = answer_to_head(&site.base, &import_head(&writer, 4 * 1024 * 1024 * 1024)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "a writer's upload is a Letterboxd export, a few MB: {answer:?}");
+    let editor = site.sign_in("editor@example.com").await;
+    let answer = answer_to_head(&site.base, &import_head(&editor, 5_000_000_000)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "past the largest import anyone may send: {answer:?}");
+}
+
+#[tokio::test]
+async fn sitemap_files_past_the_end_are_refused_without_listing_the_site_again() {
+    let site = support::site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    editor
+        .create_review(&[
+            ("film_title", "Heat"),
+            ("film_year", "1995"),
+            ("body", "B"),
+            ("revision", "0"),
+            ("action", "publish"),
+        ])
+        .await;
+    site.state.refresh().await.unwrap();
+    assert_eq!(site.public("/sitemap.xml").await.0, 200);
+    // With the store gone, only an answer that needs no reading can be given.
+    site.state.store.close().await;
+    assert_eq!(site.public("/sitemaps/2.xml").await.0, 404);
+    assert_eq!(site.public("/sitemaps/9223372036854775807.xml").await.0, 404);
+}

@@ -171,3 +171,74 @@ async fn results_come_a_page_at_a_time_and_suggestions_as_json() {
         "a search box on every page"
     );
 }
+
+#[tokio::test]
+async fn search_finds_only_what_has_a_public_page() {
+    let site = support::site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    let mut writer = site.sign_in("writer@example.com").await;
+    // A film known only from a draft review, one only from a private diary, one only from a
+    // private list, each with a director known from nowhere else.
+    editor
+        .create_review(&[
+            ("film_title", "Zanzibar Nocturne"),
+            ("film_year", "2019"),
+            ("film_directors", "Oskar Vellmann"),
+            ("body", "Draft."),
+            ("revision", "0"),
+        ])
+        .await;
+    let logged = writer
+        .post("/admin/diary", &[("film_title", "Quillon Harbour"), ("film_year", "2011"), ("watched_on", "2025-01-02")])
+        .await;
+    assert_eq!(logged.status(), 303);
+    let created = writer.post("/admin/lists", &[("title", "Private")]).await;
+    let list = created.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('/')
+        .nth(3)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let added = writer
+        .post(&format!("/admin/lists/{list}/films"), &[("film_title", "Morrowgate"), ("film_year", "1999")])
+        .await;
+    assert_eq!(added.status(), 303);
+
+    let api = |q: &str| format!("/api/v1/search?q={q}");
+    for query in ["zanzibar", "nocturne", "vellmann", "quillon", "morrowgate", "zanzibur", "quilon"] {
+        let html = search(&site, &format!("q={query}")).await;
+        for secret in ["Zanzibar", "Vellmann", "Quillon", "Morrowgate"] {
+            assert!(!html.contains(secret), "/search?q={query} shows {secret}");
+        }
+        let (_, suggestions) = site.public(&format!("/search/suggest?q={query}")).await;
+        assert_eq!(suggestions, "[]", "/search/suggest?q={query}");
+        let (_, json) = site.public(&api(query)).await;
+        assert!(!json.contains("Zanzibar") && !json.contains("Quillon") && !json.contains("Morrowgate"), "{json}");
+    }
+
+    // Published, the review's film and its director are found, typos and all.
+    let review = marquee_store::revisions::list(&site.state.store, None, None, 10, 0).await.unwrap().0[0].id;
+    let revision = "1";
+    let published = editor
+        .post(
+            &format!("/admin/reviews/{review}"),
+            &[
+                ("film_title", "Zanzibar Nocturne"),
+                ("film_year", "2019"),
+                ("film_directors", "Oskar Vellmann"),
+                ("body", "Now out."),
+                ("revision", revision),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(published.status(), 303, "{}", published.text().await.unwrap());
+    site.state.refresh().await.unwrap();
+    assert!(search(&site, "q=vellmann").await.contains("href=\"/people/oskar-vellmann\""));
+    assert!(search(&site, "q=zanzibur").await.contains("Zanzibar Nocturne"), "the typo is corrected to a public title");
+    assert!(!search(&site, "q=quillon").await.contains("Quillon"));
+}

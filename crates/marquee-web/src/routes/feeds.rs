@@ -283,7 +283,9 @@ fn rss(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
             escape(&url),
             rfc2822(published(review)),
             escape(&author(state, review)),
-            escape(&item_summary(state, review)),
+            // RSS readers take a description for HTML: the plain summary is escaped as HTML
+            // first, then as XML.
+            escape(&escape(&item_summary(state, review))),
         ));
         for tag in &review.tags {
             xml.push_str(&format!("<category>{}</category>\n", escape(tag)));
@@ -375,6 +377,7 @@ const XML: &str = "application/xml; charset=utf-8";
 /// One sitemap while the site fits in one, an index of numbered sitemaps past that.
 async fn sitemap_index(State(state): State<Arc<AppState>>) -> Result<Response> {
     let urls = sitemap_urls(&state).await?;
+    state.set_sitemap_size(urls.len()).await;
     if urls.len() <= SITEMAP_URLS {
         return Ok(([(header::CONTENT_TYPE, XML)], urlset(&state, &urls)).into_response());
     }
@@ -400,7 +403,15 @@ async fn sitemap_file(State(state): State<Arc<AppState>>, Path(file): Path<Strin
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|n| *n >= 1)
         .ok_or_else(|| Error::not_found(&state))?;
+    // Past the last file is a 404 without listing the site again: the count is known once any
+    // sitemap was built since the content changed.
+    if let Some(size) = state.sitemap_size().await {
+        if size <= SITEMAP_URLS || n > size.div_ceil(SITEMAP_URLS) {
+            return Err(Error::not_found(&state));
+        }
+    }
     let urls = sitemap_urls(&state).await?;
+    state.set_sitemap_size(urls.len()).await;
     let chunk = urls
         .chunks(SITEMAP_URLS)
         .nth(n - 1)

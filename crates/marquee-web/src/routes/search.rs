@@ -25,11 +25,18 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route("/search", get(search_page)).route("/search/suggest", get(suggest))
 }
 
+/// The longest query searched: longer ones are cut (at a character boundary).
+const LONGEST_QUERY: usize = 200;
+
 fn param(query: Option<&str>, name: &str) -> String {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+    let value = form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.trim().to_string())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match value.char_indices().nth(LONGEST_QUERY) {
+        Some((cut, _)) => value[..cut].to_string(),
+        None => value,
+    }
 }
 
 /// The narrowing the form asked for: `year` (a year, or a decade like `1990s`), `genre`,
@@ -102,7 +109,7 @@ pub(crate) async fn find_corrected(
     if total > 0 || words.is_empty() {
         return Ok(Found { hits, total, words, corrected: None });
     }
-    let vocabulary = search::vocabulary(&state.store).await?;
+    let vocabulary = state.vocabulary().await?;
     let fixed: Vec<String> =
         words.iter().map(|w| correct(w, vocabulary.iter().map(String::as_str)).unwrap_or_else(|| w.clone())).collect();
     if fixed == words {
@@ -133,8 +140,6 @@ pub(crate) async fn results(state: &AppState, hits: &[Hit], words: &[String]) ->
     let texts = reviews::texts(&state.store, &ids(Kind::Review)).await?;
     let found_films = films::listed_by_ids(&state.store, &ids(Kind::Film)).await?;
     let found_people = people::listed_by_ids(&state.store, &ids(Kind::Person)).await?;
-    let slugs: Vec<String> = found_people.iter().map(|p| p.slug.clone()).collect();
-    let with_pages = people::with_pages(&state.store, &slugs).await?;
     let site = state.site();
     let mut results = Vec::new();
     for hit in hits {
@@ -154,16 +159,15 @@ pub(crate) async fn results(state: &AppState, hits: &[Hit], words: &[String]) ->
                         Some(year) => format!("{} ({year})", film.title),
                         None => film.title.clone(),
                     };
-                    // Only films with a published review have a page.
-                    let href = (film.reviews > 0).then(|| format!("/films/{}", film.slug));
-                    results.push(SearchResult::Film { href, label });
+                    // Search finds only films with a public page.
+                    results.push(SearchResult::Film { href: Some(format!("/films/{}", film.slug)), label });
                 }
             }
             Kind::Person => {
                 if let Some(person) = found_people.iter().find(|p| p.id == hit.id) {
                     results.push(SearchResult::Person {
-                        // Only people credited on a reviewed film have a page.
-                        href: with_pages.contains(&person.slug).then(|| format!("/people/{}", person.slug)),
+                        // Search finds only people with a public page.
+                        href: Some(format!("/people/{}", person.slug)),
                         name: person.name.clone(),
                         credits: person.credits,
                     });

@@ -22,8 +22,12 @@ use tokio::io::AsyncWriteExt;
 
 /// Where the upload form posts; the admin guard streams this one request's body to its handler.
 pub const UPLOAD_PATH: &str = "/admin/import";
-/// The most one upload may carry (IMDb's largest dataset file is under this).
-const MAX_UPLOAD: u64 = 4 * 1024 * 1024 * 1024;
+/// The most a site-wide import's upload may carry (IMDb's largest dataset file is under this);
+/// only editors and owners may send one.
+const MAX_SITE_UPLOAD: u64 = 4 * 1024 * 1024 * 1024;
+/// The most a member's own Letterboxd export may carry: each file in it is read only up to
+/// `letterboxd::MAX_FILE_BYTES`, and a whole account's export is a few megabytes.
+const MAX_LETTERBOXD_UPLOAD: u64 = 256 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -58,6 +62,14 @@ impl Format {
             Format::Wordpress => "WordPress export",
             Format::Ghost => "Ghost export",
             Format::Imdb => "IMDb datasets",
+        }
+    }
+
+    /// The most an upload of this format may carry.
+    fn max_upload(self) -> u64 {
+        match self {
+            Format::Letterboxd => MAX_LETTERBOXD_UPLOAD,
+            _ => MAX_SITE_UPLOAD,
         }
     }
 
@@ -131,7 +143,12 @@ pub async fn start(
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let boundary = multer::parse_boundary(content_type)
         .map_err(|_| Error::BadRequest("send the import form as multipart/form-data".into()))?;
-    let limits = multer::SizeLimit::new().whole_stream(MAX_UPLOAD).per_field(MAX_UPLOAD);
+    // The most this member may send: a writer only their own Letterboxd export.
+    let most = Format::ALL.into_iter().filter(|f| f.allowed(&admin)).map(Format::max_upload).max().unwrap_or(0);
+    if crate::auth::declared_length(&headers).is_some_and(|length| length > most) {
+        return Err(Error::TooLarge(most as usize));
+    }
+    let limits = multer::SizeLimit::new().whole_stream(most).per_field(most);
     let mut form = multer::Multipart::with_constraints(
         body.into_data_stream(),
         boundary,
@@ -139,7 +156,7 @@ pub async fn start(
     );
     let unreadable = |e: multer::Error| match e {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
-            Error::TooLarge(MAX_UPLOAD as usize)
+            Error::TooLarge(most as usize)
         }
         other => Error::BadRequest(format!("the upload could not be read: {other}")),
     };
@@ -148,9 +165,10 @@ pub async fn start(
         .tempdir()
         .map_err(|e| Error::Internal(format!("no room for the upload: {e}")))?;
     let mut token_checked = false;
-    let mut format = None;
+    let mut format: Option<Format> = None;
     let mut choices = Choices::default();
     let mut files: Vec<PathBuf> = Vec::new();
+    let mut received: u64 = 0;
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "csrf" {
@@ -165,14 +183,18 @@ pub async fn start(
             Some(file_name) if !file_name.is_empty() => {
                 // Files are read only once it is known what they are and that this user may
                 // import them.
-                if format.is_none() {
+                let Some(format) = format else {
                     return Err(Error::BadRequest("the form names its format before its files".into()));
-                }
+                };
                 let path = free_path(folder.path(), &safe_name(&file_name, files.len()));
                 let mut out = tokio::fs::File::create(&path).await.map_err(|e| Error::Internal(e.to_string()))?;
                 let mut size = 0;
                 while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
                     size += chunk.len();
+                    received += chunk.len() as u64;
+                    if received > format.max_upload() {
+                        return Err(Error::TooLarge(format.max_upload() as usize));
+                    }
                     out.write_all(&chunk).await.map_err(|e| Error::Internal(e.to_string()))?;
                 }
                 out.flush().await.map_err(|e| Error::Internal(e.to_string()))?;
