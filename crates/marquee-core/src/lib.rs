@@ -7,6 +7,7 @@ pub mod diary;
 pub mod html;
 pub mod image;
 pub mod markdown;
+pub mod page;
 pub mod permissions;
 pub mod related;
 pub mod score;
@@ -16,6 +17,7 @@ pub mod status;
 
 pub use html::SafeHtml;
 pub use image::StoredImage;
+pub use page::PageNumber;
 pub use permissions::{Action, Actor, ReviewAccess};
 pub use score::{Score, ScoreError, VerdictBand, VerdictBands, VerdictBandsError};
 pub use slug::{Slug, SlugError};

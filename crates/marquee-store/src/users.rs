@@ -20,12 +20,28 @@ pub async fn ensure_author(conn: &mut Conn, name: &str) -> Result<i64> {
     crate::ensure_slugged(conn, "users", "author", name, insert).await
 }
 
+/// The SQL condition (on users aliased `u`) under which a member has a public page: a published
+/// review, a public diary or a published list. Whoever has none is not known to readers at all.
+pub const HAS_PUBLIC_PAGE: &str =
+    "(EXISTS (SELECT 1 FROM reviews ur WHERE ur.author_id = u.id AND ur.status = 'published') \
+    OR u.diary_public = 1 OR EXISTS (SELECT 1 FROM lists ul WHERE ul.user_id = u.id AND ul.published = 1))";
+
+const USER_SELECT: &str = "SELECT u.id, u.slug, u.display_name, u.bio, u.diary_public FROM users u";
+
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
-    let row = sqlx::query("SELECT id, slug, display_name, bio, diary_public FROM users WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(store.pool())
-        .await?;
-    row.map(|row| {
+    let row = sqlx::query(&format!("{USER_SELECT} WHERE u.slug = $1")).bind(slug).fetch_optional(store.pool()).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// The member with this slug, if they have a public page.
+pub async fn public_by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
+    let sql = format!("{USER_SELECT} WHERE u.slug = $1 AND {HAS_PUBLIC_PAGE}");
+    let row = sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
+    {
         Ok(User {
             id: row.try_get("id")?,
             slug: row.try_get("slug")?,
@@ -33,6 +49,5 @@ pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
             bio: row.try_get("bio")?,
             diary_public: row.try_get::<i64, _>("diary_public")? != 0,
         })
-    })
-    .transpose()
+    }
 }

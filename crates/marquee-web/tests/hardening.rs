@@ -102,3 +102,65 @@ async fn sitemap_files_past_the_end_are_refused_without_listing_the_site_again()
     assert_eq!(site.public("/sitemaps/2.xml").await.0, 404);
     assert_eq!(site.public("/sitemaps/9223372036854775807.xml").await.0, 404);
 }
+
+#[tokio::test]
+async fn members_without_a_public_page_are_not_known_to_readers() {
+    let site = support::site().await;
+    let mut writer = site.sign_in("writer@example.com").await;
+    writer
+        .create_review(&[("film_title", "Unfinished"), ("film_year", "2020"), ("body", "Draft."), ("revision", "0")])
+        .await;
+    for slug in ["wren-writer", "otto-other"] {
+        for path in ["", "/feed.xml", "/rss.xml", "/feed.json"] {
+            assert_eq!(site.public(&format!("/writers/{slug}{path}")).await.0, 404, "/writers/{slug}{path}");
+        }
+        let (status, body) = site.public(&format!("/api/v1/writers/{slug}/reviews")).await;
+        assert_eq!(status, 404, "{body}");
+        assert!(!body.contains("Wren") && !body.contains("Otto"), "{body}");
+    }
+    let mut editor = site.sign_in("editor@example.com").await;
+    editor
+        .create_review(&[
+            ("film_title", "Out"),
+            ("film_year", "2021"),
+            ("body", "B"),
+            ("revision", "0"),
+            ("action", "publish"),
+        ])
+        .await;
+    site.state.refresh().await.unwrap();
+    for path in ["/writers/eddie-editor", "/writers/eddie-editor/feed.xml", "/api/v1/writers/eddie-editor/reviews"] {
+        assert_eq!(site.public(path).await.0, 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn page_numbers_out_of_range_are_not_found_never_wrapped() {
+    let site = support::site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    editor
+        .create_review(&[
+            ("film_title", "Heat Film"),
+            ("film_year", "1995"),
+            ("body", "A film."),
+            ("revision", "0"),
+            ("action", "publish"),
+        ])
+        .await;
+    site.state.refresh().await.unwrap();
+    let huge = ["9223372036854775807", "9223372036854775808", "4611686018427387904", "1000001", "0", "-3", "1e3"];
+    for page in huge {
+        for path in ["/", "/years/1995", "/lists", "/search?q=film&"] {
+            let separator = if path.ends_with('&') { "" } else { "?" };
+            let address = format!("{path}{separator}page={page}");
+            let (status, html) = site.public(&address).await;
+            assert_eq!(status, 404, "{address}");
+            assert!(!html.contains("Heat Film"), "{address} shows no results");
+        }
+        let admin = editor.get(&format!("/admin/reviews?page={page}")).await;
+        assert_eq!(admin.status(), 200, "the admin's lists fall back to their first page");
+    }
+    let (status, html) = site.public("/search?q=film&page=2").await;
+    assert_eq!(status, 200, "a page past the results, in range, is an empty page");
+    assert!(!html.contains("Heat Film"));
+}

@@ -370,18 +370,45 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", path.display()))
 }
 
-/// A database URL with any password hidden, for messages.
+/// A database URL with every secret hidden, for messages: the password of its user part, and
+/// each query parameter whose name says it holds one (`password`, `sslpassword`, a token …).
 pub fn mask(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    // The query starts at the first `?` after the user part (a password may hold a `?`), or at
+    // the first `?` when no `?` follows an `@` (an `@` in a parameter's value).
+    let after_user = url.rfind('@').unwrap_or(0);
+    let query_start = url[after_user..].find('?').map(|i| i + after_user).or_else(|| url.find('?'));
+    let (address, query) = match query_start {
+        Some(at) => (&url[..at], Some(&url[at + 1..])),
+        None => (url, None),
+    };
+    let mut shown = match (address.find("://"), address.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
+            let credentials = &address[scheme_end + 3..at];
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => format!("{}{user}:***{}", &address[..scheme_end + 3], &address[at..]),
+                None => address.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => address.to_string(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if secret_name(name) => format!("{name}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
     }
+    shown
+}
+
+/// Whether a URL parameter's name says it carries a secret.
+fn secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["password", "passwd", "pwd", "secret", "token", "apikey", "api_key"].iter().any(|word| name.contains(word))
 }
 
 /// Structured logs to stderr, filtered by `log` (e.g. `info`, `marquee_web=debug`), as text or
@@ -412,6 +439,19 @@ mod tests {
     fn passwords_in_database_urls_are_masked() {
         assert_eq!(mask("postgres://app:s3cret@db:5432/marquee"), "postgres://app:***@db:5432/marquee");
         assert_eq!(mask("sqlite://data/marquee.db"), "sqlite://data/marquee.db");
+        assert_eq!(mask("sqlite://data/marquee.db?mode=rwc"), "sqlite://data/marquee.db?mode=rwc");
+        assert_eq!(
+            mask("postgres://db/marquee?user=app&password=s3cret&sslmode=require&sslpassword=k3y&PassWord=x"),
+            "postgres://db/marquee?user=app&password=***&sslmode=require&sslpassword=***&PassWord=***"
+        );
+        assert_eq!(
+            mask("postgres://app:pw@db/m?application_name=a&auth_token=t"),
+            "postgres://app:***@db/m?application_name=a&auth_token=***"
+        );
+        // A password with an `@` or `?` in it is still hidden whole.
+        assert_eq!(mask("postgres://app:p@ss@db/m"), "postgres://app:***@db/m");
+        assert_eq!(mask("postgres://app:p?ss@db/m?password=x"), "postgres://app:***@db/m?password=***");
+        assert_eq!(mask("postgres://db/m?user=a@b&password=x"), "postgres://db/m?user=a@b&password=***");
     }
 
     #[test]

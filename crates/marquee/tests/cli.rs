@@ -163,6 +163,16 @@ fn config_prints_the_effective_settings_from_file_environment_and_flags_with_sec
     assert!(text.contains("postgres://app:***@db/marquee") && !text.contains("hunter2"), "{text}");
     let flagged = marquee().args(["config", "--listen", "127.0.0.1:7777", "--data"]).arg(dir.path()).output().unwrap();
     assert!(String::from_utf8(flagged.stdout).unwrap().contains("listen = \"127.0.0.1:7777\""));
+    // Passwords given as parameters of the URL are masked too.
+    let out = marquee()
+        .args(["config", "--data"])
+        .arg(dir.path())
+        .env("DATABASE_URL", "postgres://db/marquee?user=app&password=hunter3&sslpassword=hunter4")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("postgres://db/marquee?user=app&password=***&sslpassword=***"), "{text}");
+    assert!(!text.contains("hunter3") && !text.contains("hunter4"), "{text}");
 }
 
 #[test]

@@ -696,7 +696,7 @@ async fn writer_reviews(
     page: Result<Query<PageParams>, QueryRejection>,
 ) -> ApiResult<Json<ReviewPage>> {
     let Query(page) = page?;
-    let user = marquee_store::users::by_slug(&state.store, &slug)
+    let user = marquee_store::users::public_by_slug(&state.store, &slug)
         .await?
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "No writer has this slug."))?;
     review_page(&state, &Filter::Author(user.id), &page).await

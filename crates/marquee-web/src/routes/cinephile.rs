@@ -176,9 +176,9 @@ async fn watchlist(State(state): State<Arc<AppState>>, Path(slug): Path<String>)
 const LISTS_PER_PAGE: i64 = 24;
 
 async fn lists_index(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult {
-    let page = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(&state))?.unwrap_or(1);
-    let (found, total) = lists::published(&state.store, LISTS_PER_PAGE, (page - 1) * LISTS_PER_PAGE).await?;
-    let pages = (total + LISTS_PER_PAGE - 1) / LISTS_PER_PAGE;
+    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(&state))?.unwrap_or_default();
+    let (found, total) = lists::published(&state.store, LISTS_PER_PAGE, number.offset(LISTS_PER_PAGE)).await?;
+    let (page, pages) = (number.get(), marquee_core::PageNumber::count(total, LISTS_PER_PAGE));
     if page > 1 && page > pages {
         return Err(Error::not_found(&state));
     }

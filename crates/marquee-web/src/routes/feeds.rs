@@ -114,7 +114,7 @@ async fn scoped(
     let site = state.site();
     let (filter, name, base) = match scope {
         Scope::Writer => {
-            let user = users::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            let user = users::public_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
             (Filter::Author(user.id), format!("Reviews by {}", user.display_name), format!("/writers/{slug}"))
         }
         Scope::Tag => {

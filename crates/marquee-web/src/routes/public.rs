@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use marquee_core::PageNumber;
 use marquee_store::films::{self, Credit, Film, Named, NamedKind};
 use marquee_store::published::FilmPage as FilmData;
 use marquee_store::reviews::{self, Filter, Review};
@@ -45,7 +46,7 @@ const PAGE_SIZE: i64 = 12;
 pub struct BadPage;
 
 /// The `?page=N` of a list: `Ok(None)` when absent, `Err` when not a page number (a 404).
-pub fn page_param(query: Option<&str>) -> Result<Option<i64>, BadPage> {
+pub fn page_param(query: Option<&str>) -> Result<Option<PageNumber>, BadPage> {
     let Some(query) = query else { return Ok(None) };
     let mut found = None;
     for pair in query.split('&') {
@@ -53,7 +54,7 @@ pub fn page_param(query: Option<&str>) -> Result<Option<i64>, BadPage> {
             if found.is_some() {
                 return Err(BadPage);
             }
-            found = Some(value.parse::<i64>().ok().filter(|p| *p >= 1).ok_or(BadPage)?);
+            found = Some(PageNumber::parse(value).ok_or(BadPage)?);
         }
     }
     Ok(found)
@@ -97,9 +98,9 @@ struct ListSpec {
 
 /// One page of a review list; a page number past the end (or not a number) is a 404.
 async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult {
-    let page = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(state))?.unwrap_or(1);
-    let (cards, total) = state.review_cards(&spec.filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(state))?.unwrap_or_default();
+    let (cards, total) = state.review_cards(&spec.filter, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
+    let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
     if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found) {
         return Err(Error::not_found(state));
     }
@@ -570,7 +571,7 @@ async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>
 }
 
 async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
-    let user = users::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let user = users::public_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
     let path = format!("/writers/{slug}");
     let heading = format!("Reviews by {}", user.display_name);
     let spec = ListSpec {
@@ -587,8 +588,7 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
             .then(|| Link { href: format!("/writers/{slug}/diary"), text: format!("{}’s diary", user.display_name) }),
         parent: None,
         // A writer with a public diary or a published list has a page before their first review.
-        empty_is_not_found: !user.diary_public
-            && !marquee_store::lists::of_user(&state.store, user.id).await?.iter().any(|l| l.published),
+        empty_is_not_found: false,
     };
     list(&state, spec, &query).await
 }

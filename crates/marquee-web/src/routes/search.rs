@@ -3,7 +3,7 @@
 //! matched words marked; a misspelt name is corrected. `/search/suggest?q=` feeds the header's
 //! as-you-type suggestions. Not cached: every query differs.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::routes::public::PageQuery;
 use crate::state::AppState;
 use crate::views::search::*;
@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use marquee_core::search::{correct, snippet, terms};
+use marquee_core::PageNumber;
 use marquee_store::search::{self, Hit, Kind, Narrowing};
 use marquee_store::{films, people, reviews};
 use std::sync::Arc;
@@ -57,12 +58,15 @@ pub(crate) fn narrowing(state: &AppState, query: Option<&str>) -> Narrowing {
 async fn search_page(State(state): State<Arc<AppState>>, query: PageQuery) -> Result<Html<String>> {
     let raw = query.0.as_deref();
     let q = param(raw, "q");
-    let page = param(raw, "page").parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1);
+    let number = match param(raw, "page").as_str() {
+        "" => PageNumber::FIRST,
+        text => PageNumber::parse(text).ok_or_else(|| Error::not_found(&state))?,
+    };
     let narrowing = narrowing(&state, raw);
     let Found { hits, total, words, corrected } =
-        find_corrected(&state, &q, &narrowing, PER_PAGE, (page - 1) * PER_PAGE).await?;
+        find_corrected(&state, &q, &narrowing, PER_PAGE, number.offset(PER_PAGE)).await?;
     let results = results(&state, &hits, &words).await?;
-    let pages = (total + PER_PAGE - 1) / PER_PAGE;
+    let (page, pages) = (number.get(), PageNumber::count(total, PER_PAGE));
     let base = search_path(raw);
     let title = if q.is_empty() { "Search".to_string() } else { format!("Search: {q}") };
     let mut layout = Layout::new(&state, &title, "/search").describe("Search the reviews, films and people.");

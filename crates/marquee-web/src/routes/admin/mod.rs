@@ -132,10 +132,9 @@ fn notice(query: Option<&str>) -> Option<&'static str> {
 fn page_of(query: Option<&str>) -> (i64, i64) {
     let page = query
         .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("page=")))
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
-    (page, (page - 1) * PAGE_SIZE)
+        .and_then(marquee_core::PageNumber::parse)
+        .unwrap_or_default();
+    (page.get(), page.offset(PAGE_SIZE))
 }
 
 /// A query parameter's decoded value.
@@ -147,7 +146,7 @@ fn query_value(query: Option<&str>, name: &str) -> String {
 }
 
 fn pager(base: &str, page: i64, total: i64) -> Pager {
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = marquee_core::PageNumber::count(total, PAGE_SIZE).max(1);
     let separator = if base.contains('?') { '&' } else { '?' };
     Pager {
         previous: (page > 1).then(|| format!("{base}{separator}page={}", page - 1)),
