@@ -23,6 +23,7 @@ import {
   reviewPageProblems,
   reviewPartsOrder,
   assertPartsInOrder,
+  runCli,
 } from './helpers.mjs';
 
 const NOT_FOUND_PATH = '/this-page-does-not-exist-e2e';
@@ -480,6 +481,51 @@ describe('marquee site', { timeout: 30 * 60_000 }, () => {
       } finally {
         await ctx.close();
       }
+    }
+    assert.deepEqual(overflow, [], `horizontal overflow: ${overflow.join('; ')}`);
+  });
+
+  test('long unbroken words (a pasted URL, a hash) wrap at 360px instead of widening the page', { timeout: 3 * TEST_TIMEOUT_MS }, async () => {
+    const word = 'Supercalifragilisticexpialidocious'.repeat(4);
+    const url = `https://example.com/${'a1b2c3d4e5'.repeat(12)}`;
+    const folder = fs.mkdtempSync(path.join(server.dataRoot, 'long-'));
+    fs.writeFileSync(
+      path.join(folder, 'long.md'),
+      `+++\ntitle = "${word}"\nyear = 1999\ntagline = "${word}"\ndirectors = ["${word}"]\ngenres = ["${word}"]\n` +
+        `tags = ["${word}"]\nscore = 7\nheadline = "${word}"\nsummary = "${word} ${url}"\ndate = 2001-01-01\n+++\n` +
+        `## ${word}\n\nA pasted address: ${url} and a hash ${'f'.repeat(120)}.\n\n> ${word}\n`,
+    );
+    await runCli(['import', 'markdown', folder, '--data', server.dataDir]);
+    // The server sees the import within a second or two; its pages are found from the year's.
+    let year = await getHtml('/years/1999');
+    for (let tries = 0; !year.body.includes(word); tries++) {
+      assert.ok(tries < 100, 'the imported review never appeared on /years/1999');
+      await new Promise((r) => setTimeout(r, 100));
+      year = await getHtml('/years/1999');
+    }
+    const review = linkPaths(year.body).find((p) => p.startsWith('/reviews/supercali'));
+    const review_html = (await getHtml(review)).body;
+    const pages = [
+      review,
+      '/years/1999',
+      firstLink([review_html], '/films/'),
+      firstLink([review_html], '/tags/'),
+      firstLink([review_html], '/genres/'),
+      firstLink([review_html], '/people/'),
+    ];
+    assert.ok(pages.every(Boolean), `pages: ${JSON.stringify(pages)}`);
+    const overflow = [];
+    const ctx = await newContext({ viewport: { width: 360, height: 800 } });
+    try {
+      for (const p of pages) {
+        const { page } = await openPage(ctx, p);
+        const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (sw > 360) overflow.push(`${p}: document is ${sw}px wide`);
+        if (p === pages[0]) await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'long-words-360.png'), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await ctx.close();
     }
     assert.deepEqual(overflow, [], `horizontal overflow: ${overflow.join('; ')}`);
   });

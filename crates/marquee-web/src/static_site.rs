@@ -33,6 +33,9 @@ pub struct Report {
     /// Files the site answered "not modified" for (share images of unchanged reviews), kept as
     /// they were without being drawn again.
     pub reused: usize,
+    /// Links to addresses the site does not have (a writer's typo, a page since removed), each
+    /// with the page that holds it: the export goes on without them.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +79,11 @@ fn static_path(link: &str) -> Option<String> {
         return None;
     }
     match query {
-        None => Some(path.to_string()),
+        // `/years/2009/` (as Hugo and Zola write addresses) is the page at `/years/2009`.
+        None => match path.trim_end_matches('/') {
+            "" => Some("/".to_string()),
+            trimmed => Some(trimmed.to_string()),
+        },
         // The theme stylesheet's version only busts caches; a static file has one version.
         Some(_) if path == "/theme.css" => Some(path.to_string()),
         Some(query) => {
@@ -207,6 +214,7 @@ struct Fetched {
     html: bool,
     body: bytes::Bytes,
     etag: Option<String>,
+    location: Option<String>,
 }
 
 /// Renders a path; `held` is the tag of the file an earlier export wrote for it, which the site
@@ -220,6 +228,7 @@ async fn fetch(app: axum::Router, path: String, held: Option<String>) -> Result<
     let response = app.oneshot(request).await.unwrap_or_else(|never| match never {});
     let status = response.status();
     let etag = response.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(String::from);
+    let location = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(String::from);
     let html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -228,7 +237,7 @@ async fn fetch(app: axum::Router, path: String, held: Option<String>) -> Result<
     let body = to_bytes(response.into_body(), 256 * 1024 * 1024)
         .await
         .map_err(|e| ExportError::Io { path: PathBuf::from(&path), source: std::io::Error::other(e) })?;
-    Ok(Fetched { path, status, html, body, etag })
+    Ok(Fetched { path, status, html, body, etag, location })
 }
 
 /// Where `file` is written before it is renamed into place: beside it under its whole name, as
@@ -276,6 +285,10 @@ enum Outcome {
     Unchanged,
     /// Answered "not modified": the file an earlier export wrote stays.
     Reused,
+    /// The site has nothing there: no file, and a warning for the page that links to it.
+    Missing,
+    /// The site sends readers elsewhere (an old address): no file of its own.
+    Moved,
 }
 
 /// One path exported: its file, the links found in it, and the tag it carries.
@@ -303,6 +316,19 @@ async fn export_one(app: axum::Router, out: &Out, path: String, held: Option<Str
     if page.status == StatusCode::NOT_MODIFIED {
         let file = file_for(&page.path, false);
         return Ok(Exported { path: page.path, file, found: Vec::new(), tag: page.etag, outcome: Outcome::Reused });
+    }
+    if page.status == StatusCode::NOT_FOUND {
+        return Ok(Exported {
+            path: page.path,
+            file: PathBuf::new(),
+            found: Vec::new(),
+            tag: None,
+            outcome: Outcome::Missing,
+        });
+    }
+    if page.status.is_redirection() {
+        let found = page.location.into_iter().collect();
+        return Ok(Exported { path: page.path, file: PathBuf::new(), found, tag: None, outcome: Outcome::Moved });
     }
     if page.status != StatusCode::OK {
         return Err(ExportError::Status { path: page.path, status: page.status });
@@ -357,6 +383,8 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     let mut queue: VecDeque<String> =
         ["/", "/sitemap.xml", "/robots.txt", "/feed.xml", "/rss.xml", "/feed.json"].map(String::from).into();
     let mut seen: HashSet<String> = queue.iter().cloned().collect();
+    // The page each address was first found on, to say where a broken link is.
+    let mut found_on: HashMap<String, String> = HashMap::new();
     let mut files = BTreeSet::new();
     let mut report = Report::default();
     // Up to PARALLEL pages render at once, each a task of its own (so on every core) that also
@@ -379,6 +407,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
         for link in done.found {
             if let Some(target) = static_path(&link) {
                 if seen.insert(target.clone()) {
+                    found_on.insert(target.clone(), done.path.clone());
                     queue.push_back(target);
                 }
             }
@@ -387,6 +416,12 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
             Outcome::Reused => report.reused += 1,
             Outcome::Written => report.written += 1,
             Outcome::Unchanged => {}
+            Outcome::Missing => {
+                let page = found_on.get(&done.path).map_or("the site", String::as_str);
+                report.warnings.push(format!("{page}: a link to {}, which is not on the site", done.path));
+                continue;
+            }
+            Outcome::Moved => continue,
         }
         if let Some(tag) =
             done.tag.or_else(|| (done.outcome == Outcome::Reused).then(|| held.get(&done.file).cloned()).flatten())
@@ -396,6 +431,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
         files.insert(done.file);
     }
     let Out { base_url, prefix, .. } = Arc::into_inner(out).expect("every page task has ended");
+    report.warnings.sort();
 
     // Old addresses of reviews (from the site they came from): a page at each that sends the
     // reader on, unless the site has a page there itself.

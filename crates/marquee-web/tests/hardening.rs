@@ -164,3 +164,24 @@ async fn page_numbers_out_of_range_are_not_found_never_wrapped() {
     assert_eq!(status, 200, "a page past the results, in range, is an empty page");
     assert!(!html.contains("Heat Film"));
 }
+
+#[tokio::test]
+async fn addresses_ending_in_a_slash_are_sent_for_good_to_the_address_without_it() {
+    let site = support::site().await;
+    let client = support::Site::client();
+    for (asked, sent) in [
+        ("/years/2009/", "/years/2009"),
+        ("/reviews/heat-1995//", "/reviews/heat-1995"),
+        ("/genres/drama/?page=2", "/genres/drama?page=2"),
+        ("/feed.xml/", "/feed.xml"),
+    ] {
+        let response = client.get(format!("{}{asked}", site.base)).send().await.unwrap();
+        assert_eq!(response.status(), 301, "{asked}");
+        assert_eq!(response.headers()["location"], sent, "{asked}");
+    }
+    assert_eq!(client.get(format!("{}/", site.base)).send().await.unwrap().status(), 200, "the home page stays");
+    let posted = client.post(format!("{}/years/2009/", site.base)).send().await.unwrap();
+    assert_eq!(posted.status(), 404, "only reading is sent on");
+    let scheme_relative = client.get(format!("{}//evil.example/", site.base)).send().await.unwrap();
+    assert_ne!(scheme_relative.status(), 301, "never a redirect to another site");
+}

@@ -370,3 +370,30 @@ async fn a_server_draws_the_share_images_of_its_reviews_without_being_asked() {
     background.abort();
     assert_eq!(kept, 14, "share images drawn after start");
 }
+
+#[tokio::test]
+async fn a_writers_own_links_never_stop_the_export_and_broken_ones_are_named_with_their_page() {
+    let test = marquee_store::testing::fresh().await;
+    let source = test.dir.path().join("content");
+    review(
+        &source,
+        0,
+        "See [2009](/years/2009/), [a lost page](/films/no-such-film) and [an old post](/2009/01/old-post/).",
+    );
+    review(&source, 19, "The year's best.");
+    image::RgbImage::new(300, 450).save(source.join("poster.png")).unwrap();
+    let media = MediaStore::new(test.dir.path().join("media"));
+    import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
+    let state = AppState::new(test.store.clone(), media, WebConfig::new(BASE)).await.unwrap();
+    let out = test.dir.path().join("public");
+    let report = static_site::export(state, &out, &Silent).await.unwrap();
+    assert_eq!(
+        report.warnings,
+        [
+            "/reviews/film-0-1990: a link to /2009/01/old-post, which is not on the site",
+            "/reviews/film-0-1990: a link to /films/no-such-film, which is not on the site",
+        ]
+    );
+    assert!(out.join("years/2009/index.html").is_file(), "a link ending in a slash reaches its page");
+    assert!(!out.join("films/no-such-film").exists());
+}

@@ -419,14 +419,18 @@ async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
     let report = marquee_web::static_site::export(state, &args.dir, progress.as_ref()).await;
     store.close().await;
     let report = report?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!(
-        "Exported the site to {} in {:.1} s: {} files, {} written, {} removed, {} unchanged share images kept",
+        "Exported the site to {} in {:.1} s: {} files, {} written, {} removed, {} unchanged share images kept, {} broken link(s)",
         args.dir.display(),
         started.elapsed().as_secs_f64(),
         report.files,
         report.written,
         report.removed,
-        report.reused
+        report.reused,
+        report.warnings.len()
     );
     Ok(())
 }

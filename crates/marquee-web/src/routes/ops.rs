@@ -35,7 +35,7 @@ async fn guarded_metrics(State(state): State<Arc<AppState>>, request: Request) -
         }
     };
     if !allowed {
-        return crate::routes::public::not_found(State(state), request.uri().clone())
+        return crate::routes::public::not_found(State(state), request.method().clone(), request.uri().clone())
             .await
             .unwrap_or_else(IntoResponse::into_response);
     }

@@ -75,11 +75,36 @@ fn render(page: impl Template) -> AppResult {
 
 /// Any address the site has no page for: an old address of a review (from the site it came
 /// from) is sent on to the review for good; anything else is not found.
-pub async fn not_found(State(state): State<Arc<AppState>>, uri: axum::http::Uri) -> Result<Response, Error> {
+pub async fn not_found(
+    State(state): State<Arc<AppState>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Result<Response, Error> {
     if let Some(slug) = marquee_store::redirects::target(&state.store, uri.path()).await? {
         return Ok(Redirect::permanent(&format!("/reviews/{slug}")).into_response());
     }
+    // Hugo and Zola addresses end in a slash (`/years/2009/`): each is sent for good to the
+    // address without it, the one the site answers at.
+    let reading = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
+    if let Some(canonical) = without_trailing_slash(&uri).filter(|_| reading) {
+        return Ok(
+            (axum::http::StatusCode::MOVED_PERMANENTLY, [(axum::http::header::LOCATION, canonical)]).into_response()
+        );
+    }
     Err(Error::not_found(&state))
+}
+
+/// `/a/b/?q` as `/a/b?q`; `None` for the root and for addresses without a trailing slash.
+fn without_trailing_slash(uri: &axum::http::Uri) -> Option<String> {
+    let path = uri.path();
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() || trimmed.len() == path.len() || trimmed.starts_with("//") || path.starts_with("//") {
+        return None;
+    }
+    Some(match uri.query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_string(),
+    })
 }
 
 /// A list of reviews as a page shows it.
