@@ -701,3 +701,80 @@ mod tests {
         assert!(parse_datetime("2002-14-01").is_none());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzzing::text_of;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "+++\n",
+        "---\n",
+        "title = \"Heat\"\n",
+        "year = 1995\n",
+        "year = 99999999999999999999\n",
+        "score = 9.5\n",
+        "score = -1e308\n",
+        "rating = 4.5\n",
+        "date = 2024-03-01T10:00:00Z\n",
+        "date = 2024-13-45\n",
+        "tags = [\"a\", \"b\"]\n",
+        "directors = [[[[[]]]]]\n",
+        "[params]\n",
+        "[extra]\n",
+        "[taxonomies]\n",
+        "title: Ran\n",
+        "year: 1985\n",
+        "cast: [A, B]\n",
+        "a: &a [x, x, x, x, x, x, x, x]\n",
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n",
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n",
+        "d: [*c, *c, *c, *c, *c, *c, *c, *c]\n",
+        "!!binary aGVsbG8=\n",
+        "? complex\n: key\n",
+        "\u{feff}",
+        "runtime = \"long\"\n",
+        "draft = true\n",
+        "poster = \"../../etc/passwd\"\n",
+        "imdb = \"tt0113277\"\n",
+        "<!--more-->",
+        "Body text.\n",
+    ];
+
+    proptest! {
+        #[test]
+        fn front_matter_is_read_or_refused_with_its_line_never_a_panic(text in text_of(PIECES, 24)) {
+            if let Ok(document) = parse(&text) {
+                match review_source(&document) {
+                    Ok((source, _warnings)) => {
+                        prop_assert!(!source.title.is_empty());
+                        if let Some(score) = source.score {
+                            prop_assert!((0..=100).contains(&score.tenths()));
+                        }
+                    }
+                    Err(problems) => prop_assert!(!problems.is_empty()),
+                }
+            }
+            let _ = parse_datetime(&text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod bombs {
+    use super::*;
+
+    #[test]
+    fn a_yaml_alias_bomb_is_refused_not_expanded() {
+        let mut yaml =
+            String::from("---\ntitle: Bomb\nyear: 2000\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for level in 1..10 {
+            let previous = format!("*a{}", level - 1);
+            yaml.push_str(&format!("a{level}: &a{level} [{}]\n", vec![previous; 9].join(", ")));
+        }
+        yaml.push_str("---\nBody\n");
+        let result = parse(&yaml);
+        assert!(result.is_err(), "nine levels of nine aliases would be 387 million strings");
+    }
+}

@@ -205,7 +205,16 @@ pub async fn import(
     progress: &dyn Progress,
 ) -> Result<Summary, ImportError> {
     let text = std::fs::read_to_string(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
-    let root: Value = serde_json::from_str(&text)
+    let export_dir = crate::posts::folder_of(file)?;
+    let read = posts_of(file, &text, options, &export_dir)?;
+    let local = |url: &str| beside(&export_dir, url);
+    import_posts(store, media, file, &read, &local, options, progress).await
+}
+
+/// The posts (and, with `include_pages`, pages) of an export's text, as the importer of blog
+/// posts reads them; feature images are looked for in `export_dir`.
+fn posts_of(file: &Path, text: &str, options: Options, export_dir: &Folder) -> Result<Vec<Post>, ImportError> {
+    let root: Value = serde_json::from_str(text)
         .map_err(|e| problem(file, format!("not JSON (line {}, column {}): {e}", e.line(), e.column())))?;
     // The admin's download wraps the export in {"db": [...]}; the exporter's own shape is bare.
     let export = match root.as_object() {
@@ -238,7 +247,6 @@ pub async fn import(
     let post_authors = by_post("posts_authors", "author_id");
     let meta: HashMap<&str, &Value> =
         rows("posts_meta").iter().filter_map(|m| Some((m["post_id"].as_str()?, m))).collect();
-    let export_dir = crate::posts::folder_of(file)?;
 
     let mut read = Vec::new();
     for post in posts {
@@ -269,7 +277,7 @@ pub async fn import(
             })
             .unwrap_or_default();
         let poster =
-            post["feature_image"].as_str().filter(|u| !u.is_empty()).and_then(|url| match beside(&export_dir, url) {
+            post["feature_image"].as_str().filter(|u| !u.is_empty()).and_then(|url| match beside(export_dir, url) {
                 Some(file) => Some(Image::File(file)),
                 None if url.starts_with("https://") || url.starts_with("http://") => Some(Image::Url(url.to_string())),
                 None => None,
@@ -295,8 +303,7 @@ pub async fn import(
             ..Post::default()
         });
     }
-    let local = |url: &str| beside(&export_dir, url);
-    import_posts(store, media, file, &read, &local, options, progress).await
+    Ok(read)
 }
 
 #[cfg(test)]
@@ -332,5 +339,33 @@ mod tests {
         assert_eq!(time_of(&json!("2023-01-14 04:28:17")).as_deref(), Some("2023-01-14T04:28:17Z"));
         assert_eq!(time_of(&json!("2023-01-14T04:28:17.000Z")).as_deref(), Some("2023-01-14T04:28:17Z"));
         assert_eq!(time_of(&json!(null)), None);
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzzing::json;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn an_export_is_read_or_refused_never_a_panic(value in json(), raw in ".{0,200}") {
+            let dir = tempfile::tempdir().unwrap();
+            let folder = Folder::new(dir.path()).unwrap();
+            let options = Options { include_pages: true, ..Options::default() };
+            let file = dir.path().join("export.json");
+            let wrapped = serde_json::json!({"db": [{"data": {"posts": [value.clone()], "tags": [value.clone()]}}]});
+            for text in [value.to_string(), wrapped.to_string(), raw] {
+                if let Ok(posts) = posts_of(&file, &text, options, &folder) {
+                    for post in posts {
+                        let _ = crate::posts::film_of(&post.title);
+                    }
+                }
+            }
+            let _ = body_of(&value);
+            let _ = lexical(&value);
+            let _ = mobiledoc(&value);
+        }
     }
 }

@@ -106,13 +106,18 @@ impl Table {
         } else {
             Box::new(file)
         };
+        Table::from_reader(path, reader).map(Some)
+    }
+
+    /// A table read from `reader` (named `path` in messages), its header row read.
+    fn from_reader(path: PathBuf, reader: Box<dyn BufRead + Send>) -> Result<Table, ImportError> {
         let mut table = Table { path, reader, columns: Vec::new(), line: 0, buffer: Vec::new(), fields: Vec::new() };
         if !table.next()? {
             return Err(ImportError::BadFiles(vec![table.problem(None, "the file is empty (no header row)".into())]));
         }
         let header = String::from_utf8_lossy(&table.buffer).trim_start_matches('\u{feff}').to_string();
         table.columns = header.split('\t').map(|c| c.trim().to_string()).collect();
-        Ok(Some(table))
+        Ok(table)
     }
 
     /// The position of each named column, or a problem naming the missing one.
@@ -1011,5 +1016,49 @@ mod tests {
         assert_eq!(character_of(r#"["Agent \"K\""]"#).as_deref(), Some("Agent \"K\""));
         assert_eq!(character_of(r#"["Broken"#).as_deref(), Some("Broken"));
         assert_eq!(character_of("[]"), None);
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzzing::text_of;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\truntimeMinutes\tgenres\n",
+        "tt0113277\tmovie\tHeat\tHeat\t0\t1995\t\\N\t170\tCrime,Drama\n",
+        "nm0000134",
+        "tt",
+        "nm",
+        "\\N",
+        "\t",
+        "\n",
+        "\r\n",
+        "99999999999999999999",
+        "tt00000001,tt2",
+        "[\"Neil\",\"Vincent\"]",
+        "[\"unclosed",
+        "\u{feff}",
+    ];
+
+    proptest! {
+        #[test]
+        fn dataset_rows_are_read_or_refused_by_line_never_a_panic(text in text_of(PIECES, 40)) {
+            let reader: Box<dyn BufRead + Send> = Box::new(std::io::Cursor::new(text.clone().into_bytes()));
+            if let Ok(mut table) = Table::from_reader(PathBuf::from("title.basics.tsv"), reader) {
+                let mut rows = 0;
+                while let Ok(true) = table.next() {
+                    rows += 1;
+                    prop_assert!(rows <= text.len() + 1);
+                    if table.check_width().is_ok() {
+                        for column in 0..table.columns.len() {
+                            let _ = (table.text(column), table.whole(column), table.id(column, b"tt"), table.ids(column, b"nm"));
+                        }
+                    }
+                }
+            }
+            let _ = character_of(&text);
+        }
     }
 }

@@ -92,6 +92,34 @@ pub async fn export(
     Ok(Report { rows, media_files })
 }
 
+/// An export's bytes read and checked whole: the document's format and version, the shape of
+/// every table, and every media file's encoding (decoded, by key).
+/// Media files by their store key, decoded.
+type DecodedMedia = Vec<(String, Vec<u8>)>;
+
+fn read_document(file: &Path, bytes: &[u8]) -> Result<(Export, DecodedMedia), ImportError> {
+    let document: Export = serde_json::from_slice(bytes)
+        .map_err(|e| io(file, format!("not a Marquee JSON export (line {}, column {}): {e}", e.line(), e.column())))?;
+    if document.format != FORMAT {
+        return Err(io(file, format!("\"format\" is \"{}\", not \"{FORMAT}\"", document.format)));
+    }
+    if document.version != VERSION {
+        return Err(io(
+            file,
+            format!("export version {} cannot be read by this Marquee (it reads {VERSION})", document.version),
+        ));
+    }
+    dump::check_tables(&document.tables)?;
+    let mut decoded = Vec::with_capacity(document.media.len());
+    for (key, text) in &document.media {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| io(file, format!("media \"{key}\": not base64: {e}")))?;
+        decoded.push((key.clone(), bytes));
+    }
+    Ok((document, decoded))
+}
+
 /// Imports an export into an empty store: checked whole first (format, schema, every media
 /// file's key and encoding), then media, then every row in one transaction. A dry run checks
 /// and counts, and writes nothing.
@@ -103,33 +131,16 @@ pub async fn import(
     progress: &dyn Progress,
 ) -> Result<Report, ImportError> {
     let bytes = std::fs::read(file).map_err(|e| io(file, e))?;
-    let document: Export = serde_json::from_slice(&bytes)
-        .map_err(|e| io(file, format!("not a Marquee JSON export (line {}, column {}): {e}", e.line(), e.column())))?;
-    if document.format != FORMAT {
-        return Err(io(file, format!("\"format\" is \"{}\", not \"{FORMAT}\"", document.format)));
-    }
-    if document.version != VERSION {
-        return Err(io(
-            file,
-            format!("export version {} cannot be read by this Marquee (it reads {VERSION})", document.version),
-        ));
-    }
+    let (document, decoded) = read_document(file, &bytes)?;
     dump::check_target(store, document.schema_version).await?;
-    let mut decoded = Vec::with_capacity(document.media.len());
-    for (key, text) in &document.media {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .map_err(|e| io(file, format!("media \"{key}\": not base64: {e}")))?;
-        decoded.push((key, bytes));
-    }
     let report = Report { rows: document.tables.iter().map(|t| t.rows.len()).sum(), media_files: document.media.len() };
     if dry_run {
         return Ok(report);
     }
     progress.start(decoded.len() as u64, "media");
     for (key, bytes) in decoded {
-        progress.advance(key);
-        if !media.restore_key(key, bytes).await.map_err(media_error)? {
+        progress.advance(&key);
+        if !media.restore_key(&key, bytes).await.map_err(media_error)? {
             return Err(io(file, format!("media \"{key}\" is not a media file's name")));
         }
     }
@@ -137,4 +148,28 @@ pub async fn import(
     let snapshot = Dump { schema_version: document.schema_version, tables: document.tables };
     dump::write(store, &snapshot).await?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzzing::json;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn an_export_document_is_read_or_refused_never_a_panic(value in json(), tables in proptest::collection::vec(json(), 0..4)) {
+            let file = Path::new("site.json");
+            let shaped = serde_json::json!({
+                "format": FORMAT, "version": VERSION, "exported_at": "2026-01-01T00:00:00Z", "schema_version": 9,
+                "tables": tables, "media": {"ab/cd/x.png": "not base64!", "../x": "AAAA"},
+            });
+            for document in [value, shaped] {
+                if let Ok((export, media)) = read_document(file, document.to_string().as_bytes()) {
+                    prop_assert!(dump::check_tables(&export.tables).is_ok());
+                    prop_assert_eq!(media.len(), export.media.len());
+                }
+            }
+        }
+    }
 }

@@ -227,9 +227,9 @@ fn unreadable(file: &Path, error: &csv::Error) -> FileProblem {
 /// A CSV file's records from the line after its header, which must have `required`, read one
 /// at a time as they are asked for (blank rows passed over). A record that cannot be read is a
 /// problem at its line; one that breaks the reading itself (not text) ends the file.
-fn table<'a>(
+fn table<'a, R: std::io::Read + 'a>(
     file: &'a Path,
-    reader: csv::Reader<std::fs::File>,
+    reader: csv::Reader<R>,
     required: &[&str],
 ) -> Result<impl Iterator<Item = Result<Row<'a>, FileProblem>> + 'a, FileProblem> {
     let mut records = reader.into_records();
@@ -608,7 +608,7 @@ fn join_reviews(read: &mut Checked, reviews: Vec<ReviewRow>, file: &Path) {
 }
 
 /// A list file: a banner line, a one-row table about the list, a blank line, the films.
-fn list_file(path: &Path, reader: csv::Reader<std::fs::File>) -> Result<ListFile, FileProblem> {
+fn list_file<R: std::io::Read>(path: &Path, reader: csv::Reader<R>) -> Result<ListFile, FileProblem> {
     let mut reader = reader;
     let records: Vec<csv::StringRecord> =
         reader.records().collect::<Result<_, _>>().map_err(|e| unreadable(path, &e))?;
@@ -821,6 +821,53 @@ mod tests {
             "comments.csv",
         ] {
             assert!(!wanted(name), "{name}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzzing::text_of;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n",
+        "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date\n",
+        "2024-01-03,Amélie,2001,https://boxd.it/4P7hnr,4.5,,\"paris, comfort\",2024-01-02\n",
+        "2024-02-10,\"Sorry, Baby\",2025,https://boxd.it/5Qa1bc,5,Yes,,2024-02-09\n",
+        "\"unterminated",
+        "\"\"",
+        ",,,,,,,,\n",
+        "\r\n",
+        "\u{feff}",
+        "Letterboxd list export v7\n",
+        "Date,Name,Tags,URL,Description\n",
+        "Position,Name,Year,URL,Description\n",
+        "1,Heat,1995,https://boxd.it/2b0k,\"<i>note</i>\"\n",
+        "2024-13-45",
+        "99999999999",
+        "-1",
+        "5.5",
+        "0.25",
+        "\u{ff}\u{fe}",
+    ];
+
+    proptest! {
+        #[test]
+        fn export_files_are_read_or_refused_by_line_never_a_panic(text in text_of(PIECES, 30), bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let path = Path::new("diary.csv");
+            for input in [text.as_bytes(), &bytes[..]] {
+                let reader = || csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+                if let Ok(rows) = table(path, reader(), &["Name"]) {
+                    for row in rows.flatten() {
+                        let _ = (row.film("Letterboxd URI"), row.rating(), row.date("Date"), row.year(), watched_on(&row));
+                        let _ = rewatch_of(&row);
+                    }
+                }
+                let _ = list_file(path, reader());
+            }
+            let _ = html_to_text(&text);
         }
     }
 }

@@ -201,6 +201,86 @@ fn unpack_zip_within(archive: &std::path::Path, into: &std::path::Path, limit: u
     Ok(written)
 }
 
+/// Inputs for the property tests of each importer's parsers: the format's own pieces, broken
+/// ones and arbitrary text, shuffled together. `PROPTEST_CASES` sets how many are tried.
+#[cfg(test)]
+pub(crate) mod fuzzing {
+    use proptest::prelude::*;
+
+    /// Text made of up to `most` pieces: the given fragments, arbitrary strings, and runs of the
+    /// characters formats are built from.
+    pub fn text_of(fragments: &'static [&'static str], most: usize) -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => proptest::sample::select(fragments).prop_map(str::to_string),
+            1 => any::<String>(),
+            2 => "[<>\"'=&:;,/\\ a-zA-Z0-9\\-\\[\\]{}()!#*\n\r\t]{0,30}",
+        ];
+        proptest::collection::vec(piece, 0..most).prop_map(|pieces| pieces.concat())
+    }
+
+    /// Arbitrary JSON values, nested a few levels.
+    pub fn json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+            ".{0,20}".prop_map(Value::String),
+            proptest::sample::select(&["post", "page", "published", "draft", "paragraph", "text", "image"][..])
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    proptest::sample::select(
+                        &[
+                            "db",
+                            "data",
+                            "posts",
+                            "users",
+                            "tags",
+                            "posts_tags",
+                            "posts_authors",
+                            "posts_meta",
+                            "id",
+                            "post_id",
+                            "tag_id",
+                            "author_id",
+                            "title",
+                            "slug",
+                            "html",
+                            "lexical",
+                            "mobiledoc",
+                            "markdown",
+                            "type",
+                            "status",
+                            "root",
+                            "children",
+                            "text",
+                            "format",
+                            "src",
+                            "cards",
+                            "sections",
+                            "markups",
+                            "atoms",
+                            "published_at",
+                            "feature_image",
+                            "name",
+                            "visibility",
+                        ][..]
+                    )
+                    .prop_map(String::from),
+                    inner,
+                    0..6
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -292,3 +292,40 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzzing::text_of;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "[caption id=\"a\"]",
+        "[/caption]",
+        "<img src=\"a.jpg\" alt=\"A\">",
+        "<img src='b.png'>",
+        "<img",
+        ">",
+        "Heat (1995)",
+        "(",
+        ")",
+        "2001",
+        "<p>",
+        "</p>",
+        "<script>x</script>",
+        "&amp;",
+        "\"",
+    ];
+
+    proptest! {
+        #[test]
+        fn post_bodies_and_titles_are_read_never_a_panic(text in text_of(PIECES, 30)) {
+            let _ = images(&text, &mut |url| (!url.is_empty()).then(|| "image-1.jpg".to_string()));
+            let _ = strip_tags(&text);
+            if let Some((title, year)) = film_of(&text) {
+                prop_assert!(!title.is_empty());
+                prop_assert!((1800..=2200).contains(&year));
+            }
+        }
+    }
+}

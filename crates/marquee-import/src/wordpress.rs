@@ -298,3 +298,53 @@ mod tests {
         assert_eq!(gmt("2024-03-01 09:30:00").as_deref(), Some("2024-03-01T09:30:00Z"));
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::fuzzing::text_of;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<rss version=\"2.0\">",
+        "</rss>",
+        "<channel>",
+        "</channel>",
+        "<item>",
+        "</item>",
+        "<title>Heat (1995)</title>",
+        "<title><![CDATA[Am&eacute;lie]]></title>",
+        "<content:encoded><![CDATA[<p>Body</p>]]></content:encoded>",
+        "<wp:post_type>post</wp:post_type>",
+        "<wp:post_type>attachment</wp:post_type>",
+        "<wp:status>publish</wp:status>",
+        "<wp:post_id>1</wp:post_id>",
+        "<wp:postmeta><wp:meta_key>score</wp:meta_key><wp:meta_value>9.5</wp:meta_value></wp:postmeta>",
+        "<category domain=\"category\"><![CDATA[Reviews]]></category>",
+        "<wp:author>",
+        "</wp:author>",
+        "<!DOCTYPE lolz [<!ENTITY lol \"lol\">]>",
+        "&lol;",
+        "&amp;",
+        "&#x10FFFF;",
+        "&#0;",
+        "<![CDATA[",
+        "]]>",
+        "<a:b xmlns:a=\"x\">",
+        "</a:b>",
+        "<",
+        ">",
+        "\"",
+    ];
+
+    proptest! {
+        #[test]
+        fn an_export_is_read_or_refused_with_its_line_never_a_panic(text in text_of(PIECES, 40)) {
+            match parse(Path::new("export.xml"), &text) {
+                Ok(parsed) => prop_assert!(parsed.items.iter().all(|item| item.line >= 1)),
+                Err(problem) => prop_assert!(problem.problem.line.is_some() || !problem.problem.message.is_empty()),
+            }
+        }
+    }
+}

@@ -100,11 +100,17 @@ pub async fn check_target(store: &Store, schema_version: i64) -> Result<()> {
 
 /// Refuses a dump that is not whole or whose names could be anything but columns.
 fn check_shape(dump: &Dump) -> Result<()> {
-    let names: Vec<&str> = dump.tables.iter().map(|t| t.name.as_str()).collect();
+    check_tables(&dump.tables)
+}
+
+/// Refuses tables that are not the store's whole set, in order, or whose names could be
+/// anything but columns, or whose rows do not fit their columns.
+pub fn check_tables(tables: &[TableDump]) -> Result<()> {
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     if names != TABLES {
         return Err(Error::Corrupt(format!("the dump's tables are {names:?}, expected {TABLES:?}")));
     }
-    for table in &dump.tables {
+    for table in tables {
         let identifier =
             |c: &String| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !table.columns.iter().all(identifier) {

@@ -72,6 +72,7 @@ pub async fn published(store: &Store) -> Result<Vec<(String, String)>> {
 
 #[cfg(test)]
 mod tests {
+
     use super::normalize;
 
     #[test]
@@ -91,6 +92,22 @@ mod tests {
             "/a b",
         ] {
             assert_eq!(normalize(refused), None, "{refused}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn an_old_address_is_kept_only_as_a_path_of_this_site(address in ".{0,80}") {
+            if let Some(path) = normalize(&address) {
+                proptest::prop_assert!(path.starts_with('/') && !path.starts_with("//"));
+                proptest::prop_assert!(!path.split('/').any(|segment| segment == ".."));
+                proptest::prop_assert_eq!(normalize(&path), Some(path.clone()), "normalizing twice changes nothing");
+            }
         }
     }
 }

@@ -571,3 +571,63 @@ mod tests {
         assert!(!same("ab", "abc"));
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "--x\r\n",
+        "--x--\r\n",
+        "Content-Disposition: form-data; name=\"csrf\"\r\n\r\n",
+        "Content-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n",
+        "Content-Disposition: form-data; name=\"body\"\r\n",
+        "Content-Disposition: form-data; name*=UTF-8''%E2%82%AC\r\n",
+        "Content-Type: image/png\r\n\r\n",
+        "\r\n",
+        "value",
+        "\u{0}",
+        "--",
+        "%",
+        "%zz",
+        "+",
+        "=",
+        "&",
+        ";",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            3 => proptest::sample::select(PIECES).prop_map(str::to_string),
+            1 => any::<String>(),
+        ];
+        proptest::collection::vec(piece, 0..30).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn forms_and_cookies_are_read_within_their_limit_or_refused_never_a_panic(body in text(), limit in 0u64..512) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let parsed = runtime.block_on(FormData::parse_multipart("multipart/form-data; boundary=x", Body::from(body.clone()), limit));
+            match parsed {
+                Ok(form) => {
+                    let held: usize = form.files.iter().map(|f| f.bytes.len()).sum::<usize>()
+                        + form.fields.values().flatten().map(String::len).sum::<usize>();
+                    // Text is read lossily (a bad byte becomes three), never beyond the limit.
+                    prop_assert!(held as u64 <= limit * 3, "{held} bytes held from a {limit}-byte limit");
+                }
+                Err(Error::TooLarge(_) | Error::BadRequest(_)) => {}
+                Err(other) => prop_assert!(false, "unexpected {other:?}"),
+            }
+            let pairs = form_urlencoded_pairs(body.as_bytes());
+            prop_assert!(pairs.len() <= body.len() + 1);
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_str(&body) {
+                headers.insert(header::COOKIE, value);
+                let _ = cookie(&headers, SESSION_COOKIE);
+            }
+            let _ = declared_length(&headers);
+        }
+    }
+}

@@ -203,3 +203,24 @@ mod tests {
         assert_eq!(client_ip(proxy, Some("1.2.3.4"), &[]), proxy);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    proptest::proptest! {
+        #[test]
+        fn a_forwarded_address_is_believed_only_from_a_trusted_peer(header in ".{0,80}", trusted in proptest::prelude::any::<bool>()) {
+            let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+            let peer = ip("10.0.0.1");
+            let trust = if trusted { vec![peer] } else { Vec::new() };
+            let client = client_ip(peer, Some(&header), &trust);
+            if !trusted {
+                proptest::prop_assert_eq!(client, peer);
+            } else {
+                proptest::prop_assert!(client == peer || header.contains(&client.to_string()));
+            }
+        }
+    }
+}

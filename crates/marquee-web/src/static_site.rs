@@ -556,3 +556,25 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn any_page_yields_links_that_stay_inside_the_site(body in ".{0,400}", prefix in "(/[a-z]{1,5}){0,2}") {
+            let (found, rewritten) = links(&body, "https://site.example", &prefix, true);
+            for link in found {
+                if let Some(path) = static_path(&link) {
+                    proptest::prop_assert!(path.starts_with('/') && !path.starts_with("//") && !path.contains(".."));
+                    let file = file_for(&path, true);
+                    proptest::prop_assert!(file.components().all(|c| matches!(c, std::path::Component::Normal(_))));
+                }
+            }
+            proptest::prop_assert!(rewritten.is_some());
+            let _ = request_path(&body);
+            let _ = percent_decoded(&body);
+        }
+    }
+}
