@@ -86,29 +86,70 @@ pub async fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))?
 }
 
+/// Argon2's working memory, `blocks` of 1 KiB, allocated so that it goes back to the system when
+/// dropped. Past 32 MiB, glibc's malloc always maps a fresh region and unmaps it when freed; a
+/// 19 MiB buffer would instead be kept by each thread's arena once freed, and a server whose
+/// threads took turns hashing would hold 19 MiB for every one of them. Only the pages used are
+/// ever touched.
+fn working_memory(blocks: usize) -> Vec<argon2::Block> {
+    const ALWAYS_MAPPED: usize = 33 * 1024;
+    let mut memory = Vec::with_capacity(blocks.max(ALWAYS_MAPPED));
+    memory.resize(blocks, argon2::Block::default());
+    memory
+}
+
+/// The most memory a stored hash may ask for (256 MiB): one that asks for more is not checked.
+const MOST_BLOCKS: usize = 256 * 1024;
+
 fn hash_blocking(password: &str) -> Result<String> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
+    use argon2::password_hash::{Output, ParamsString, SaltString};
+    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("hashing a password failed: {e}"));
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).expect("the operating system's random source is available");
+    let argon = argon2::Argon2::default();
+    let params = argon.params().clone();
+    let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
+    argon
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, working_memory(params.block_count()))
+        .map_err(|e| failed(&e))?;
     let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| Error::Internal(format!("hashing a password failed: {e}")))
+    let hash = argon2::PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches `hash`. Without a hash (no such account) a fixed one is checked
 /// instead, so a wrong email takes as long as a wrong password.
 fn verify_blocking(password: &str, hash: Option<&str>) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
     static DECOY: OnceLock<String> = OnceLock::new();
     let checked = match hash {
         Some(hash) => hash,
         None => DECOY.get_or_init(|| hash_blocking("not a password anyone has").unwrap_or_default()).as_str(),
     };
-    let matches = PasswordHash::new(checked)
-        .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false);
+    let matches = (|| {
+        let parsed = argon2::PasswordHash::new(checked).ok()?;
+        let algorithm = argon2::Algorithm::try_from(parsed.algorithm).ok()?;
+        let version = parsed.version.map(argon2::Version::try_from).transpose().ok()?.unwrap_or_default();
+        let params = argon2::Params::try_from(&parsed).ok()?;
+        let expected = parsed.hash?;
+        if params.block_count() > MOST_BLOCKS {
+            return None;
+        }
+        let mut salt = [0u8; 64];
+        let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+        let mut out = vec![0u8; expected.len()];
+        argon2::Argon2::new(algorithm, version, params.clone())
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, working_memory(params.block_count()))
+            .ok()?;
+        // Output compares in constant time.
+        Some(argon2::password_hash::Output::new(&out).ok()? == expected)
+    })()
+    .unwrap_or(false);
     hash.is_some() && matches
 }
 
@@ -629,5 +670,28 @@ mod fuzz {
             }
             let _ = declared_length(&headers);
         }
+    }
+}
+
+#[cfg(test)]
+mod hashing {
+    use super::*;
+    use argon2::password_hash::{PasswordHasher, SaltString};
+
+    #[test]
+    fn passwords_hash_and_verify_with_memory_that_goes_back_to_the_system() {
+        let hash = hash_blocking("correct horse battery staple").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(verify_blocking("correct horse battery staple", Some(&hash)));
+        assert!(!verify_blocking("correct horse battery stapler", Some(&hash)));
+        assert!(!verify_blocking("correct horse battery staple", None), "no account, no sign-in");
+        // Hashes stored before (made by the argon2 crate's own hasher) still verify.
+        let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
+        let older = argon2::Argon2::default().hash_password(b"an older password", &salt).unwrap().to_string();
+        assert!(verify_blocking("an older password", Some(&older)));
+        // A stored hash asking for a gigabyte of memory is not worked out.
+        let greedy = older.replace("m=19456", "m=1048576");
+        assert!(!verify_blocking("an older password", Some(&greedy)));
+        assert!(!verify_blocking("x", Some("not a hash")));
     }
 }
