@@ -115,15 +115,18 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers go on while a writer commits; NORMAL sync is safe with WAL.
-                        // Reads go through a memory map (no read call per page) and each connection
-                        // keeps 16 MB of pages.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                         )
                         .await?;
+                        // A server reads through a memory map (no read call per page, pages shared
+                        // with the kernel's cache), so each connection keeps only a small cache of
+                        // its own (2 MB) for what it writes; a batch reads through a cache of 16 MB.
                         if mapped {
-                            conn.execute("PRAGMA mmap_size = 268435456;").await?;
+                            conn.execute("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -2000;").await?;
+                        } else {
+                            conn.execute("PRAGMA cache_size = -16000;").await?;
                         }
                     }
                     Ok(())

@@ -154,11 +154,18 @@ fn verify_blocking(password: &str, hash: Option<&str>) -> bool {
 }
 
 /// The server's password hashing: each argon2id hash holds 19 MiB while it runs, so no more run
-/// at once than the machine has cores. A sign-in that finds them all busy is answered at once
-/// (`try_verify`); members changing passwords wait their turn (`hash`, `verify`).
+/// at once than the machine has cores. A sign-in that finds them all busy waits a moment in a
+/// short queue (a burst passes); past the queue it is answered at once (`try_verify`). Members
+/// changing passwords wait their turn (`hash`, `verify`).
 pub struct PasswordWork {
     permits: Arc<tokio::sync::Semaphore>,
+    /// Sign-ins waiting for a turn now, and how many may.
+    waiting: std::sync::atomic::AtomicUsize,
+    queue: usize,
 }
+
+/// How long a sign-in waits in the queue for a turn.
+const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Default for PasswordWork {
     fn default() -> Self {
@@ -166,9 +173,23 @@ impl Default for PasswordWork {
     }
 }
 
+/// Counts a sign-in in the queue while it waits.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 impl PasswordWork {
     pub fn new(at_once: usize) -> PasswordWork {
-        PasswordWork { permits: Arc::new(tokio::sync::Semaphore::new(at_once.max(1))) }
+        let at_once = at_once.max(1);
+        PasswordWork {
+            permits: Arc::new(tokio::sync::Semaphore::new(at_once)),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            queue: at_once * 4,
+        }
     }
 
     async fn run<T: Send + 'static>(
@@ -189,6 +210,18 @@ impl PasswordWork {
         self.permits.clone().acquire_owned().await.map_err(|_| Error::Internal("password hashing is closed".into()))
     }
 
+    /// A turn now, or after a short wait in the queue; `None` when the queue is full too.
+    async fn turn_soon(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if let Ok(permit) = self.permits.clone().try_acquire_owned() {
+            return Some(permit);
+        }
+        let _waiting = Waiting(&self.waiting);
+        if self.waiting.fetch_add(1, std::sync::atomic::Ordering::AcqRel) >= self.queue {
+            return None;
+        }
+        tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned()).await.ok()?.ok()
+    }
+
     /// Hashes a new password, waiting for a free turn.
     pub async fn hash(&self, password: &str) -> Result<String> {
         let permit = self.wait().await?;
@@ -203,16 +236,16 @@ impl PasswordWork {
         self.run(permit, move || verify_blocking(&password, hash.as_deref())).await
     }
 
-    /// Checks a password if a turn is free now; `None` when every turn is taken.
+    /// Checks a password if a turn comes soon; `None` when every turn and the queue are taken.
     pub async fn try_verify(&self, password: &str, hash: Option<&str>) -> Result<Option<bool>> {
-        let Ok(permit) = self.permits.clone().try_acquire_owned() else { return Ok(None) };
+        let Some(permit) = self.turn_soon().await else { return Ok(None) };
         let (password, hash) = (password.to_string(), hash.map(str::to_string));
         self.run(permit, move || verify_blocking(&password, hash.as_deref())).await.map(Some)
     }
 
-    /// Hashes a new password if a turn is free now (the first-run setup, open to anyone).
+    /// Hashes a new password if a turn comes soon (the first-run setup, open to anyone).
     pub async fn try_hash(&self, password: &str) -> Result<Option<String>> {
-        let Ok(permit) = self.permits.clone().try_acquire_owned() else { return Ok(None) };
+        let Some(permit) = self.turn_soon().await else { return Ok(None) };
         let password = password.to_string();
         self.run(permit, move || hash_blocking(&password)).await?.map(Some)
     }

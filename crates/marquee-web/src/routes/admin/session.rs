@@ -107,6 +107,7 @@ pub async fn login(
         (attempt.address, ADDRESS_LIMIT, "from your network address"),
     ] {
         if tally.attempts > limit {
+            tracing::info!(%address, pair = attempt.pair.attempts, from_address = attempt.address.attempts, "sign-in held back");
             accounts::withdraw_attempt(&state.store, &attempt).await?;
             let wait = tally.oldest.map(|t| t + WINDOW_SECONDS - now).unwrap_or(WINDOW_SECONDS).max(60);
             let minutes = (wait + 59) / 60;
