@@ -294,7 +294,23 @@ async fn with_all_the_catalogues_films_arrive_with_genres_and_directors() {
     };
     assert_eq!(found("godfather").await, 0, "unreviewed catalogue films are not search results");
     assert_eq!(found("coppola").await, 0, "nor the people only they name");
-    assert_eq!(found("pacino").await, 2, "the cast of films in use is: the person, and Heat by its cast");
+    assert_eq!(found("pacino").await, 0, "films only on a private watchlist have no public page: none is found");
+    // Logged in a public diary, Heat has a page, and search finds it by the cast it was given.
+    let member = accounts::by_email(store, "cine@example.com").await.unwrap().unwrap().id;
+    let mut tx = store.begin().await.unwrap();
+    accounts::set_profile(&mut tx, member, "Cine Phile", "", true).await.unwrap();
+    let entry = marquee_store::diary::EntryInput {
+        film_id: film(store, "heat-1995").await.id,
+        watched_on: "2025-01-01".into(),
+        rating: None,
+        rewatch: false,
+        liked: false,
+        tags: Vec::new(),
+        review_text: String::new(),
+    };
+    marquee_store::diary::create(&mut tx, member, &entry).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(found("pacino").await, 1, "Heat, by its cast (its people have pages only once it is reviewed)");
 
     let before = dump::checksums(&dump::read(store).await.unwrap());
     let again = run(store, &sample(), Options { all: true, ..Options::default() }).await;
