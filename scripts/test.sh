@@ -32,6 +32,9 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "layers: SQL only in the store, the API apart from the admin"
+scripts/check-layers.sh
+
 step "unit and integration tests on SQLite"
 cargo test --workspace --locked
 

@@ -6,6 +6,7 @@
 pub mod diary;
 pub mod html;
 pub mod image;
+pub mod lifecycle;
 pub mod markdown;
 pub mod page;
 pub mod permissions;
@@ -14,6 +15,7 @@ pub mod score;
 pub mod search;
 pub mod slug;
 pub mod status;
+pub mod values;
 
 pub use html::SafeHtml;
 pub use image::StoredImage;
@@ -22,6 +24,7 @@ pub use permissions::{Action, Actor, ReviewAccess};
 pub use score::{Score, ScoreError, VerdictBand, VerdictBands, VerdictBandsError};
 pub use slug::{Slug, SlugError};
 pub use status::{ReviewStatus, Role};
+pub use values::{list_of, Colour, Day, Department, Email, ImdbId, Runtime, Title, ValueError, Year};
 
 /// Words a reader reads per minute; the convention Hugo uses.
 pub const WORDS_PER_MINUTE: usize = 213;

@@ -103,22 +103,25 @@ mod tests {
         assert_eq!(next_standing(Intent::Save, published, NOW, None, None), published.unwrap(), "saving keeps it out");
         assert_eq!(next_standing(Intent::Submit, standing(Draft, None), NOW, None, None).status, Pending);
         assert_eq!(next_standing(Intent::Withdraw, standing(Pending, None), NOW, None, None), Standing::NEW);
-        assert_eq!(next_standing(Intent::Publish, standing(Pending, None), NOW, None, None), Standing {
-            status: Published,
-            published_at: Some(NOW)
-        });
+        assert_eq!(
+            next_standing(Intent::Publish, standing(Pending, None), NOW, None, None),
+            Standing { status: Published, published_at: Some(NOW) }
+        );
         assert_eq!(
             next_standing(Intent::Publish, published, NOW, None, None).published_at,
             Some(NOW - 100),
             "published again, it keeps its first date"
         );
         assert_eq!(next_standing(Intent::Publish, None, NOW, None, Some(NOW - 9_000)).published_at, Some(NOW - 9_000));
-        assert_eq!(next_standing(Intent::Schedule, standing(Draft, None), NOW, Some(NOW + 60), None), Standing {
-            status: Scheduled,
-            published_at: Some(NOW + 60)
-        });
+        assert_eq!(
+            next_standing(Intent::Schedule, standing(Draft, None), NOW, Some(NOW + 60), None),
+            Standing { status: Scheduled, published_at: Some(NOW + 60) }
+        );
         assert_eq!(next_standing(Intent::Unpublish, published, NOW, None, None), Standing::NEW);
-        assert_eq!(next_standing(Intent::Unpublish, standing(Scheduled, Some(NOW + 60)), NOW, None, None), Standing::NEW);
+        assert_eq!(
+            next_standing(Intent::Unpublish, standing(Scheduled, Some(NOW + 60)), NOW, None, None),
+            Standing::NEW
+        );
     }
 
     /// Every request, on a review in every status, by every role, as its author or not.
@@ -137,8 +140,9 @@ mod tests {
                         assert!(allowed(role, own, status, intent), "{role:?} {intent:?} on a {status} review");
                     }
                     let writer = allowed(Role::Writer, own, status, intent);
-                    let expected =
-                        own && matches!(status, Draft | Pending) && matches!(intent, Intent::Save | Intent::Submit | Intent::Withdraw);
+                    let expected = own
+                        && matches!(status, Draft | Pending)
+                        && matches!(intent, Intent::Save | Intent::Submit | Intent::Withdraw);
                     assert_eq!(writer, expected, "a writer asking {intent:?} of a {status} review (own: {own})");
                 }
             }

@@ -66,6 +66,16 @@ impl Slug {
         Slug::from_text(&format!("{title} {year}"))
     }
 
+    /// The slug a film's address (and a new review's) starts from: its title's, then its year.
+    /// A title with no letters or digits in any script still has one (see `naming`).
+    pub fn of_film(title: &str, year: Option<i32>) -> Result<Slug, SlugError> {
+        let title = Slug::naming(title)?;
+        match year {
+            Some(year) => Slug::for_film(title.as_str(), year),
+            None => Ok(title),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

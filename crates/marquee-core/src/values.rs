@@ -30,7 +30,11 @@ impl Year {
     pub fn new(year: i64) -> Result<Year, ValueError> {
         match i32::try_from(year) {
             Ok(year) if (Self::FIRST..=Self::LAST).contains(&year) => Ok(Year(year)),
-            _ => Err(ValueError(format!("{year} is not a film's year: enter one from {} to {}.", Self::FIRST, Self::LAST))),
+            _ => Err(ValueError(format!(
+                "{year} is not a film's year: enter one from {} to {}.",
+                Self::FIRST,
+                Self::LAST
+            ))),
         }
     }
 
@@ -104,7 +108,11 @@ impl Title {
             return Err(ValueError(format!("Enter {what}.")));
         }
         if text.chars().count() > Self::LONGEST {
-            return Err(ValueError(format!("{} is too long: at most {} characters.", capitalised(what), Self::LONGEST)));
+            return Err(ValueError(format!(
+                "{} is too long: at most {} characters.",
+                capitalised(what),
+                Self::LONGEST
+            )));
         }
         Ok(Title(text.to_string()))
     }
@@ -174,7 +182,10 @@ impl Email {
         let email = text.trim().to_lowercase();
         let (local, domain) = email.split_once('@').unwrap_or(("", ""));
         if local.is_empty() || domain.is_empty() || email.chars().any(char::is_whitespace) || email.len() > 254 {
-            return Err(ValueError(format!("\"{}\" is not an email address.", text.trim())));
+            return Err(ValueError(format!(
+                "\"{}\" is not an email address: enter one like name@example.com.",
+                text.trim()
+            )));
         }
         Ok(Email(email))
     }

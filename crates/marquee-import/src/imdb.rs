@@ -11,8 +11,8 @@
 //! TSV datasets").
 
 use crate::{FileProblem, ImportError, Progress, Summary};
+use marquee_core::Department;
 use marquee_store::facts::{self, CatalogueFilm, Departments, Facts, NewCredit, Target};
-use marquee_store::films::{CAST, DIRECTING, WRITING};
 use marquee_store::{Conn, Store};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -648,9 +648,9 @@ fn read(
             let Some(&index) = linked.get(&id) else { continue };
             let departments = wanted[index].departments();
             let role = match table.raw(category) {
-                b"actor" | b"actress" | b"self" if departments.cast => CAST,
-                b"director" if departments.directing && !has_crew => DIRECTING,
-                b"writer" if departments.writing && !has_crew => WRITING,
+                b"actor" | b"actress" | b"self" if departments.cast => Department::Cast,
+                b"director" if departments.directing && !has_crew => Department::Directing,
+                b"writer" if departments.writing && !has_crew => Department::Writing,
                 _ => continue,
             };
             let parsed = (|| -> Result<_, FileProblem> {
@@ -668,8 +668,8 @@ fn read(
             };
             let film = &mut wanted[index];
             match role {
-                CAST => film.cast.push((order, person, character)),
-                DIRECTING => film.principal_directors.push((order, person)),
+                Department::Cast => film.cast.push((order, person, character)),
+                Department::Directing => film.principal_directors.push((order, person)),
                 _ => film.principal_writers.push((order, person)),
             }
         }
@@ -840,7 +840,7 @@ pub async fn import(
                 let person_id = person_id(&mut tx, *person, name, false, &mut people, &mut summary)
                     .await
                     .map_err(naming(dir, &format!("{} ({name})", name_id(*person))))?;
-                credits.push(NewCredit { person_id, department: DIRECTING, character: None });
+                credits.push(NewCredit { person_id, department: Department::Directing, character: None });
             }
         }
         facts::add_credits(&mut tx, film_id, &credits)
@@ -965,9 +965,9 @@ async fn complete(
     let writing: Vec<(u32, Option<String>)> = film.writers.iter().map(|p| (*p, None)).collect();
     let mut added = Vec::new();
     for (department, people_of, empty, unknown) in [
-        (DIRECTING, &directing, target.empty.directing, target.unidentified.directing),
-        (WRITING, &writing, target.empty.writing, target.unidentified.writing),
-        (CAST, &cast, target.empty.cast, target.unidentified.cast),
+        (Department::Directing, &directing, target.empty.directing, target.unidentified.directing),
+        (Department::Writing, &writing, target.empty.writing, target.unidentified.writing),
+        (Department::Cast, &cast, target.empty.cast, target.unidentified.cast),
     ] {
         let mut seen = HashSet::new();
         for (person, character) in people_of {
@@ -977,8 +977,8 @@ async fn complete(
             }
             if empty {
                 let person_id = person_id(conn, *person, name, true, people, summary).await?;
-                added.push(NewCredit { person_id, department, character: character.clone() });
-            } else if unknown && facts::identify(conn, target.film_id, department, &name_id(*person), name).await? {
+                added.push(NewCredit { person_id, department: department.clone(), character: character.clone() });
+            } else if unknown && facts::identify(conn, target.film_id, &department, &name_id(*person), name).await? {
                 changed = true;
             }
         }

@@ -45,8 +45,12 @@ async fn film_cells(
         return Ok(cells.clone());
     }
     let Some(film) = films::editable(store, film_id).await? else { return Ok(Default::default()) };
-    let directors: Vec<&str> =
-        film.credits.iter().filter(|c| c.department == films::DIRECTING).map(|c| c.name.as_str()).collect();
+    let directors: Vec<&str> = film
+        .credits
+        .iter()
+        .filter(|c| c.department == marquee_core::Department::Directing)
+        .map(|c| c.name.as_str())
+        .collect();
     let cells = [
         film.title.clone(),
         film.year.map(|y| y.to_string()).unwrap_or_default(),

@@ -5,7 +5,7 @@ use crate::confine::{Folder, Lookup};
 use crate::frontmatter::{self, Problem, ReviewSource};
 use crate::{FileProblem, ImportError, Progress, Summary};
 use marquee_core::markdown::{self as md, ResponsiveImage};
-use marquee_core::{ReviewStatus, Slug, StoredImage};
+use marquee_core::{Department, ReviewStatus, Slug, StoredImage};
 use marquee_media::MediaStore;
 use marquee_store::films::{self, CreditInput, FilmInput, PictureInput};
 use marquee_store::{media, reviews, users, Store};
@@ -422,17 +422,12 @@ async fn write(
         images.push((url.clone(), record(tx, stored).await?));
         resolved.insert(url.as_str(), &stored.image);
     }
-    let credit = |department: &str, name: &String| CreditInput {
-        name: name.clone(),
-        department: department.to_string(),
-        ..CreditInput::default()
-    };
     let credits = s
         .directors
         .iter()
-        .map(|n| credit(films::DIRECTING, n))
-        .chain(s.writers.iter().map(|n| credit(films::WRITING, n)))
-        .chain(s.cast.iter().map(|n| credit(films::CAST, n)))
+        .map(|n| CreditInput::new(Department::Directing, n))
+        .chain(s.writers.iter().map(|n| CreditInput::new(Department::Writing, n)))
+        .chain(s.cast.iter().map(|n| CreditInput::new(Department::Cast, n)))
         .collect();
     let film = FilmInput {
         slug: Slug::for_film(&s.title, s.year).map_err(|e| marquee_store::Error::Corrupt(e.to_string()))?,

@@ -3,6 +3,7 @@
 //! poster and body images beside it, so `marquee import markdown DIR` brings the same reviews back.
 
 use crate::{ImportError, Progress};
+use marquee_core::Department;
 use marquee_core::ReviewStatus;
 use marquee_media::MediaStore;
 use marquee_store::films::{self, FilmInput, PictureInput};
@@ -44,9 +45,9 @@ async fn image_file(store: &Store, media: &MediaStore, id: i64) -> Result<Option
     Ok(bytes.map(|b| (item.image.extension.clone(), b)))
 }
 
-fn names(film: &FilmInput, department: &str) -> Value {
+fn names(film: &FilmInput, department: &Department) -> Value {
     Value::Array(
-        film.credits.iter().filter(|c| c.department == department).map(|c| Value::String(c.name.clone())).collect(),
+        film.credits.iter().filter(|c| c.department == *department).map(|c| Value::String(c.name.clone())).collect(),
     )
 }
 
@@ -88,8 +89,10 @@ pub async fn export(
         set("runtime", film.runtime_minutes.map(Value::Integer));
         set("tagline", film.tagline.clone().map(Value::String));
         set("synopsis", film.synopsis.clone().map(Value::String));
-        for (key, department) in [("directors", films::DIRECTING), ("writers", films::WRITING), ("cast", films::CAST)] {
-            let list = names(&film, department);
+        for (key, department) in
+            [("directors", Department::Directing), ("writers", Department::Writing), ("cast", Department::Cast)]
+        {
+            let list = names(&film, &department);
             set(key, list.as_array().is_some_and(|a| !a.is_empty()).then_some(list));
         }
         for (key, items) in [("genres", &film.genres), ("countries", &film.countries), ("languages", &film.languages)] {

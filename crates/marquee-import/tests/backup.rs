@@ -124,7 +124,8 @@ async fn a_snapshot_taken_while_writes_go_on_is_consistent() {
     let writer = tokio::spawn(async move {
         for i in 0..150 {
             let mut tx = store.begin().await.unwrap();
-            settings::set(&mut tx, &format!("k{i:03}"), "x").await.unwrap();
+            let key = format!("k{i:03}");
+            settings::set_all(&mut tx, &[(key.as_str(), "x".to_string())]).await.unwrap();
             users::ensure_author(&mut tx, &format!("Writer {i}")).await.unwrap();
             tx.commit().await.unwrap();
         }

@@ -3,10 +3,15 @@
 //! closes, CRLF in one file and a BOM in another, 8-digit ids, a person missing from
 //! name.basics, twins of a title and year) and a real database.
 
+use marquee_core::Department;
 use marquee_core::{Role, Slug};
 use marquee_import::imdb::{import, Options, Report};
 use marquee_import::{ImportError, Silent};
-use marquee_store::films::{self, CreditInput, FilmInput, CAST, DIRECTING, WRITING};
+use marquee_store::films::{self, CreditInput, FilmInput};
+
+const DIRECTING: Department = Department::Directing;
+const WRITING: Department = Department::Writing;
+const CAST: Department = Department::Cast;
 use marquee_store::{accounts, dump, lists, people, search, Store};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,8 +32,8 @@ fn sample_edited(dir: &Path, edit: impl Fn(&str, String) -> String) -> PathBuf {
     copy
 }
 
-fn credit(name: &str, department: &str) -> CreditInput {
-    CreditInput { name: name.into(), department: department.into(), ..CreditInput::default() }
+fn credit(name: &str, department: Department) -> CreditInput {
+    CreditInput::new(department, name)
 }
 
 /// The store a writer has before fetching IMDb's files: some films linked, some not, some with
@@ -62,7 +67,7 @@ async fn film(store: &Store, slug: &str) -> films::Film {
     films::by_slug(store, slug).await.unwrap().unwrap_or_else(|| panic!("no film {slug}"))
 }
 
-async fn credits(store: &Store, slug: &str, department: &str) -> Vec<(String, Option<String>)> {
+async fn credits(store: &Store, slug: &str, department: Department) -> Vec<(String, Option<String>)> {
     let id = film(store, slug).await.id;
     films::credits(store, id)
         .await
@@ -179,7 +184,10 @@ async fn gzipped_files_read_the_same_as_plain_ones() {
     assert_eq!(report.summary.updated, 4);
     for slug in ["heat-1995", "dune-2021", "amelie-2001"] {
         for department in [DIRECTING, WRITING, CAST] {
-            assert_eq!(credits(&plain.store, slug, department).await, credits(&zipped.store, slug, department).await);
+            assert_eq!(
+                credits(&plain.store, slug, department.clone()).await,
+                credits(&zipped.store, slug, department).await
+            );
         }
         assert_eq!(film(&plain.store, slug).await.runtime_minutes, film(&zipped.store, slug).await.runtime_minutes);
     }

@@ -197,9 +197,12 @@ pub async fn public_for_film(store: &Store, film_id: i64) -> Result<Vec<(String,
     Ok(public_where(store, "d.film_id = $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
 }
 
-/// `public_for_film` for each of the films `film_ids` (SQL giving film ids) selects, by film.
-pub async fn public_for_films(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<(String, String, Entry)>>> {
-    public_where(store, &format!("d.film_id IN ({film_ids})"), None).await
+/// `public_for_film` for each of the films of `set`, by film.
+pub async fn public_for_films(
+    store: &Store,
+    set: crate::films::FilmSet,
+) -> Result<HashMap<i64, Vec<(String, String, Entry)>>> {
+    public_where(store, &format!("d.film_id IN ({})", set.ids()), None).await
 }
 
 async fn public_where(
@@ -225,9 +228,9 @@ pub async fn ratings_for_film(store: &Store, film_id: i64) -> Result<Vec<Score>>
     Ok(ratings_where(store, "= $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
 }
 
-/// `ratings_for_film` for each of the films `film_ids` (SQL giving film ids) selects, by film.
-pub async fn ratings_for_films(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<Score>>> {
-    ratings_where(store, &format!("IN ({film_ids})"), None).await
+/// `ratings_for_film` for each of the films of `set`, by film.
+pub async fn ratings_for_films(store: &Store, set: crate::films::FilmSet) -> Result<HashMap<i64, Vec<Score>>> {
+    ratings_where(store, &format!("IN ({})", set.ids()), None).await
 }
 
 /// Ratings of the films whose id is `film_test` (`= $1` or `IN (…)`), by film.
@@ -261,7 +264,10 @@ async fn ratings_where(store: &Store, film_test: &str, film_id: Option<i64>) -> 
 }
 
 /// Directors and cast of these films: (film id, person slug, person name, department).
-pub async fn people_of_films(store: &Store, film_ids: &[i64]) -> Result<Vec<(i64, String, String, String)>> {
+pub async fn people_of_films(
+    store: &Store,
+    film_ids: &[i64],
+) -> Result<Vec<(i64, String, String, marquee_core::Department)>> {
     if film_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -277,7 +283,8 @@ pub async fn people_of_films(store: &Store, film_ids: &[i64]) -> Result<Vec<(i64
     let rows = query.fetch_all(store.pool()).await?;
     rows.iter()
         .map(|row| {
-            Ok((row.try_get("film_id")?, row.try_get("slug")?, row.try_get("name")?, row.try_get("department")?))
+            let department = marquee_core::Department::parse(&row.try_get::<String, _>("department")?);
+            Ok((row.try_get("film_id")?, row.try_get("slug")?, row.try_get("name")?, department))
         })
         .collect()
 }

@@ -1,8 +1,8 @@
 //! Filling in films' facts from an outside catalogue (IMDb's datasets): only what a film lacks,
 //! never over what a writer entered, so the same catalogue applied twice changes nothing.
 
-use crate::films::{CAST, DIRECTING, WRITING};
 use crate::{now, Conn, Result, Store};
+use marquee_core::Department;
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -48,7 +48,7 @@ const IN_USE: &str = "(EXISTS (SELECT 1 FROM reviews r WHERE r.film_id = f.id) \
 
 /// The films that lack something the catalogue holds (or are not yet linked to it).
 pub async fn targets(store: &Store) -> Result<Vec<Target>> {
-    let count = |department: &str, unidentified: bool| {
+    let count = |department: Department, unidentified: bool| {
         format!(
             "CASE WHEN {IN_USE} THEN (SELECT COUNT(*) FROM credits c{} WHERE c.film_id = f.id AND c.department = '{department}'{}) \
              ELSE {} END",
@@ -67,12 +67,12 @@ pub async fn targets(store: &Store) -> Result<Vec<Target>> {
            OR directing = 0 OR writing = 0 OR cast_ = 0 \
            OR directing_unknown > 0 OR writing_unknown > 0 OR cast_unknown > 0 \
          ORDER BY id",
-        count(DIRECTING, false),
-        count(WRITING, false),
-        count(CAST, false),
-        count(DIRECTING, true),
-        count(WRITING, true),
-        count(CAST, true),
+        count(Department::Directing, false),
+        count(Department::Writing, false),
+        count(Department::Cast, false),
+        count(Department::Directing, true),
+        count(Department::Writing, true),
+        count(Department::Cast, true),
     );
     let rows = sqlx::query(&sql).fetch_all(store.pool()).await?;
     rows.iter()
@@ -208,7 +208,13 @@ pub async fn person(conn: &mut Conn, imdb_id: &str, name: &str) -> Result<(i64, 
 
 /// Gives the person credited on a film in a department under this name the IMDb id, when they
 /// have none and nobody else holds it. Returns whether anyone was identified.
-pub async fn identify(conn: &mut Conn, film_id: i64, department: &str, imdb_id: &str, name: &str) -> Result<bool> {
+pub async fn identify(
+    conn: &mut Conn,
+    film_id: i64,
+    department: &Department,
+    imdb_id: &str,
+    name: &str,
+) -> Result<bool> {
     let holder: Option<i64> =
         sqlx::query_scalar("SELECT id FROM people WHERE imdb_id = $1").bind(imdb_id).fetch_optional(&mut *conn).await?;
     if holder.is_some() {
@@ -223,7 +229,7 @@ pub async fn identify(conn: &mut Conn, film_id: i64, department: &str, imdb_id: 
     .bind(imdb_id)
     .bind(name.trim())
     .bind(film_id)
-    .bind(department)
+    .bind(department.as_str())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -233,7 +239,7 @@ pub async fn identify(conn: &mut Conn, film_id: i64, department: &str, imdb_id: 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewCredit {
     pub person_id: i64,
-    pub department: &'static str,
+    pub department: Department,
     pub character: Option<String>,
 }
 
@@ -251,7 +257,7 @@ pub async fn add_credits(conn: &mut Conn, film_id: i64, credits: &[NewCredit]) -
         )
         .bind(film_id)
         .bind(credit.person_id)
-        .bind(credit.department)
+        .bind(credit.department.as_str())
         .bind(&credit.character)
         .bind(first + offset as i64)
         .execute(&mut *conn)

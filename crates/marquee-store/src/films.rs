@@ -2,14 +2,10 @@
 
 use crate::media::{image_columns, picture_from_row, Picture};
 use crate::{now, people, Conn, Result, Store};
+use marquee_core::Department;
 use marquee_core::Slug;
 use sqlx::Row;
 use std::collections::HashMap;
-
-/// Departments, as stored in `credits.department`.
-pub const DIRECTING: &str = "directing";
-pub const WRITING: &str = "writing";
-pub const CAST: &str = "cast";
 
 /// An image given for a film when writing it.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,12 +14,19 @@ pub enum PictureInput {
     Url(String),
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreditInput {
     pub name: String,
-    pub department: String,
+    pub department: Department,
     pub job: Option<String>,
     pub character: Option<String>,
+}
+
+impl CreditInput {
+    /// A credit by name in a department, without a job or a character.
+    pub fn new(department: Department, name: &str) -> CreditInput {
+        CreditInput { name: name.to_string(), department, job: None, character: None }
+    }
 }
 
 /// Everything written about a film at once (an import or an edit).
@@ -95,7 +98,7 @@ pub struct Film {
 pub struct Credit {
     pub person_slug: String,
     pub person_name: String,
-    pub department: String,
+    pub department: Department,
     pub job: Option<String>,
     pub character: Option<String>,
 }
@@ -117,7 +120,7 @@ fn split_picture(picture: &Option<PictureInput>) -> (Option<i64>, Option<&str>) 
 }
 
 /// Writes a film (matched by slug) with its genres, countries, languages and credits, which
-/// replace the ones it had. Returns the film's id.
+/// replace the ones it had, and reindexes it. Returns the film's id.
 pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
     let (poster_media, poster_url) = split_picture(&film.poster);
     let (backdrop_media, backdrop_url) = split_picture(&film.backdrop);
@@ -176,7 +179,7 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
         )
         .bind(id)
         .bind(person_id)
-        .bind(&credit.department)
+        .bind(credit.department.as_str())
         .bind(&credit.job)
         .bind(&credit.character)
         .bind(order as i64)
@@ -184,6 +187,7 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
         .await?;
     }
     crate::search::index_film(conn, id).await?;
+    crate::content::bump(conn).await?;
     Ok(id)
 }
 
@@ -284,12 +288,12 @@ async fn ordered_names_of(store: &Store, table: &str, film_ids: &str) -> Result<
     crate::grouped(&rows, "film_id", |row| Ok(row.try_get("name")?))
 }
 
-/// The films `film_ids` (SQL giving film ids) selects, by id: what `by_id` reads for each, in
-/// three queries for all of them.
-pub async fn many(store: &Store, film_ids: &str) -> Result<HashMap<i64, Film>> {
+/// The films of `set`, by id: what `by_id` reads for each, in three queries for all of them.
+pub async fn many(store: &Store, set: FilmSet) -> Result<HashMap<i64, Film>> {
+    let film_ids = set.ids();
     let rows = sqlx::query(&film_select(&format!("f.id IN ({film_ids})"))).fetch_all(store.pool()).await?;
-    let mut countries = ordered_names_of(store, "film_countries", film_ids).await?;
-    let mut languages = ordered_names_of(store, "film_languages", film_ids).await?;
+    let mut countries = ordered_names_of(store, "film_countries", &film_ids).await?;
+    let mut languages = ordered_names_of(store, "film_languages", &film_ids).await?;
     rows.iter()
         .map(|row| {
             let id: i64 = row.try_get("id")?;
@@ -314,7 +318,7 @@ async fn credits_where(store: &Store, condition: &str, film_id: Option<i64>) -> 
         Ok(Credit {
             person_slug: row.try_get("slug")?,
             person_name: row.try_get("name")?,
-            department: row.try_get("department")?,
+            department: Department::parse(&row.try_get::<String, _>("department")?),
             job: row.try_get("job")?,
             character: row.try_get("character_name")?,
         })
@@ -326,9 +330,9 @@ pub async fn credits(store: &Store, film_id: i64) -> Result<Vec<Credit>> {
     Ok(credits_where(store, "c.film_id = $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
 }
 
-/// The credits of the films `film_ids` (SQL giving film ids) selects, by film.
-pub async fn credits_of(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<Credit>>> {
-    credits_where(store, &format!("c.film_id IN ({film_ids})"), None).await
+/// The credits of the films of `set`, by film.
+pub async fn credits_of(store: &Store, set: FilmSet) -> Result<HashMap<i64, Vec<Credit>>> {
+    credits_where(store, &format!("c.film_id IN ({})", set.ids()), None).await
 }
 
 /// Genres of the films `condition` (over `fg`) selects, by film, in order.
@@ -347,9 +351,9 @@ pub async fn genres(store: &Store, film_id: i64) -> Result<Vec<Named>> {
     Ok(genres_where(store, "fg.film_id = $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
 }
 
-/// The genres of the films `film_ids` (SQL giving film ids) selects, by film.
-pub async fn genres_of(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<Named>>> {
-    genres_where(store, &format!("fg.film_id IN ({film_ids})"), None).await
+/// The genres of the films of `set`, by film.
+pub async fn genres_of(store: &Store, set: FilmSet) -> Result<HashMap<i64, Vec<Named>>> {
+    genres_where(store, &format!("fg.film_id IN ({})", set.ids()), None).await
 }
 
 /// Genres that have published reviews, with their counts, by name.
@@ -442,11 +446,54 @@ pub async fn with_reviews(store: &Store) -> Result<Vec<Named>> {
         .collect()
 }
 
-/// The SQL condition (on films aliased `f`) under which a film has a public page: a published
-/// review, an entry in a public diary, or a place in a published list.
-pub const HAS_PUBLIC_PAGE: &str = "(EXISTS (SELECT 1 FROM reviews pr WHERE pr.film_id = f.id AND pr.status = 'published') \
-    OR EXISTS (SELECT 1 FROM diary_entries pd JOIN users pu ON pu.id = pd.user_id WHERE pd.film_id = f.id AND pu.diary_public = 1) \
-    OR EXISTS (SELECT 1 FROM list_items pi JOIN lists pl ON pl.id = pi.list_id WHERE pi.film_id = f.id AND pl.published = 1))";
+/// What gives a film a public page: a published review, an entry in a public diary, a place in a
+/// published list. Each is the rows that give it, and their film column. The rule is written
+/// here alone; `HAS_PUBLIC_PAGE` (a test on one film) and `FilmSet::WithPublicPage` (every such
+/// film at once) are made from it.
+const PUBLIC_PAGE_BECAUSE: [(&str, &str); 3] = [
+    ("reviews pr WHERE pr.status = 'published'", "pr.film_id"),
+    ("diary_entries pd JOIN users pu ON pu.id = pd.user_id WHERE pu.diary_public = 1", "pd.film_id"),
+    ("list_items pi JOIN lists pl ON pl.id = pi.list_id WHERE pl.published = 1", "pi.film_id"),
+];
+
+/// The SQL condition (on films aliased `f`) under which a film has a public page.
+pub(crate) static HAS_PUBLIC_PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let tests: Vec<String> = PUBLIC_PAGE_BECAUSE
+        .iter()
+        .map(|(rows, film)| format!("EXISTS (SELECT 1 FROM {rows} AND {film} = f.id)"))
+        .collect();
+    format!("({})", tests.join(" OR "))
+});
+
+/// Films chosen by what they are, for reads over many films at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilmSet {
+    /// Films with a published review.
+    Reviewed,
+    /// Films with a public page.
+    WithPublicPage,
+}
+
+impl FilmSet {
+    /// SQL giving the set's film ids.
+    pub(crate) fn ids(self) -> String {
+        match self {
+            FilmSet::Reviewed => "SELECT film_id FROM reviews WHERE status = 'published'".to_string(),
+            FilmSet::WithPublicPage => PUBLIC_PAGE_BECAUSE
+                .iter()
+                .map(|(rows, film)| format!("SELECT {film} FROM {rows}"))
+                .collect::<Vec<_>>()
+                .join(" UNION "),
+        }
+    }
+}
+
+/// Whether the film with id `film_id` has a public page.
+pub async fn has_public_page(store: &Store, film_id: i64) -> Result<bool> {
+    let sql = format!("SELECT COUNT(*) FROM films f WHERE f.id = $1 AND {}", *HAS_PUBLIC_PAGE);
+    let n: i64 = sqlx::query_scalar(&sql).bind(film_id).fetch_one(store.pool()).await?;
+    Ok(n > 0)
+}
 
 /// A film as it stands, in the shape it is written in: for an editor to change and write back.
 pub async fn editable(store: &Store, id: i64) -> Result<Option<FilmInput>> {
@@ -469,7 +516,7 @@ pub async fn editable(store: &Store, id: i64) -> Result<Option<FilmInput>> {
     .map(|row| {
         Ok(CreditInput {
             name: row.try_get("name")?,
-            department: row.try_get("department")?,
+            department: Department::parse(&row.try_get::<String, _>("department")?),
             job: row.try_get("job")?,
             character: row.try_get("character_name")?,
         })
@@ -649,7 +696,7 @@ pub async fn titled(conn: &mut Conn, title: &str) -> Result<Vec<(i64, Option<i32
 
 /// Up to `limit` films with a public page whose id is above `after`, by id.
 pub async fn public_after(store: &Store, after: i64, limit: i64) -> Result<Vec<ListedFilm>> {
-    let sql = format!("SELECT f.id FROM films f WHERE f.id > $1 AND {HAS_PUBLIC_PAGE} ORDER BY f.id LIMIT $2");
+    let sql = format!("SELECT f.id FROM films f WHERE f.id > $1 AND {} ORDER BY f.id LIMIT $2", *HAS_PUBLIC_PAGE);
     let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(after).bind(limit).fetch_all(store.pool()).await?;
     let mut films = listed_by_ids(store, &ids).await?;
     films.sort_by_key(|f| f.id);

@@ -150,9 +150,9 @@ pub async fn published_with_film(store: &Store, film_id: i64) -> Result<Vec<List
     Ok(published_with_where(store, "= $1", Some(film_id)).await?.remove(&film_id).unwrap_or_default())
 }
 
-/// `published_with_film` for each of the films `film_ids` (SQL giving film ids) selects, by film.
-pub async fn published_with_films(store: &Store, film_ids: &str) -> Result<HashMap<i64, Vec<List>>> {
-    published_with_where(store, &format!("IN ({film_ids})"), None).await
+/// `published_with_film` for each of the films of `set`, by film.
+pub async fn published_with_films(store: &Store, set: crate::films::FilmSet) -> Result<HashMap<i64, Vec<List>>> {
+    published_with_where(store, &format!("IN ({})", set.ids()), None).await
 }
 
 /// Published lists holding the films whose id is `film_test` (`= $1` or `IN (…)`), by film.
@@ -185,7 +185,7 @@ fn item_select(from: &str) -> String {
            CASE WHEN {} THEN 1 ELSE 0 END AS has_page, {from} JOIN films f ON f.id = i.film_id \
            LEFT JOIN media m ON m.id = f.poster_media_id",
         image_columns("m", "poster_"),
-        crate::films::HAS_PUBLIC_PAGE
+        *crate::films::HAS_PUBLIC_PAGE
     )
 }
 

@@ -15,7 +15,7 @@ pub struct Person {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Role {
     pub film_id: i64,
-    pub department: String,
+    pub department: marquee_core::Department,
     pub character: Option<String>,
 }
 
@@ -63,7 +63,7 @@ pub async fn roles_on_reviewed_films(store: &Store, person_id: i64) -> Result<Ve
         .map(|row| {
             Ok(Role {
                 film_id: row.try_get("film_id")?,
-                department: row.try_get("department")?,
+                department: marquee_core::Department::parse(&row.try_get::<String, _>("department")?),
                 character: row.try_get("character_name")?,
             })
         })
@@ -185,7 +185,7 @@ pub async fn merge(conn: &mut Conn, from: i64, into: i64) -> Result<u64> {
 
 /// The SQL condition (on people aliased `p`) under which a person has a public page: a credit
 /// on a film with a published review.
-pub const HAS_PUBLIC_PAGE: &str = "EXISTS (SELECT 1 FROM credits pc JOIN reviews pr ON pr.film_id = pc.film_id \
+pub(crate) const HAS_PUBLIC_PAGE: &str = "EXISTS (SELECT 1 FROM credits pc JOIN reviews pr ON pr.film_id = pc.film_id \
     AND pr.status = 'published' WHERE pc.person_id = p.id)";
 
 /// Of these people, the ones with a public page (credited on a film with a published review).

@@ -4,7 +4,7 @@
 //! code as the per-page reads, only for many films or reviews at a time.
 
 use crate::diary::Entry;
-use crate::films::{Credit, Film, Named};
+use crate::films::{Credit, Film, FilmSet, Named};
 use crate::lists::List;
 use crate::reviews::{self, Filter, Review, ReviewCard};
 use crate::{Result, Store};
@@ -12,11 +12,6 @@ use marquee_core::Score;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-
-/// Films with a public page: reviewed, in a public diary or in a published list.
-const PUBLIC_FILMS: &str = "SELECT film_id FROM reviews WHERE status = 'published' \
-    UNION SELECT d.film_id FROM diary_entries d JOIN users u ON u.id = d.user_id WHERE u.diary_public = 1 \
-    UNION SELECT li.film_id FROM list_items li JOIN lists l ON l.id = li.list_id WHERE l.published = 1";
 
 pub struct Published {
     /// Every published review, newest first.
@@ -57,13 +52,14 @@ pub struct FilmPage {
 impl Published {
     pub async fn load(store: &Store) -> Result<Published> {
         let reviews = reviews::all_published(store).await?;
-        let films = crate::films::many(store, PUBLIC_FILMS).await?;
+        let public = FilmSet::WithPublicPage;
+        let films = crate::films::many(store, public).await?;
         let mut by_film: HashMap<i64, Vec<usize>> = HashMap::new();
         for (i, review) in reviews.iter().enumerate() {
             by_film.entry(review.card.film_id).or_default().push(i);
         }
         let mut credited: HashMap<i64, HashSet<i64>> = HashMap::new();
-        for row in sqlx::query(&format!("SELECT person_id, film_id FROM credits WHERE film_id IN ({PUBLIC_FILMS})"))
+        for row in sqlx::query(&format!("SELECT person_id, film_id FROM credits WHERE film_id IN ({})", public.ids()))
             .fetch_all(store.pool())
             .await?
         {
@@ -75,11 +71,11 @@ impl Published {
             by_id: reviews.iter().enumerate().map(|(i, r)| (r.card.id, i)).collect(),
             by_film,
             film_slugs: films.values().map(|f| (f.slug.clone(), f.id)).collect(),
-            credits: crate::films::credits_of(store, PUBLIC_FILMS).await?,
-            genres: crate::films::genres_of(store, PUBLIC_FILMS).await?,
-            diary: crate::diary::public_for_films(store, PUBLIC_FILMS).await?,
-            lists: crate::lists::published_with_films(store, PUBLIC_FILMS).await?,
-            ratings: crate::diary::ratings_for_films(store, PUBLIC_FILMS).await?,
+            credits: crate::films::credits_of(store, public).await?,
+            genres: crate::films::genres_of(store, public).await?,
+            diary: crate::diary::public_for_films(store, public).await?,
+            lists: crate::lists::published_with_films(store, public).await?,
+            ratings: crate::diary::ratings_for_films(store, public).await?,
             films,
             reviews,
             listed: Mutex::new(HashMap::new()),

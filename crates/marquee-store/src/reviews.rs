@@ -498,11 +498,11 @@ pub async fn related_features(store: &Store) -> Result<Vec<ReviewFeatures>> {
     for row in &credits {
         let film_id: i64 = row.try_get("film_id")?;
         let person_id: i64 = row.try_get("person_id")?;
-        let department: String = row.try_get("department")?;
+        let department = marquee_core::Department::parse(&row.try_get::<String, _>("department")?);
         for &i in by_film.get(&film_id).into_iter().flatten() {
-            match department.as_str() {
-                crate::films::DIRECTING => features[i].directors.push(person_id),
-                crate::films::CAST => features[i].cast.push(person_id),
+            match department {
+                marquee_core::Department::Directing => features[i].directors.push(person_id),
+                marquee_core::Department::Cast => features[i].cast.push(person_id),
                 _ => {}
             }
         }

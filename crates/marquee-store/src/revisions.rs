@@ -283,12 +283,7 @@ pub async fn revision(store: &Store, review_id: i64, revision: i64) -> Result<Op
     row.as_ref().map(revision_from_row).transpose()
 }
 
-/// The slug a new review of a film starts from.
+/// The slug a new review of a film starts from (see `Slug::of_film`).
 pub fn slug_for(film_title: &str, film_year: Option<i32>) -> Result<Slug> {
-    let invalid = |e| Error::Invalid(format!("film title \"{film_title}\": {e}"));
-    let title = Slug::naming(film_title).map_err(invalid)?;
-    match film_year {
-        Some(year) => Slug::for_film(title.as_str(), year).map_err(invalid),
-        None => Ok(title),
-    }
+    Slug::of_film(film_title, film_year).map_err(|e| Error::Invalid(format!("film title \"{film_title}\": {e}")))
 }

@@ -22,7 +22,7 @@ pub async fn ensure_author(conn: &mut Conn, name: &str) -> Result<i64> {
 
 /// The SQL condition (on users aliased `u`) under which a member has a public page: a published
 /// review, a public diary or a published list. Whoever has none is not known to readers at all.
-pub const HAS_PUBLIC_PAGE: &str =
+pub(crate) const HAS_PUBLIC_PAGE: &str =
     "(EXISTS (SELECT 1 FROM reviews ur WHERE ur.author_id = u.id AND ur.status = 'published') \
     OR u.diary_public = 1 OR EXISTS (SELECT 1 FROM lists ul WHERE ul.user_id = u.id AND ul.published = 1))";
 

@@ -13,10 +13,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use marquee_core::{Action, Actor};
 use marquee_store::accounts::{self, Session};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "marquee_session";
 /// Before sign-in there is no session to hold a CSRF token: the login and setup forms pair
@@ -37,35 +36,7 @@ pub const UPLOAD_BODY_BYTES: usize = 26 * 1024 * 1024;
 /// The largest text field of a form with an image.
 const UPLOAD_TEXT_FIELD_BYTES: u64 = 4 * 1024 * 1024;
 
-/// 32 random bytes as hex: session tokens and CSRF tokens.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
-    hex(&bytes)
-}
-
-/// A new API token: the secret to show its user once, and what the store keeps of it (the
-/// SHA-256, and the first characters so the user can tell tokens apart). Every token starts with
-/// `mq_`, so a leaked one is recognisable.
-pub struct NewApiToken {
-    pub secret: String,
-    pub hash: String,
-    pub hint: String,
-}
-
-pub fn new_api_token() -> NewApiToken {
-    let secret = format!("mq_{}", random_token());
-    NewApiToken { hash: token_hash(&secret), hint: secret[..9].to_string(), secret }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Sessions are stored by the hash of their token, so the sessions table alone opens nothing.
-pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
+pub use marquee_changes::accounts::{random_token, token_hash};
 
 /// Whether a sent token is the expected one, compared in constant time.
 pub(crate) fn same_token(sent: &str, expected: &str) -> bool {
@@ -75,180 +46,6 @@ pub(crate) fn same_token(sent: &str, expected: &str) -> bool {
 fn same(a: &str, b: &str) -> bool {
     // Constant time over the length of the expected token.
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Hashes a password with argon2id (off the async threads: it is deliberately slow). The
-/// command line's way; a server goes through `PasswordWork`, which bounds how many run at once.
-pub async fn hash_password(password: &str) -> Result<String> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))?
-}
-
-/// Argon2's working memory, `blocks` of 1 KiB, allocated so that it goes back to the system when
-/// dropped. Past 32 MiB, glibc's malloc always maps a fresh region and unmaps it when freed; a
-/// 19 MiB buffer would instead be kept by each thread's arena once freed, and a server whose
-/// threads took turns hashing would hold 19 MiB for every one of them. Only the pages used are
-/// ever touched.
-fn working_memory(blocks: usize) -> Vec<argon2::Block> {
-    const ALWAYS_MAPPED: usize = 33 * 1024;
-    let mut memory = Vec::with_capacity(blocks.max(ALWAYS_MAPPED));
-    memory.resize(blocks, argon2::Block::default());
-    memory
-}
-
-/// The most memory a stored hash may ask for (256 MiB): one that asks for more is not checked.
-const MOST_BLOCKS: usize = 256 * 1024;
-
-fn hash_blocking(password: &str) -> Result<String> {
-    use argon2::password_hash::{Output, ParamsString, SaltString};
-    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("hashing a password failed: {e}"));
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).expect("the operating system's random source is available");
-    let argon = argon2::Argon2::default();
-    let params = argon.params().clone();
-    let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
-    argon
-        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, working_memory(params.block_count()))
-        .map_err(|e| failed(&e))?;
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
-    let hash = argon2::PasswordHash {
-        algorithm: argon2::Algorithm::Argon2id.ident(),
-        version: Some(argon2::Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
-        salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
-    };
-    Ok(hash.to_string())
-}
-
-/// Whether `password` matches `hash`. Without a hash (no such account) a fixed one is checked
-/// instead, so a wrong email takes as long as a wrong password.
-fn verify_blocking(password: &str, hash: Option<&str>) -> bool {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    let checked = match hash {
-        Some(hash) => hash,
-        None => DECOY.get_or_init(|| hash_blocking("not a password anyone has").unwrap_or_default()).as_str(),
-    };
-    let matches = (|| {
-        let parsed = argon2::PasswordHash::new(checked).ok()?;
-        let algorithm = argon2::Algorithm::try_from(parsed.algorithm).ok()?;
-        let version = parsed.version.map(argon2::Version::try_from).transpose().ok()?.unwrap_or_default();
-        let params = argon2::Params::try_from(&parsed).ok()?;
-        let expected = parsed.hash?;
-        if params.block_count() > MOST_BLOCKS {
-            return None;
-        }
-        let mut salt = [0u8; 64];
-        let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
-        let mut out = vec![0u8; expected.len()];
-        argon2::Argon2::new(algorithm, version, params.clone())
-            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, working_memory(params.block_count()))
-            .ok()?;
-        // Output compares in constant time.
-        Some(argon2::password_hash::Output::new(&out).ok()? == expected)
-    })()
-    .unwrap_or(false);
-    hash.is_some() && matches
-}
-
-/// The server's password hashing: each argon2id hash holds 19 MiB while it runs, so no more run
-/// at once than the machine has cores. A sign-in that finds them all busy waits a moment in a
-/// short queue (a burst passes); past the queue it is answered at once (`try_verify`). Members
-/// changing passwords wait their turn (`hash`, `verify`).
-pub struct PasswordWork {
-    permits: Arc<tokio::sync::Semaphore>,
-    /// Sign-ins waiting for a turn now, and how many may.
-    waiting: std::sync::atomic::AtomicUsize,
-    queue: usize,
-}
-
-/// How long a sign-in waits in the queue for a turn.
-const QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
-
-impl Default for PasswordWork {
-    fn default() -> Self {
-        PasswordWork::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    }
-}
-
-/// Counts a sign-in in the queue while it waits.
-struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-    }
-}
-
-impl PasswordWork {
-    pub fn new(at_once: usize) -> PasswordWork {
-        let at_once = at_once.max(1);
-        PasswordWork {
-            permits: Arc::new(tokio::sync::Semaphore::new(at_once)),
-            waiting: std::sync::atomic::AtomicUsize::new(0),
-            queue: at_once * 4,
-        }
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        permit: tokio::sync::OwnedSemaphorePermit,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T> {
-        tokio::task::spawn_blocking(move || {
-            let result = work();
-            drop(permit);
-            result
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))
-    }
-
-    async fn wait(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
-        self.permits.clone().acquire_owned().await.map_err(|_| Error::Internal("password hashing is closed".into()))
-    }
-
-    /// A turn now, or after a short wait in the queue; `None` when the queue is full too.
-    async fn turn_soon(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        if let Ok(permit) = self.permits.clone().try_acquire_owned() {
-            return Some(permit);
-        }
-        let _waiting = Waiting(&self.waiting);
-        if self.waiting.fetch_add(1, std::sync::atomic::Ordering::AcqRel) >= self.queue {
-            return None;
-        }
-        tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned()).await.ok()?.ok()
-    }
-
-    /// Hashes a new password, waiting for a free turn.
-    pub async fn hash(&self, password: &str) -> Result<String> {
-        let permit = self.wait().await?;
-        let password = password.to_string();
-        self.run(permit, move || hash_blocking(&password)).await?
-    }
-
-    /// Checks a password, waiting for a free turn.
-    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool> {
-        let permit = self.wait().await?;
-        let (password, hash) = (password.to_string(), hash.map(str::to_string));
-        self.run(permit, move || verify_blocking(&password, hash.as_deref())).await
-    }
-
-    /// Checks a password if a turn comes soon; `None` when every turn and the queue are taken.
-    pub async fn try_verify(&self, password: &str, hash: Option<&str>) -> Result<Option<bool>> {
-        let Some(permit) = self.turn_soon().await else { return Ok(None) };
-        let (password, hash) = (password.to_string(), hash.map(str::to_string));
-        self.run(permit, move || verify_blocking(&password, hash.as_deref())).await.map(Some)
-    }
-
-    /// Hashes a new password if a turn comes soon (the first-run setup, open to anyone).
-    pub async fn try_hash(&self, password: &str) -> Result<Option<String>> {
-        let Some(permit) = self.turn_soon().await else { return Ok(None) };
-        let password = password.to_string();
-        self.run(permit, move || hash_blocking(&password)).await?.map(Some)
-    }
 }
 
 /// The value of cookie `name` in the request, if sent.
@@ -403,6 +200,12 @@ impl Admin {
 
     pub fn id(&self) -> i64 {
         self.session.user.id
+    }
+
+    /// The member, as the changes layer knows them.
+    pub fn member(&self) -> marquee_changes::Member {
+        let user = &self.session.user;
+        marquee_changes::Member { id: user.id, name: user.display_name.clone(), role: user.role }
     }
 
     pub fn name(&self) -> &str {
@@ -703,28 +506,5 @@ mod fuzz {
             }
             let _ = declared_length(&headers);
         }
-    }
-}
-
-#[cfg(test)]
-mod hashing {
-    use super::*;
-    use argon2::password_hash::{PasswordHasher, SaltString};
-
-    #[test]
-    fn passwords_hash_and_verify_with_memory_that_goes_back_to_the_system() {
-        let hash = hash_blocking("correct horse battery staple").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(verify_blocking("correct horse battery staple", Some(&hash)));
-        assert!(!verify_blocking("correct horse battery stapler", Some(&hash)));
-        assert!(!verify_blocking("correct horse battery staple", None), "no account, no sign-in");
-        // Hashes stored before (made by the argon2 crate's own hasher) still verify.
-        let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
-        let older = argon2::Argon2::default().hash_password(b"an older password", &salt).unwrap().to_string();
-        assert!(verify_blocking("an older password", Some(&older)));
-        // A stored hash asking for a gigabyte of memory is not worked out.
-        let greedy = older.replace("m=19456", "m=1048576");
-        assert!(!verify_blocking("an older password", Some(&greedy)));
-        assert!(!verify_blocking("x", Some("not a hash")));
     }
 }

@@ -1,16 +1,19 @@
-//! The web layer's one error type and how it becomes a response: a real 404 page, and a 500
-//! page whose details go to the log, not to the reader.
+//! The web layer's one error type: what went wrong, and the HTTP status each case answers with.
+//! Pages render it as a short status page (details go to the log, not to the reader); the API
+//! renders the same status as problem+json (`routes::api::Problem`). A 404 is marked here and
+//! given the site's own page at the edge (`pages::not_found_page`), where the site's settings are
+//! at hand.
 
-use crate::state::AppState;
-use crate::views::{ErrorPage, Layout, NotFoundPage};
+use crate::views::ErrorPage;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use marquee_changes::ChangeError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("not found")]
-    NotFound(Box<Layout>),
+    NotFound,
     #[error(transparent)]
     Store(#[from] marquee_store::Error),
     #[error("template failed: {0}")]
@@ -34,6 +37,12 @@ pub enum Error {
     Busy(u64),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Fields to fix (a change refused), each with what to do about it.
+    #[error("{}", .0.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<marquee_changes::Problem>),
+    /// Someone saved first: the thing is at this revision now.
+    #[error("changed meanwhile: now at revision {0}")]
+    Conflict(i64),
     #[error("{0}")]
     Internal(String),
 }
@@ -44,88 +53,125 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+impl From<ChangeError> for Error {
+    fn from(e: ChangeError) -> Error {
+        match e {
+            ChangeError::NotFound => Error::NotFound,
+            ChangeError::Forbidden => Error::Forbidden,
+            ChangeError::Invalid(problems) => Error::Invalid(problems),
+            ChangeError::Conflict { current_revision } => Error::Conflict(current_revision),
+            ChangeError::Store(e) => Error::Store(e),
+            ChangeError::Media(message) | ChangeError::Internal(message) => Error::Internal(message),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Marks a response as "not found", for the edge to give it the site's 404 page.
+#[derive(Clone, Copy, Debug)]
+pub struct NotFoundMarker;
+
 impl Error {
-    /// A 404 that renders in the site's layout.
-    pub fn not_found(state: &AppState) -> Error {
-        let mut layout = Layout::new(state, "Page not found", "/");
-        layout.canonical = String::new();
-        Error::NotFound(Box::new(layout))
+    /// The status this error answers with, the same for pages and the API.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
+            Error::SignIn(_) => StatusCode::SEE_OTHER,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Store(marquee_store::Error::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            )) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Store(_) | Error::Template(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What to tell the reader, in a sentence (never internal details, which go to the log).
+    pub fn message(&self) -> String {
+        match self {
+            Error::NotFound => "Nothing is published at this address.".into(),
+            Error::Forbidden => "You do not have permission to do that.".into(),
+            Error::Csrf => {
+                "This form has expired or was sent from another site. Go back, reload the page and try again.".into()
+            }
+            Error::SignIn(_) => "Sign in first.".into(),
+            Error::TooLarge(limit) => {
+                let limit = if *limit >= 1024 * 1024 {
+                    format!("{} MB", limit / (1024 * 1024))
+                } else {
+                    format!("{} KB", limit / 1024)
+                };
+                format!("The request is too large: the limit is {limit}.")
+            }
+            Error::Timeout => "The request stopped arriving before it was complete. Please try again.".into(),
+            Error::Busy(_) => "The site is busy with other requests. Please try again in a moment.".into(),
+            Error::BadRequest(message) => message.clone(),
+            Error::Invalid(problems) => problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join(" "),
+            Error::Conflict(revision) => {
+                format!("This was saved by someone else meanwhile: it is at revision {revision} now.")
+            }
+            Error::Store(marquee_store::Error::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            )) => "The site is briefly unavailable. Please try again in a moment.".into(),
+            Error::Store(_) | Error::Template(_) | Error::Internal(_) => {
+                "Something went wrong on our side. Please try again in a moment.".into()
+            }
+        }
+    }
+
+    /// Logs what the reader is not told: the details of a failure on our side.
+    pub fn log(&self) {
+        match self.status() {
+            StatusCode::INTERNAL_SERVER_ERROR => tracing::error!(error = %self, "request failed"),
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Error::Store(_)) => {
+                tracing::error!(error = %self, "database unavailable")
+            }
+            _ => {}
+        }
+    }
+
+    /// Seconds to wait before trying again, for the answers that say so.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::Busy(seconds) => Some(*seconds),
+            Error::Store(_) if self.status() == StatusCode::SERVICE_UNAVAILABLE => Some(5),
+            _ => None,
+        }
     }
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        match self {
-            Error::NotFound(layout) => {
-                let page = NotFoundPage { layout: *layout };
-                match page.render() {
-                    Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
-                    Err(e) => {
-                        tracing::error!(error = %e, "rendering the 404 page failed");
-                        (StatusCode::NOT_FOUND, "Not found").into_response()
-                    }
-                }
-            }
-            Error::Forbidden => status_page(StatusCode::FORBIDDEN, "You do not have permission to do that."),
-            Error::Csrf => status_page(
-                StatusCode::FORBIDDEN,
-                "This form has expired or was sent from another site. Go back, reload the page and try again.",
-            ),
+        self.log();
+        let status = self.status();
+        let mut response = match &self {
             Error::SignIn(next) => {
                 let location = format!(
                     "/admin/login?next={}",
                     form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
                 );
-                (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, location)]).into_response()
+                return (status, [(axum::http::header::LOCATION, location)]).into_response();
             }
-            Error::TooLarge(limit) => {
-                let limit = if limit >= 1024 * 1024 {
-                    format!("{} MB", limit / (1024 * 1024))
-                } else {
-                    format!("{} KB", limit / 1024)
-                };
-                status_page(StatusCode::PAYLOAD_TOO_LARGE, &format!("The request is too large: the limit is {limit}."))
+            Error::NotFound => {
+                let mut response = (status, "Not found").into_response();
+                response.extensions_mut().insert(NotFoundMarker);
+                return response;
             }
-            Error::Timeout => status_page(
-                StatusCode::REQUEST_TIMEOUT,
-                "The request stopped arriving before it was complete. Please try again.",
-            ),
-            Error::Busy(seconds) => {
-                let mut response = status_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The site is busy with other requests. Please try again in a moment.",
-                );
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
-                response
+            _ => {
+                let message = self.message();
+                let html = ErrorPage { message: &message }.render().unwrap_or(message);
+                (status, Html(html)).into_response()
             }
-            Error::BadRequest(message) => status_page(StatusCode::BAD_REQUEST, &message),
-            Error::Store(marquee_store::Error::Database(
-                e @ (sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)),
-            )) => {
-                tracing::error!(error = %e, "database unavailable");
-                unavailable()
-            }
-            other => {
-                tracing::error!(error = %other, "request failed");
-                let html = ErrorPage { message: "Something went wrong on our side. Please try again in a moment." }
-                    .render()
-                    .unwrap_or_else(|_| "Internal error".into());
-                (StatusCode::INTERNAL_SERVER_ERROR, Html(html)).into_response()
-            }
+        };
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
+        response
     }
-}
-
-fn status_page(status: StatusCode, message: &str) -> Response {
-    let html = ErrorPage { message }.render().unwrap_or_else(|_| message.to_string());
-    (status, Html(html)).into_response()
-}
-
-fn unavailable() -> Response {
-    let html = ErrorPage { message: "The site is briefly unavailable. Please try again in a moment." }
-        .render()
-        .unwrap_or_else(|_| "Service unavailable".into());
-    (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "5")], Html(html)).into_response()
 }

@@ -22,7 +22,7 @@ pub mod static_site;
 pub mod views;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
@@ -57,7 +57,11 @@ fn routes_of(state: Arc<AppState>) -> Router<Arc<AppState>> {
     if state.config.metrics != MetricsAccess::Off {
         router = router.merge(routes::ops::main_metrics_router());
     }
-    router.fallback(routes::public::not_found).layer(middleware::from_fn_with_state(state, security_headers))
+    router
+        .fallback(routes::public::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), not_found_page))
+        .layer(middleware::from_fn_with_state(state.clone(), fresh_after_change))
+        .layer(middleware::from_fn_with_state(state, security_headers))
 }
 
 /// Starts the background work a server does: following the content version (so a change made
@@ -104,8 +108,42 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// After a request that may have changed something (any but GET, HEAD and OPTIONS), drops what
+/// the server held of the old content before answering, so whoever made the change sees it on
+/// their next page. One place for every form and API write; changes from elsewhere (another
+/// server, the command line) are caught by the background's once-a-second look.
+async fn fresh_after_change(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let reads = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(request).await;
+    if !reads {
+        if let Err(e) = state.refresh().await {
+            tracing::warn!(error = %e, "checking the content version failed");
+        }
+    }
+    response
+}
+
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https:; style-src 'self'; \
     script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Gives an answer marked "not found" (`error::NotFoundMarker`) the site's own 404 page, in the
+/// site's layout, which only the edge has at hand.
+async fn not_found_page(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.extensions().get::<error::NotFoundMarker>().is_none() {
+        return response;
+    }
+    let mut layout = views::Layout::new(&state, "Page not found", "/");
+    layout.canonical = String::new();
+    let (mut parts, _) = response.into_parts();
+    let html = askama::Template::render(&views::NotFoundPage { layout }).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "rendering the 404 page failed");
+        "Not found".into()
+    });
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
+}
 
 async fn security_headers(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;

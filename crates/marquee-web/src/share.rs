@@ -177,9 +177,7 @@ pub async fn draw_missing(state: &AppState, progress: &dyn Progress) -> marquee_
             .collect(),
         None => {
             let (cards, _) = marquee_store::reviews::published(&state.store, &Filter::All, i64::MAX, 0).await?;
-            let films =
-                marquee_store::films::many(&state.store, "SELECT film_id FROM reviews WHERE status = 'published'")
-                    .await?;
+            let films = marquee_store::films::many(&state.store, marquee_store::films::FilmSet::Reviewed).await?;
             cards.iter().filter_map(|card| Some(plan(&site, card, films.get(&card.film_id)?))).collect()
         }
     };

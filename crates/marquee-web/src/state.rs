@@ -128,8 +128,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Imports started from the admin, running or recently ended.
     pub jobs: crate::jobs::Jobs,
-    /// Password hashing, bounded by the cores.
-    pub passwords: crate::auth::PasswordWork,
+    /// Where changes are made: the store, the media store and password hashing.
+    pub desk: marquee_changes::Desk,
     /// The `Strict-Transport-Security` header, for a site served over https.
     pub hsts: Option<axum::http::HeaderValue>,
     site: RwLock<Arc<Site>>,
@@ -152,6 +152,7 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> marquee_store::Result<Arc<AppState>> {
+        let desk = marquee_changes::Desk::new(store.clone(), media.clone());
         let state = Arc::new(AppState {
             version: AtomicI64::new(marquee_store::content::version(&store).await?),
             site: RwLock::new(Arc::new(load_site(&store).await?)),
@@ -160,7 +161,7 @@ impl AppState {
             config: WebConfig { base_url: config.base_url.trim_end_matches('/').to_string(), ..config },
             metrics: crate::metrics::Metrics::default(),
             jobs: crate::jobs::Jobs::default(),
-            passwords: crate::auth::PasswordWork::default(),
+            desk,
             hsts: (config.base_url.starts_with("https://") && config.hsts_max_age > 0).then(|| {
                 axum::http::HeaderValue::from_str(&format!("max-age={}", config.hsts_max_age))
                     .expect("a number makes a valid header value")

@@ -384,21 +384,11 @@ async fn editing_a_film_keeps_what_its_form_does_not_show_and_merging_people_mov
         countries: vec![],
         languages: vec![],
         credits: vec![
+            marquee_store::films::CreditInput::new(marquee_core::Department::Directing, "Ada Moreau"),
+            marquee_store::films::CreditInput::new(marquee_core::Department::Writing, "A. Moreau"),
             marquee_store::films::CreditInput {
-                name: "Ada Moreau".into(),
-                department: "directing".into(),
-                ..Default::default()
-            },
-            marquee_store::films::CreditInput {
-                name: "A. Moreau".into(),
-                department: "writing".into(),
-                ..Default::default()
-            },
-            marquee_store::films::CreditInput {
-                name: "Kit Lens".into(),
-                department: "camera".into(),
                 job: Some("Cinematography".into()),
-                ..Default::default()
+                ..marquee_store::films::CreditInput::new(marquee_core::Department::parse("camera"), "Kit Lens")
             },
         ],
     };
@@ -428,7 +418,10 @@ async fn editing_a_film_keeps_what_its_form_does_not_show_and_merging_people_mov
     assert_eq!(stored.genres, ["Drama", "Noir"]);
     assert_eq!(stored.tmdb_id, Some(71), "kept though not on the form");
     assert_eq!(stored.backdrop, film.backdrop, "kept though not on the form");
-    assert!(stored.credits.iter().any(|c| c.department == "camera" && c.name == "Kit Lens"), "other crew kept");
+    assert!(
+        stored.credits.iter().any(|c| c.department.as_str() == "camera" && c.name == "Kit Lens"),
+        "other crew kept"
+    );
     assert!(stored.credits.iter().any(|c| c.name == "Lev Orlov" && c.character.as_deref() == Some("The Keeper")));
     let bad = editor.post(&path, &[("title", ""), ("year", "71"), ("imdb_id", "0000071")]).await;
     assert_eq!(bad.status(), 422);

@@ -3,7 +3,7 @@
 
 mod support;
 
-use marquee_store::tokens::{self, Scope};
+use marquee_store::tokens::Scope;
 use serde_json::{json, Value};
 use support::*;
 
@@ -51,11 +51,9 @@ impl Api {
 /// A token for the user with this email, made the way the admin makes them.
 async fn token(site: &Site, email: &str, scope: Scope) -> String {
     let user = marquee_store::accounts::by_email(&site.state.store, email).await.unwrap().unwrap();
-    let token = marquee_web::auth::new_api_token();
-    let mut tx = site.state.store.begin().await.unwrap();
-    tokens::create(&mut tx, user.id, "test", &token.hash, &token.hint, scope).await.unwrap();
-    tx.commit().await.unwrap();
-    token.secret
+    let name = marquee_changes::accounts::TokenName::parse("test").unwrap();
+    let asker = marquee_changes::accounts::Asker::CommandLine;
+    marquee_changes::accounts::create_token(&site.state.desk, asker, user.id, &name, scope).await.unwrap().secret
 }
 
 fn review(title: &str, year: i64, status: &str) -> Value {
@@ -316,7 +314,7 @@ async fn writes_follow_roles_and_revisions_and_refuse_bad_fields_by_name() {
     bad["watched_on"] = json!("yesterday");
     let refused = api.send("POST", "/api/v1/reviews", Some(&writer), Some(bad)).await;
     assert_problem(&refused, 422);
-    assert_eq!(field_errors(&refused), ["watched_on"], "dates are checked first");
+    assert_eq!(field_errors(&refused), ["score", "watched_on"], "every bad field is named at once");
     let mut bad = review("Some Film", 2000, "draft");
     bad["score"] = json!(11);
     bad["film"]["year"] = json!(1700);

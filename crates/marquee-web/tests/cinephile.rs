@@ -118,16 +118,8 @@ async fn a_public_diary_shows_months_years_ratings_rewatches_and_the_year_in_rev
         countries: vec![],
         languages: vec![],
         credits: vec![
-            marquee_store::films::CreditInput {
-                name: "Ada Moreau".into(),
-                department: "directing".into(),
-                ..Default::default()
-            },
-            marquee_store::films::CreditInput {
-                name: "Lev Orlov".into(),
-                department: "cast".into(),
-                ..Default::default()
-            },
+            marquee_store::films::CreditInput::new(marquee_core::Department::Directing, "Ada Moreau"),
+            marquee_store::films::CreditInput::new(marquee_core::Department::Cast, "Lev Orlov"),
         ],
     };
     let mut tx = site.state.store.begin().await.unwrap();

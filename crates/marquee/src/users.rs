@@ -4,9 +4,10 @@
 use crate::config::Config;
 use crate::{UserAddArgs, UserCommand, UserPasswordArgs, UserTokenArgs};
 use anyhow::{bail, Context};
-use marquee_core::permissions::password_problem;
-use marquee_core::Role;
-use marquee_store::{accounts, audit};
+use marquee_changes::accounts::{self, AccountChange, Asker, NewAccount, Password, TokenName};
+use marquee_changes::{ChangeError, Desk};
+use marquee_core::{Email, Role, Title};
+use marquee_store::accounts as store_accounts;
 use std::io::BufRead;
 
 pub async fn run(config: Config, command: UserCommand) -> anyhow::Result<()> {
@@ -20,7 +21,7 @@ pub async fn run(config: Config, command: UserCommand) -> anyhow::Result<()> {
 
 /// The new password: the first line of standard input, or typed twice at a prompt that does
 /// not echo.
-fn read_password(from_stdin: bool, email: &str) -> anyhow::Result<String> {
+fn read_password(from_stdin: bool, email: &str) -> anyhow::Result<Password> {
     let password = if from_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
@@ -33,51 +34,55 @@ fn read_password(from_stdin: bool, email: &str) -> anyhow::Result<String> {
         }
         first
     };
-    if let Some(problem) = password_problem(&password, email) {
-        bail!("{problem}");
+    Ok(Password::parse(&password, email)?)
+}
+
+/// The changes desk over the configured store.
+async fn desk(config: &Config) -> anyhow::Result<Desk> {
+    let (store, media) = config.open().await?;
+    Ok(Desk::new(store, media))
+}
+
+/// Says what a refused change was, field by field.
+fn refused(error: ChangeError) -> anyhow::Error {
+    match error {
+        ChangeError::Invalid(problems) => {
+            anyhow::anyhow!(
+                "{}",
+                problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("; ")
+            )
+        }
+        other => anyhow::anyhow!("{other}"),
     }
-    Ok(password)
 }
 
 async fn add(config: Config, args: UserAddArgs) -> anyhow::Result<()> {
     let role: Role = args.role.parse().map_err(|e: String| anyhow::anyhow!("--role: {e}"))?;
-    if !args.email.contains('@') || args.email.chars().any(char::is_whitespace) {
-        bail!("--email: \"{}\" is not an email address", args.email);
-    }
-    if args.name.trim().is_empty() {
-        bail!("--name: give the name readers will see");
-    }
-    let password = read_password(args.password_stdin, &args.email)?;
-    let (store, _) = config.open().await?;
-    let hash = marquee_web::auth::hash_password(&password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut tx = store.begin().await?;
-    let id = accounts::create(&mut tx, &args.email, &args.name, role, &hash).await?;
-    audit::record(&mut tx, id, "command line", "user.added", args.name.trim(), &format!("as {}", role.as_str()))
-        .await?;
-    tx.commit().await?;
-    println!("Added {} <{}> as {}.", args.name.trim(), accounts::normalize_email(&args.email), role.as_str());
+    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let name = Title::parse(&args.name, "the name readers will see").map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let password = read_password(args.password_stdin, email.as_str())?;
+    let desk = desk(&config).await?;
+    let account = NewAccount { email, name, role, password };
+    accounts::add(&desk, Asker::CommandLine, &account).await.map_err(refused)?;
+    println!("Added {} <{}> as {}.", account.name, account.email, role.as_str());
     Ok(())
 }
 
 async fn password(config: Config, args: UserPasswordArgs) -> anyhow::Result<()> {
-    let (store, _) = config.open().await?;
-    let Some(account) = accounts::by_email(&store, &args.email).await? else {
-        bail!("no account has the email {}", accounts::normalize_email(&args.email));
+    let desk = desk(&config).await?;
+    let Some(account) = store_accounts::by_email(&desk.store, &args.email).await? else {
+        bail!("no account has the email {}", store_accounts::normalize_email(&args.email));
     };
     let password = read_password(args.password_stdin, &args.email)?;
-    let hash = marquee_web::auth::hash_password(&password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut tx = store.begin().await?;
-    accounts::set_password(&mut tx, account.id, &hash).await?;
-    let ended = accounts::end_sessions(&mut tx, account.id, None).await?;
-    audit::record(&mut tx, account.id, "command line", "user.password_set", &account.display_name, "").await?;
-    tx.commit().await?;
+    let change = AccountChange { role: account.role, disabled: account.disabled, password: Some(password) };
+    let ended = accounts::change(&desk, Asker::CommandLine, account.id, &change).await.map_err(refused)?;
     println!("Password set for {}; {ended} session(s) signed out.", account.display_name);
     Ok(())
 }
 
 async fn list(config: Config) -> anyhow::Result<()> {
     let (store, _) = config.open().await?;
-    for user in accounts::list(&store).await? {
+    for user in store_accounts::list(&store).await? {
         let email = user.email.as_deref().unwrap_or("(no sign-in)");
         let disabled = if user.disabled { " (disabled)" } else { "" };
         println!("{:<8} {:<32} {}{disabled}", user.role.as_str(), email, user.display_name);
@@ -89,18 +94,12 @@ async fn token(config: Config, args: UserTokenArgs) -> anyhow::Result<()> {
     let Some(scope) = marquee_store::tokens::Scope::parse(&args.scope) else {
         bail!("--scope: \"{}\" is neither read nor write", args.scope);
     };
-    if args.name.trim().is_empty() {
-        bail!("--name: say what the token is for");
-    }
-    let (store, _) = config.open().await?;
-    let Some(account) = accounts::by_email(&store, &args.email).await? else {
-        bail!("no account has the email {}", accounts::normalize_email(&args.email));
+    let name = TokenName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let desk = desk(&config).await?;
+    let Some(account) = store_accounts::by_email(&desk.store, &args.email).await? else {
+        bail!("no account has the email {}", store_accounts::normalize_email(&args.email));
     };
-    let token = marquee_web::auth::new_api_token();
-    let mut tx = store.begin().await?;
-    marquee_store::tokens::create(&mut tx, account.id, args.name.trim(), &token.hash, &token.hint, scope).await?;
-    audit::record(&mut tx, account.id, "command line", "token.created", args.name.trim(), scope.as_str()).await?;
-    tx.commit().await?;
+    let token = accounts::create_token(&desk, Asker::CommandLine, account.id, &name, scope).await.map_err(refused)?;
     println!("{}", token.secret);
     Ok(())
 }

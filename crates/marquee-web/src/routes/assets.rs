@@ -76,7 +76,7 @@ pub fn site_script_url() -> &'static str {
     FINGERPRINTED[3].url()
 }
 
-async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let path = format!("/static/{file}");
     if let Some(asset) = FINGERPRINTED.iter().find(|asset| asset.url() == path) {
         let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
@@ -100,7 +100,7 @@ async fn static_file(State(state): State<Arc<AppState>>, Path(file): Path<String
         return ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], ICON)
             .into_response();
     }
-    crate::error::Error::not_found(&state).into_response()
+    crate::error::Error::NotFound.into_response()
 }
 
 /// The site's accent colour as a CSS custom property (a stylesheet, since the CSP allows no
@@ -121,7 +121,7 @@ async fn media_file(State(state): State<Arc<AppState>>, Path((sha256, file)): Pa
         Ok(Some((bytes, content_type))) => {
             ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE)], bytes).into_response()
         }
-        Ok(None) => crate::error::Error::not_found(&state).into_response(),
+        Ok(None) => crate::error::Error::NotFound.into_response(),
         Err(e) => {
             tracing::error!(error = %e, "reading a media file failed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

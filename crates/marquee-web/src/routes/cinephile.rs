@@ -36,7 +36,7 @@ fn render(page: impl Template) -> AppResult {
 
 /// The writer, if their diary is public.
 async fn public_writer(state: &AppState, slug: &str) -> Result<User> {
-    users::by_slug(&state.store, slug).await?.filter(|u| u.diary_public).ok_or_else(|| Error::not_found(state))
+    users::by_slug(&state.store, slug).await?.filter(|u| u.diary_public).ok_or(Error::NotFound)
 }
 
 fn writer_link(user: &User) -> Link {
@@ -78,13 +78,13 @@ async fn diary_recent(State(state): State<Arc<AppState>>, Path(slug): Path<Strin
     diary_page(&state, &user, entries, heading, &format!("/writers/{slug}/diary"), None).await
 }
 
-fn year_of(text: &str, state: &AppState) -> Result<i32> {
-    text.parse::<i32>().ok().filter(|y| (1000..=9999).contains(y)).ok_or_else(|| Error::not_found(state))
+fn year_of(text: &str) -> Result<i32> {
+    text.parse::<i32>().ok().filter(|y| (1000..=9999).contains(y)).ok_or(Error::NotFound)
 }
 
 async fn diary_year(State(state): State<Arc<AppState>>, Path((slug, year)): Path<(String, String)>) -> AppResult {
     let user = public_writer(&state, &slug).await?;
-    let year = year_of(&year, &state)?;
+    let year = year_of(&year)?;
     let entries =
         diary::between(&state.store, user.id, &format!("{year}-01-01"), &format!("{}-01-01", year + 1)).await?;
     let heading = format!("{}’s diary: {year}", user.display_name);
@@ -96,8 +96,8 @@ async fn diary_month(
     Path((slug, year, month)): Path<(String, String, String)>,
 ) -> AppResult {
     let user = public_writer(&state, &slug).await?;
-    let year = year_of(&year, &state)?;
-    let month = month.parse::<u8>().ok().filter(|m| (1..=12).contains(m)).ok_or_else(|| Error::not_found(&state))?;
+    let year = year_of(&year)?;
+    let month = month.parse::<u8>().ok().filter(|m| (1..=12).contains(m)).ok_or(Error::NotFound)?;
     let until = if month == 12 { format!("{}-01-01", year + 1) } else { format!("{year}-{:02}-01", month + 1) };
     let entries = diary::between(&state.store, user.id, &format!("{year}-{month:02}-01"), &until).await?;
     let month_name =
@@ -108,11 +108,11 @@ async fn diary_month(
 
 async fn year_in_review(State(state): State<Arc<AppState>>, Path((slug, year)): Path<(String, String)>) -> AppResult {
     let user = public_writer(&state, &slug).await?;
-    let year = year_of(&year, &state)?;
+    let year = year_of(&year)?;
     let entries =
         diary::between(&state.store, user.id, &format!("{year}-01-01"), &format!("{}-01-01", year + 1)).await?;
     if entries.is_empty() {
-        return Err(Error::not_found(&state));
+        return Err(Error::NotFound);
     }
     let watches: Vec<Watch> = entries
         .iter()
@@ -124,7 +124,7 @@ async fn year_in_review(State(state): State<Arc<AppState>>, Path((slug, year)): 
     let credits = diary::people_of_films(&state.store, &film_ids).await?;
     let slugs: Vec<String> = credits.iter().map(|c| c.1.clone()).collect();
     let with_pages = marquee_store::people::with_pages(&state.store, &slugs).await?;
-    let top = |department: &str| -> Vec<(Link, usize)> {
+    let top = |department: marquee_core::Department| -> Vec<(Link, usize)> {
         let of_department: Vec<(i64, String, String)> = credits
             .iter()
             .filter(|c| c.3 == department)
@@ -154,8 +154,8 @@ async fn year_in_review(State(state): State<Arc<AppState>>, Path((slug, year)): 
         chart_width: bars.last().map(|b| b.x + 36).unwrap_or(0),
         chart_height: CHART_HEIGHT,
         bars,
-        directors: top(marquee_store::films::DIRECTING),
-        actors: top(marquee_store::films::CAST),
+        directors: top(marquee_core::Department::Directing),
+        actors: top(marquee_core::Department::Cast),
         summary,
         heading,
     })
@@ -176,11 +176,11 @@ async fn watchlist(State(state): State<Arc<AppState>>, Path(slug): Path<String>)
 const LISTS_PER_PAGE: i64 = 24;
 
 async fn lists_index(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult {
-    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(&state))?.unwrap_or_default();
+    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
     let (found, total) = lists::published(&state.store, LISTS_PER_PAGE, number.offset(LISTS_PER_PAGE)).await?;
     let (page, pages) = (number.get(), marquee_core::PageNumber::count(total, LISTS_PER_PAGE));
     if page > 1 && page > pages {
-        return Err(Error::not_found(&state));
+        return Err(Error::NotFound);
     }
     render(ListsPage {
         layout: Layout::new(&state, "Lists", "/lists").in_section("lists").describe("Lists of films, ranked and not."),
@@ -199,8 +199,7 @@ async fn lists_index(State(state): State<Arc<AppState>>, query: PageQuery) -> Ap
 }
 
 async fn list_page(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
-    let list =
-        lists::by_slug(&state.store, &slug).await?.filter(|l| l.published).ok_or_else(|| Error::not_found(&state))?;
+    let list = lists::by_slug(&state.store, &slug).await?.filter(|l| l.published).ok_or(Error::NotFound)?;
     let items = lists::items(&state.store, list.id).await?;
     let layout = Layout::new(&state, &list.title, &format!("/lists/{slug}")).in_section("lists").describe(&format!(
         "A list of {} films by {}.",

@@ -114,17 +114,15 @@ async fn scoped(
     let site = state.site();
     let (filter, name, base) = match scope {
         Scope::Writer => {
-            let user = users::public_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            let user = users::public_by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
             (Filter::Author(user.id), format!("Reviews by {}", user.display_name), format!("/writers/{slug}"))
         }
         Scope::Tag => {
-            let name =
-                films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or(Error::NotFound)?;
             (Filter::TagSlug(slug.clone()), format!("Reviews tagged {name}"), format!("/tags/{slug}"))
         }
         Scope::Genre => {
-            let name =
-                films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            let name = films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or(Error::NotFound)?;
             (Filter::GenreSlug(slug.clone()), format!("{name} reviews"), format!("/genres/{slug}"))
         }
     };
@@ -398,24 +396,17 @@ async fn sitemap_index(State(state): State<Arc<AppState>>) -> Result<Response> {
 }
 
 async fn sitemap_file(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Result<Response> {
-    let n = file
-        .strip_suffix(".xml")
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| Error::not_found(&state))?;
+    let n =
+        file.strip_suffix(".xml").and_then(|n| n.parse::<usize>().ok()).filter(|n| *n >= 1).ok_or(Error::NotFound)?;
     // Past the last file is a 404 without listing the site again: the count is known once any
     // sitemap was built since the content changed.
     if let Some(size) = state.sitemap_size().await {
         if size <= SITEMAP_URLS || n > size.div_ceil(SITEMAP_URLS) {
-            return Err(Error::not_found(&state));
+            return Err(Error::NotFound);
         }
     }
     let urls = sitemap_urls(&state).await?;
     state.set_sitemap_size(urls.len()).await;
-    let chunk = urls
-        .chunks(SITEMAP_URLS)
-        .nth(n - 1)
-        .filter(|_| urls.len() > SITEMAP_URLS)
-        .ok_or_else(|| Error::not_found(&state))?;
+    let chunk = urls.chunks(SITEMAP_URLS).nth(n - 1).filter(|_| urls.len() > SITEMAP_URLS).ok_or(Error::NotFound)?;
     Ok(([(header::CONTENT_TYPE, XML)], urlset(&state, chunk)).into_response())
 }

@@ -91,7 +91,7 @@ pub async fn not_found(
             (axum::http::StatusCode::MOVED_PERMANENTLY, [(axum::http::header::LOCATION, canonical)]).into_response()
         );
     }
-    Err(Error::not_found(&state))
+    Err(Error::NotFound)
 }
 
 /// `/a/b/?q` as `/a/b?q`; `None` for the root and for addresses without a trailing slash.
@@ -123,11 +123,11 @@ struct ListSpec {
 
 /// One page of a review list; a page number past the end (or not a number) is a 404.
 async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult {
-    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::not_found(state))?.unwrap_or_default();
+    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
     let (cards, total) = state.review_cards(&spec.filter, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
     let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
     if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found) {
-        return Err(Error::not_found(state));
+        return Err(Error::NotFound);
     }
     let site = state.site();
     let mut layout = spec.layout;
@@ -195,7 +195,7 @@ async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult
 }
 
 async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
-    let (review, film) = review_and_film(&state, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let (review, film) = review_and_film(&state, &slug).await?.ok_or(Error::NotFound)?;
     let related_ids = state.related_reviews(review.card.id).await?;
     let data = match state.published() {
         Some(published) => ReviewData {
@@ -233,7 +233,7 @@ async fn share_image(
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response> {
     use axum::response::IntoResponse;
-    let (review, film) = review_and_film(&state, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let (review, film) = review_and_film(&state, &slug).await?.ok_or(Error::NotFound)?;
     // The image's tag comes from what it shows, so a reader (or the static export) holding the
     // same image is answered without drawing it again.
     let planned = crate::share::plan(&state.site(), &review.card, &film);
@@ -316,7 +316,7 @@ fn review_page(state: &AppState, data: &ReviewData) -> ReviewPage {
     }
 }
 
-fn people_links(credits: &[Credit], department: &str, limit: usize) -> Vec<Link> {
+fn people_links(credits: &[Credit], department: marquee_core::Department, limit: usize) -> Vec<Link> {
     credits
         .iter()
         .filter(|c| c.department == department)
@@ -332,9 +332,9 @@ fn film_facts(film: &Film, credits: &[Credit], genres: &[Named]) -> Vec<Fact> {
     let facts = vec![
         text("Original title", film.original_title.clone().filter(|o| *o != film.title)),
         text("Runtime", film.runtime_minutes.map(|m| format!("{m} minutes"))),
-        links("Directed by", people_links(credits, films::DIRECTING, usize::MAX)),
-        links("Written by", people_links(credits, films::WRITING, usize::MAX)),
-        links("Starring", people_links(credits, films::CAST, TOP_BILLED)),
+        links("Directed by", people_links(credits, marquee_core::Department::Directing, usize::MAX)),
+        links("Written by", people_links(credits, marquee_core::Department::Writing, usize::MAX)),
+        links("Starring", people_links(credits, marquee_core::Department::Cast, TOP_BILLED)),
         links(
             "Genres",
             genres.iter().map(|g| Link { href: format!("/genres/{}", g.slug), text: g.name.clone() }).collect(),
@@ -400,7 +400,7 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
     let page = match held.as_ref().and_then(|p| p.film_page(&slug, 100)) {
         Some(page) => page,
         None => {
-            let film = films::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+            let film = films::by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
             FilmData {
                 cards: reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?.0,
                 diary: marquee_store::diary::public_for_film(&state.store, film.id).await?,
@@ -415,7 +415,7 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
     let FilmData { film, cards, diary, lists, ratings, credits, genres } = page;
     // A film has a page once something public is written about it.
     if cards.is_empty() && diary.is_empty() && lists.is_empty() {
-        return Err(Error::not_found(&state));
+        return Err(Error::NotFound);
     }
     let site = state.site();
     let title = film_title(&film);
@@ -484,15 +484,19 @@ fn average_rating(ratings: &[marquee_core::Score]) -> Option<String> {
 }
 
 async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
-    let person = people::by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let person = people::by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
     let roles = people::roles_on_reviewed_films(&state.store, person.id).await?;
     if roles.is_empty() {
-        return Err(Error::not_found(&state));
+        return Err(Error::NotFound);
     }
     let (cards, _) = state.review_cards(&Filter::Person(person.id), 500, 0).await?;
     let site = state.site();
     let mut groups = Vec::new();
-    for (department, heading) in [(films::DIRECTING, "Director"), (films::WRITING, "Writer"), (films::CAST, "Cast")] {
+    for (department, heading) in [
+        (marquee_core::Department::Directing, "Director"),
+        (marquee_core::Department::Writing, "Writer"),
+        (marquee_core::Department::Cast, "Cast"),
+    ] {
         let mut group_cards = Vec::new();
         for card in &cards {
             if let Some(role) = roles.iter().find(|r| r.film_id == card.film_id && r.department == department) {
@@ -518,7 +522,7 @@ async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
 }
 
 async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, query: PageQuery) -> AppResult {
-    let year: i32 = year.parse().ok().filter(|y| (1800..=2200).contains(y)).ok_or_else(|| Error::not_found(&state))?;
+    let year: i32 = year.parse().ok().filter(|y| (1800..=2200).contains(y)).ok_or(Error::NotFound)?;
     let path = format!("/years/{year}");
     let heading = format!("Films of {year}");
     let spec = ListSpec {
@@ -537,7 +541,7 @@ async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, quer
 }
 
 async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
-    let name = films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let name = films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or(Error::NotFound)?;
     let path = format!("/genres/{slug}");
     let spec = ListSpec {
         filter: Filter::GenreSlug(slug),
@@ -556,7 +560,7 @@ async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, que
 }
 
 async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
-    let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or(Error::NotFound)?;
     let path = format!("/tags/{slug}");
     let heading = format!("Tagged “{name}”");
     let spec = ListSpec {
@@ -576,7 +580,7 @@ async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query
 
 async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>, query: PageQuery) -> AppResult {
     let site = state.site();
-    let (found, below) = site.bands.by_slug(&band).ok_or_else(|| Error::not_found(&state))?;
+    let (found, below) = site.bands.by_slug(&band).ok_or(Error::NotFound)?;
     let range = match below {
         Some(below) => format!("Scores from {} up to {}.", found.min, below),
         None => format!("Scores of {} and above.", found.min),
@@ -596,7 +600,7 @@ async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>
 }
 
 async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
-    let user = users::public_by_slug(&state.store, &slug).await?.ok_or_else(|| Error::not_found(&state))?;
+    let user = users::public_by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
     let path = format!("/writers/{slug}");
     let heading = format!("Reviews by {}", user.display_name);
     let spec = ListSpec {

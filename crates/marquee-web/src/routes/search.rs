@@ -60,7 +60,7 @@ async fn search_page(State(state): State<Arc<AppState>>, query: PageQuery) -> Re
     let q = param(raw, "q");
     let number = match param(raw, "page").as_str() {
         "" => PageNumber::FIRST,
-        text => PageNumber::parse(text).ok_or_else(|| Error::not_found(&state))?,
+        text => PageNumber::parse(text).ok_or(Error::NotFound)?,
     };
     let narrowing = narrowing(&state, raw);
     let Found { hits, total, words, corrected } =

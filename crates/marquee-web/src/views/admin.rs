@@ -76,11 +76,8 @@ impl AdminLayout {
 }
 
 /// A message about one field of a form, tied to it with `aria-describedby`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
+/// A field to fix and what to do about it (the changes layer's `Problem`).
+pub use marquee_changes::Problem as FieldError;
 
 pub trait FieldErrors {
     fn for_field(&self, field: &str) -> Option<&str>;

@@ -4,7 +4,7 @@
 use crate::state::AppState;
 use marquee_core::html::json_for_script;
 use marquee_core::SafeHtml;
-use marquee_store::films::{self, Credit, Film, Named};
+use marquee_store::films::{Credit, Film, Named};
 use serde_json::{json, Value};
 
 /// How many cast members a Movie names (the page's "Starring" shows as many).
@@ -38,7 +38,7 @@ pub fn person(state: &AppState, name: &str, slug: &str, imdb_id: Option<&str>) -
 /// A film as schema.org's Movie: title, link, director, top-billed cast, genres, date, runtime,
 /// poster and IMDb page, each only when known.
 pub fn movie(state: &AppState, film: &Film, credits: &[Credit], genres: &[Named], image: Option<String>) -> Value {
-    let people = |department: &str, limit: usize| -> Vec<Value> {
+    let people = |department: marquee_core::Department, limit: usize| -> Vec<Value> {
         credits
             .iter()
             .filter(|c| c.department == department)
@@ -50,8 +50,8 @@ pub fn movie(state: &AppState, film: &Film, credits: &[Credit], genres: &[Named]
         "@type": "Movie",
         "name": film.title,
         "url": state.absolute_url(&format!("/films/{}", film.slug)),
-        "director": people(films::DIRECTING, usize::MAX),
-        "actor": people(films::CAST, TOP_BILLED),
+        "director": people(marquee_core::Department::Directing, usize::MAX),
+        "actor": people(marquee_core::Department::Cast, TOP_BILLED),
         "genre": genres.iter().map(|g| g.name.clone()).collect::<Vec<_>>(),
     });
     if let Some(year) = film.year {

@@ -55,7 +55,7 @@ pub async fn site_with(configure: impl FnOnce(&mut WebConfig)) -> Site {
 
 impl Site {
     pub async fn add_user(&self, email: &str, name: &str, role: Role) -> i64 {
-        let hash = marquee_web::auth::hash_password(PASSWORD).await.unwrap();
+        let hash = marquee_changes::accounts::hash_blocking(PASSWORD).unwrap();
         let mut tx = self.state.store.begin().await.unwrap();
         let id = accounts::create(&mut tx, email, name, role, &hash).await.unwrap();
         tx.commit().await.unwrap();

@@ -9,9 +9,11 @@ use crate::views::admin::*;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use marquee_core::{Action, Slug};
+use marquee_changes::catalogue::{self, CastMember, FilmEdit, PosterChoice};
+use marquee_changes::{ChangeError, Problems};
+use marquee_core::{list_of, Action, Day, Department, ImdbId, Runtime, Title, Year};
 use marquee_store::films::{self, CreditInput, FilmInput, PictureInput};
-use marquee_store::{audit, media, people};
+use marquee_store::people;
 use std::sync::Arc;
 
 pub async fn films(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
@@ -49,7 +51,7 @@ pub async fn suggest(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri)
 }
 
 fn film_fields(film: &FilmInput) -> FilmFields {
-    let names = |department: &str| -> Vec<&CreditInput> {
+    let names = |department: Department| -> Vec<&CreditInput> {
         film.credits.iter().filter(|c| c.department == department).collect()
     };
     FilmFields {
@@ -63,9 +65,9 @@ fn film_fields(film: &FilmInput) -> FilmFields {
         genres: film.genres.join(", "),
         countries: film.countries.join(", "),
         languages: film.languages.join(", "),
-        directors: names(films::DIRECTING).iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("\n"),
-        writers: names(films::WRITING).iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("\n"),
-        cast: names(films::CAST)
+        directors: names(Department::Directing).iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("\n"),
+        writers: names(Department::Writing).iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("\n"),
+        cast: names(Department::Cast)
             .iter()
             .map(|c| match &c.character {
                 Some(character) => format!("{} as {character}", c.name),
@@ -99,7 +101,7 @@ pub async fn film_page(
     uri: Uri,
 ) -> Result<Response> {
     admin.require(Action::ManageCatalogue)?;
-    let film = films::editable(&state.store, id).await?.ok_or_else(|| Error::not_found(&state))?;
+    let film = films::editable(&state.store, id).await?.ok_or(Error::NotFound)?;
     let page = FilmEditPage {
         layout: AdminLayout::new(&state, &admin, &format!("Film: {}", film.title), "films")
             .with_notice(notice(uri.query())),
@@ -112,88 +114,62 @@ pub async fn film_page(
     render(&page)
 }
 
-fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+/// The film form as typed, to show again with what to fix.
+fn typed_fields(form: &FormData) -> FilmFields {
+    let text = |name: &str| form.text(name);
+    FilmFields {
+        title: text("title"),
+        original_title: text("original_title"),
+        year: text("year"),
+        release_date: text("release_date"),
+        runtime: text("runtime"),
+        tagline: text("tagline"),
+        synopsis: text("synopsis"),
+        genres: text("genres"),
+        countries: text("countries"),
+        languages: text("languages"),
+        directors: form.raw("directors").to_string(),
+        writers: form.raw("writers").to_string(),
+        cast: form.raw("cast").to_string(),
+        imdb_id: text("imdb_id"),
+        poster_url: text("poster_url"),
+        poster_alt: text("poster_alt"),
+    }
 }
 
-fn commas(text: &str) -> Vec<String> {
-    text.split(',').map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
-}
-
-/// The film form over the film as stored: what the form does not show (backdrop, external ids,
-/// crew beyond directors, writers and cast) is kept.
-fn film_from_form(stored: &FilmInput, form: &FormData, errors: &mut Vec<FieldError>) -> FilmInput {
-    let mut film = stored.clone();
-    let mut error = |field: &'static str, message: String| errors.push(FieldError { field, message });
-    film.title = form.text("title");
-    if film.title.is_empty() {
-        error("title", "Enter the film's title.".into());
-    }
-    film.original_title = form.optional("original_title");
-    film.year = match form.text("year").as_str() {
-        "" => None,
-        text => match text.parse::<i32>() {
-            Ok(year) if (1870..=2100).contains(&year) => Some(year),
-            _ => {
-                error("year", format!("\"{text}\" is not a year: enter four digits."));
-                None
+/// The film form's fields, typed; each one that does not parse is a problem.
+fn film_edit(form: &FormData, problems: &mut Problems) -> Option<FilmEdit> {
+    let title = problems.keep("title", Title::parse(&form.text("title"), "the film's title"));
+    let year = problems.keep("year", Year::parse_optional(&form.text("year"))).flatten();
+    let runtime = problems.keep("runtime", Runtime::parse_optional(&form.text("runtime"))).flatten();
+    let release_date = problems.keep("release_date", Day::parse_optional(&form.text("release_date"))).flatten();
+    let imdb = form.optional("imdb_id").and_then(|text| problems.keep("imdb_id", ImdbId::title(&text)));
+    let cast = list_of(form.raw("cast"), '\n')
+        .into_iter()
+        .map(|line| match line.split_once(" as ") {
+            Some((name, character)) => {
+                CastMember { name: name.trim().into(), character: Some(character.trim().into()) }
             }
-        },
-    };
-    film.runtime_minutes = match form.text("runtime").as_str() {
-        "" => None,
-        text => match text.parse::<i64>() {
-            Ok(minutes) if (1..=2000).contains(&minutes) => Some(minutes),
-            _ => {
-                error("runtime", format!("\"{text}\" is not a runtime in whole minutes."));
-                None
-            }
-        },
-    };
-    film.release_date = form.optional("release_date");
-    if let Some(date) = &film.release_date {
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        if time::Date::parse(date, &format).is_err() {
-            error("release_date", format!("\"{date}\" is not a date: use YYYY-MM-DD."));
-        }
-    }
-    film.imdb_id = form.optional("imdb_id");
-    if let Some(imdb) = &film.imdb_id {
-        if !(imdb.starts_with("tt") && imdb.len() > 2 && imdb[2..].bytes().all(|b| b.is_ascii_digit())) {
-            error("imdb_id", format!("\"{imdb}\" is not an IMDb title id (tt followed by digits)."));
-        }
-    }
-    film.tagline = form.optional("tagline");
-    film.synopsis = form.optional("synopsis");
-    film.genres = commas(&form.text("genres"));
-    film.countries = commas(&form.text("countries"));
-    film.languages = commas(&form.text("languages"));
-    if let Some(url) = form.optional("poster_url") {
-        if url.starts_with("https://") {
-            film.poster = Some(PictureInput::Url(url));
-        } else {
-            error("poster_url", "A poster address must start with https://.".into());
-        }
-    } else if matches!(film.poster, Some(PictureInput::Url(_))) {
-        film.poster = None;
-    }
-    let credit = |department: &str, name: String, character: Option<String>| CreditInput {
-        name,
-        department: department.to_string(),
-        job: None,
-        character,
-    };
-    let shown = [films::DIRECTING, films::WRITING, films::CAST];
-    let mut credits: Vec<CreditInput> =
-        lines(&form.text("directors")).into_iter().map(|n| credit(films::DIRECTING, n, None)).collect();
-    credits.extend(lines(&form.text("writers")).into_iter().map(|n| credit(films::WRITING, n, None)));
-    credits.extend(lines(&form.text("cast")).into_iter().map(|line| match line.split_once(" as ") {
-        Some((name, character)) => credit(films::CAST, name.trim().to_string(), Some(character.trim().to_string())),
-        None => credit(films::CAST, line, None),
-    }));
-    credits.extend(stored.credits.iter().filter(|c| !shown.contains(&c.department.as_str())).cloned());
-    film.credits = credits;
-    film
+            None => CastMember { name: line, character: None },
+        })
+        .collect();
+    Some(FilmEdit {
+        title: title?,
+        original_title: form.optional("original_title"),
+        year,
+        runtime,
+        release_date,
+        imdb,
+        tagline: form.optional("tagline"),
+        synopsis: form.optional("synopsis"),
+        genres: list_of(&form.text("genres"), ','),
+        countries: list_of(&form.text("countries"), ','),
+        languages: list_of(&form.text("languages"), ','),
+        poster: form.optional("poster_url").map_or(PosterChoice::Keep, PosterChoice::Url),
+        directors: list_of(form.raw("directors"), '\n'),
+        writers: list_of(form.raw("writers"), '\n'),
+        cast,
+    })
 }
 
 pub async fn film_save(
@@ -202,46 +178,46 @@ pub async fn film_save(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    admin.require(Action::ManageCatalogue)?;
-    let stored = films::editable(&state.store, id).await?.ok_or_else(|| Error::not_found(&state))?;
-    let mut errors = Vec::new();
-    let mut film = film_from_form(&stored, &form, &mut errors);
-    let poster = match form.file("poster_file") {
-        Some(upload) => match state.media.ingest(&upload.bytes).await {
-            Ok(ingested) => Some((ingested, upload.file_name.clone())),
-            Err(e) => {
-                errors.push(FieldError { field: "poster_file", message: format!("The poster was refused: {e}.") });
-                None
+    let (desk, member) = (&state.desk, admin.member());
+    let stored = catalogue::film(desk, &member, id).await?;
+    let mut problems = Problems::default();
+    let edit = film_edit(&form, &mut problems);
+    let result = match edit.filter(|_| problems.is_empty()) {
+        None => Err(ChangeError::Invalid(problems.into_vec())),
+        Some(mut edit) => {
+            async {
+                if let Some(upload) = form.file("poster_file") {
+                    let alt = form.optional("poster_alt").unwrap_or_else(|| format!("Poster for {}", edit.title));
+                    let media = marquee_changes::media::upload(
+                        desk,
+                        &member,
+                        &upload.bytes,
+                        &upload.file_name,
+                        &alt,
+                        "poster_file",
+                    );
+                    edit.poster = PosterChoice::Media(media.await?);
+                }
+                catalogue::edit_film(desk, &member, id, &edit).await
             }
-        },
-        None => None,
+            .await
+        }
     };
-    if !errors.is_empty() {
-        let mut fields = film_fields(&film);
-        fields.poster_url = form.text("poster_url");
-        let page = FilmEditPage {
-            layout: AdminLayout::new(&state, &admin, &format!("Film: {}", stored.title), "films"),
-            film_id: id,
-            public_url: format!("/films/{}", stored.slug.as_str()),
-            poster: poster_thumbnail(&state, id).await?,
-            fields,
-            errors,
-        };
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin/films/{id}"), "saved")),
+        Err(ChangeError::Invalid(errors)) => {
+            let page = FilmEditPage {
+                layout: AdminLayout::new(&state, &admin, &format!("Film: {}", stored.title), "films"),
+                film_id: id,
+                public_url: format!("/films/{}", stored.slug.as_str()),
+                poster: poster_thumbnail(&state, id).await?,
+                fields: typed_fields(&form),
+                errors,
+            };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
     }
-    let mut tx = state.store.begin().await?;
-    if let Some((ingested, name)) = &poster {
-        let alt = form.optional("poster_alt").unwrap_or_else(|| format!("Poster for {}", film.title));
-        let media_id =
-            media::record_upload(&mut tx, &ingested.image, ingested.byte_size as i64, name, &alt, admin.id()).await?;
-        film.poster = Some(PictureInput::Media(media_id));
-    }
-    films::upsert(&mut tx, &film).await?;
-    marquee_store::content::bump(&mut tx).await?;
-    audit::record(&mut tx, admin.id(), admin.name(), "film.edited", &film.title, "").await?;
-    tx.commit().await?;
-    state.refresh().await?;
-    Ok(see_other(&format!("/admin/films/{id}"), "saved"))
 }
 
 pub async fn people(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
@@ -276,7 +252,7 @@ async fn person_page_with(
     notice: Option<&'static str>,
     edited: Option<(&FormData, Vec<FieldError>)>,
 ) -> Result<Response> {
-    let person = people::by_id(&state.store, id).await?.ok_or_else(|| Error::not_found(state))?;
+    let person = people::by_id(&state.store, id).await?.ok_or(Error::NotFound)?;
     let (name, imdb_id, merge_into, errors) = match edited {
         Some((form, errors)) => (form.text("name"), form.text("imdb_id"), form.text("into"), errors),
         None => (person.name.clone(), person.imdb_id.clone().unwrap_or_default(), String::new(), Vec::new()),
@@ -311,33 +287,18 @@ pub async fn person_save(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    admin.require(Action::ManageCatalogue)?;
-    let (name, imdb) = (form.text("name"), form.optional("imdb_id"));
-    let mut errors = Vec::new();
-    if name.is_empty() {
-        errors.push(FieldError { field: "name", message: "Enter the person's name.".into() });
+    let mut problems = Problems::default();
+    let name = problems.keep("name", Title::parse(&form.text("name"), "the person's name"));
+    let imdb = form.optional("imdb_id").and_then(|text| problems.keep("imdb_id", ImdbId::name(&text)));
+    let result = match name.filter(|_| problems.is_empty()) {
+        Some(name) => catalogue::edit_person(&state.desk, &admin.member(), id, &name, imdb.as_ref()).await,
+        None => Err(ChangeError::Invalid(problems.into_vec())),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin/people/{id}"), "saved")),
+        Err(ChangeError::Invalid(errors)) => person_page_with(&state, &admin, id, None, Some((&form, errors))).await,
+        Err(e) => Err(e.into()),
     }
-    if let Some(imdb) = &imdb {
-        if !(imdb.starts_with("nm") && imdb.len() > 2 && imdb[2..].bytes().all(|b| b.is_ascii_digit())) {
-            errors.push(FieldError {
-                field: "imdb_id",
-                message: format!("\"{imdb}\" is not an IMDb name id (nm followed by digits)."),
-            });
-        }
-    }
-    if errors.is_empty() {
-        let mut tx = state.store.begin().await?;
-        match people::update(&mut tx, id, &name, imdb.as_deref()).await {
-            Ok(()) => {
-                tx.commit().await?;
-                state.refresh().await?;
-                return Ok(see_other(&format!("/admin/people/{id}"), "saved"));
-            }
-            Err(marquee_store::Error::Exists(message)) => errors.push(FieldError { field: "imdb_id", message }),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    person_page_with(&state, &admin, id, None, Some((&form, errors))).await
 }
 
 /// Merges this person into another, named by the slug of their public page.
@@ -347,33 +308,9 @@ pub async fn merge(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    admin.require(Action::ManageCatalogue)?;
-    let from = people::by_id(&state.store, id).await?.ok_or_else(|| Error::not_found(&state))?;
-    let wanted = form.text("into");
-    let slug = wanted.trim_start_matches("/people/").trim_matches('/').to_string();
-    let into = match Slug::parse(&slug) {
-        Ok(slug) => people::by_slug(&state.store, slug.as_str()).await?,
-        Err(_) => None,
-    };
-    let Some(into) = into.filter(|p| p.id != id) else {
-        let message = format!(
-            "No other person has the address \"{wanted}\": enter the slug from their page's URL, like ada-moreau."
-        );
-        let errors = vec![FieldError { field: "into", message }];
-        return person_page_with(&state, &admin, id, None, Some((&form, errors))).await;
-    };
-    let mut tx = state.store.begin().await?;
-    let moved = people::merge(&mut tx, id, into.id).await?;
-    audit::record(
-        &mut tx,
-        admin.id(),
-        admin.name(),
-        "person.merged",
-        &from.name,
-        &format!("into {} ({moved} credits moved)", into.name),
-    )
-    .await?;
-    tx.commit().await?;
-    state.refresh().await?;
-    Ok(see_other(&format!("/admin/people/{}", into.id), "merged"))
+    match catalogue::merge_people(&state.desk, &admin.member(), id, &form.text("into")).await {
+        Ok(into) => Ok(see_other(&format!("/admin/people/{}", into.id), "merged")),
+        Err(ChangeError::Invalid(errors)) => person_page_with(&state, &admin, id, None, Some((&form, errors))).await,
+        Err(e) => Err(e.into()),
+    }
 }

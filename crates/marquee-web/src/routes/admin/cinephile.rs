@@ -10,13 +10,14 @@ use crate::views::admin::*;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use marquee_changes::catalogue::FilmName;
+use marquee_changes::diary::{self, EntryDraft};
+use marquee_changes::lists::{self as changes_lists, ListDraft, Move};
+use marquee_changes::{ChangeError, Problems};
 use marquee_core::diary::{from_half_stars, half_stars, stars, stars_label};
-use marquee_core::{Action, ReviewStatus, Slug};
-use marquee_store::diary::{self, Entry, EntryInput};
-use marquee_store::films::{self, FilmInput};
-use marquee_store::lists::{self, ListInput};
-use marquee_store::reviews::ReviewInput;
-use marquee_store::{revisions, users, Conn};
+use marquee_core::{list_of, Day, Title, Year};
+use marquee_store::diary::Entry;
+use marquee_store::{lists, users};
 use std::sync::Arc;
 
 fn ratings() -> Vec<(u8, String)> {
@@ -35,43 +36,44 @@ fn film_label(title: &str, year: Option<i32>) -> String {
     }
 }
 
-/// The film a title and year name: found by title and year, or by title alone when only one
-/// film has it, or created (title and year) when new. An error names the field to fix.
-pub(crate) async fn film_for(conn: &mut Conn, title: &str, year_text: &str) -> Result<Result<i64, FieldError>> {
-    if title.is_empty() {
-        return Ok(Err(FieldError { field: "film_title", message: "Enter the film's title.".into() }));
-    }
-    let year = match year_text {
-        "" => None,
-        text => match text.parse::<i32>() {
-            Ok(year) if (1870..=2100).contains(&year) => Some(year),
-            _ => {
-                let message = format!("\"{text}\" is not a year: enter four digits, like 1999.");
-                return Ok(Err(FieldError { field: "film_year", message }));
+/// The film a form names by its `film_title` and `film_year`.
+fn film_name(form: &FormData, problems: &mut Problems) -> Option<FilmName> {
+    let title = problems.keep("film_title", Title::parse(&form.text("film_title"), "the film's title"));
+    let year = problems.keep("film_year", Year::parse_optional(&form.text("film_year")));
+    Some(FilmName { title: title?, year: year? })
+}
+
+/// A diary entry as its form sends it, typed: a problem for each field to fix.
+fn entry_draft(form: &FormData, problems: &mut Problems) -> Option<EntryDraft> {
+    let film = film_name(form, problems);
+    let watched_on = problems.keep("watched_on", Day::parse(&form.text("watched_on")));
+    let rating = match form.text("rating").as_str() {
+        "" => Some(None),
+        text => match text.parse::<u8>().ok().and_then(from_half_stars) {
+            Some(rating) => Some(Some(rating)),
+            None => {
+                problems.add("rating", "Choose a rating from half a star to five stars.");
+                None
             }
         },
     };
-    if year.is_none() {
-        let found = films::titled(conn, title).await?;
-        match found.as_slice() {
-            [(id, _)] => return Ok(Ok(*id)),
-            [] => {}
-            several => {
-                let years: Vec<String> = several.iter().filter_map(|(_, y)| y.map(|y| y.to_string())).collect();
-                let message = format!("Several films are called {title} ({}): add the year.", years.join(", "));
-                return Ok(Err(FieldError { field: "film_year", message }));
-            }
-        }
+    Some(EntryDraft {
+        film: film?,
+        watched_on: watched_on?,
+        rating: rating?,
+        rewatch: form.checked("rewatch"),
+        liked: form.checked("liked"),
+        tags: list_of(&form.text("tags"), ','),
+        review_text: form.raw("review_text").trim().replace("\r\n", "\n"),
+    })
+}
+
+/// The draft, or the problems found typing it.
+fn checked<T>(draft: Option<T>, problems: Problems) -> Result<T, ChangeError> {
+    match draft {
+        Some(draft) if problems.is_empty() => Ok(draft),
+        _ => Err(ChangeError::Invalid(problems.into_vec())),
     }
-    let slug = match revisions::slug_for(title, year) {
-        Ok(slug) => slug,
-        Err(e) => return Ok(Err(FieldError { field: "film_title", message: e.to_string() })),
-    };
-    if let Some(id) = films::id_by_slug(conn, slug.as_str()).await? {
-        return Ok(Ok(id));
-    }
-    let film = FilmInput::titled(slug, title, year);
-    Ok(Ok(films::upsert(conn, &film).await?))
 }
 
 fn diary_fields(form: &FormData) -> DiaryFields {
@@ -102,37 +104,6 @@ fn entry_fields(entry: &Entry) -> DiaryFields {
     }
 }
 
-/// The entry the fields describe (the film resolved separately), or the fields to fix.
-pub(crate) fn entry_input(fields: &DiaryFields, film_id: i64, errors: &mut Vec<FieldError>) -> EntryInput {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    if time::Date::parse(&fields.watched_on, &format).is_err() {
-        let message = format!("\"{}\" is not a date: use YYYY-MM-DD.", fields.watched_on);
-        errors.push(FieldError { field: "watched_on", message });
-    }
-    let rating = match fields.rating.as_str() {
-        "" => None,
-        text => match text.parse::<u8>().ok().and_then(from_half_stars) {
-            Some(rating) => Some(rating),
-            None => {
-                errors.push(FieldError {
-                    field: "rating",
-                    message: "Choose a rating from half a star to five stars.".into(),
-                });
-                None
-            }
-        },
-    };
-    EntryInput {
-        film_id,
-        watched_on: fields.watched_on.clone(),
-        rating,
-        rewatch: fields.rewatch,
-        liked: fields.liked,
-        tags: fields.tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect(),
-        review_text: fields.review_text.clone(),
-    }
-}
-
 async fn diary_page(
     state: &AppState,
     admin: &Admin,
@@ -140,7 +111,7 @@ async fn diary_page(
     errors: Vec<FieldError>,
     notice: Option<&'static str>,
 ) -> Result<Response> {
-    let entries = diary::recent(&state.store, admin.id(), 50).await?;
+    let entries = marquee_store::diary::recent(&state.store, admin.id(), 50).await?;
     let public = users::by_slug(&state.store, &admin.session.user.slug).await?.is_some_and(|u| u.diary_public);
     let status = super::form_status(&errors);
     let page = DiaryAdminPage {
@@ -173,32 +144,18 @@ pub async fn diary_index(State(state): State<Arc<AppState>>, admin: Admin, uri: 
 
 /// Quick logging: a film, a date (today unless changed), a rating, and it is in the diary.
 pub async fn diary_log(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
-    let fields = diary_fields(&form);
-    let mut errors = Vec::new();
-    let mut tx = state.store.begin().await?;
-    let film = film_for(&mut tx, &fields.film_title, &fields.film_year).await?;
-    let input = entry_input(&fields, *film.as_ref().unwrap_or(&0), &mut errors);
-    let film_id = match film {
-        Ok(id) if errors.is_empty() => id,
-        Ok(_) => return diary_page(&state, &admin, fields, errors, None).await,
-        Err(error) => {
-            errors.insert(0, error);
-            return diary_page(&state, &admin, fields, errors, None).await;
-        }
+    let mut problems = Problems::default();
+    let draft = checked(entry_draft(&form, &mut problems), problems);
+    let leave_watchlist = form.checked("leave_watchlist");
+    let logged = match draft {
+        Ok(draft) => diary::log(&state.desk, &admin.member(), &draft, leave_watchlist).await,
+        Err(e) => Err(e),
     };
-    diary::create(&mut tx, admin.id(), &input).await?;
-    if fields.leave_watchlist {
-        lists::watchlist_remove(&mut tx, admin.id(), film_id).await?;
+    match logged {
+        Ok(_) => Ok(see_other("/admin/diary", "logged")),
+        Err(ChangeError::Invalid(errors)) => diary_page(&state, &admin, diary_fields(&form), errors, None).await,
+        Err(e) => Err(e.into()),
     }
-    tx.commit().await?;
-    state.refresh().await?;
-    Ok(see_other("/admin/diary", "logged"))
-}
-
-async fn own_entry(state: &AppState, admin: &Admin, id: i64) -> Result<Entry> {
-    let entry = diary::by_id(&state.store, id).await?.ok_or_else(|| Error::not_found(state))?;
-    admin.require(Action::ManageCollection { owner: entry.user_id })?;
-    Ok(entry)
 }
 
 fn entry_page(
@@ -224,7 +181,7 @@ pub async fn diary_entry(
     Path(id): Path<i64>,
     uri: Uri,
 ) -> Result<Response> {
-    let entry = own_entry(&state, &admin, id).await?;
+    let entry = diary::own_entry(&state.desk, &admin.member(), id).await?;
     let mut page = entry_page(&state, &admin, &entry, entry_fields(&entry), Vec::new());
     page.layout = page.layout.with_notice(notice(uri.query()));
     render(&page)
@@ -236,22 +193,21 @@ pub async fn diary_update(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    let entry = own_entry(&state, &admin, id).await?;
-    let fields = diary_fields(&form);
-    let mut errors = Vec::new();
-    let mut tx = state.store.begin().await?;
-    let film = film_for(&mut tx, &fields.film_title, &fields.film_year).await?;
-    let input = entry_input(&fields, *film.as_ref().unwrap_or(&0), &mut errors);
-    if let Err(error) = film {
-        errors.insert(0, error);
+    let member = admin.member();
+    let entry = diary::own_entry(&state.desk, &member, id).await?;
+    let mut problems = Problems::default();
+    let edited = match checked(entry_draft(&form, &mut problems), problems) {
+        Ok(draft) => diary::edit(&state.desk, &member, id, &draft).await,
+        Err(e) => Err(e),
+    };
+    match edited {
+        Ok(()) => Ok(see_other(&format!("/admin/diary/{id}"), "saved")),
+        Err(ChangeError::Invalid(errors)) => {
+            let page = entry_page(&state, &admin, &entry, diary_fields(&form), errors);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
     }
-    if !errors.is_empty() {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &entry_page(&state, &admin, &entry, fields, errors));
-    }
-    diary::update(&mut tx, id, &input).await?;
-    tx.commit().await?;
-    state.refresh().await?;
-    Ok(see_other(&format!("/admin/diary/{id}"), "saved"))
 }
 
 pub async fn diary_delete(
@@ -260,11 +216,7 @@ pub async fn diary_delete(
     Path(id): Path<i64>,
     _form: FormData,
 ) -> Result<Response> {
-    own_entry(&state, &admin, id).await?;
-    let mut tx = state.store.begin().await?;
-    diary::delete(&mut tx, id).await?;
-    tx.commit().await?;
-    state.refresh().await?;
+    diary::delete(&state.desk, &admin.member(), id).await?;
     Ok(see_other("/admin/diary", "deleted"))
 }
 
@@ -276,42 +228,7 @@ pub async fn diary_promote(
     Path(id): Path<i64>,
     _form: FormData,
 ) -> Result<Response> {
-    let entry = own_entry(&state, &admin, id).await?;
-    admin.require(Action::CreateReview)?;
-    if let Some(review_id) = entry.review_id {
-        return Ok(see_other(&format!("/admin/reviews/{review_id}"), "saved"));
-    }
-    let (rendered, images, _) = super::reviews::render_body(&state, &entry.review_text).await?;
-    let input = ReviewInput {
-        slug: revisions::slug_for(&entry.film_title, entry.film_year)
-            .unwrap_or_else(|_| Slug::parse("review").expect("a valid slug")),
-        film_id: entry.film_id,
-        author_id: Some(admin.id()),
-        headline: None,
-        body_markdown: entry.review_text.clone(),
-        body_html: rendered.html,
-        body_text: rendered.plain_text,
-        word_count: rendered.words,
-        summary: None,
-        score: entry.rating,
-        verdict_override: None,
-        spoilers: false,
-        watched_on: Some(entry.watched_on.clone()),
-        rewatch: entry.rewatch,
-        status: ReviewStatus::Draft,
-        published_at: None,
-        updated_at: None,
-        tags: entry.tags.clone(),
-        images,
-        source_hash: None,
-    };
-    let mut tx = state.store.begin().await?;
-    let review_id = match revisions::create(&mut tx, &input, admin.id()).await? {
-        revisions::Saved::Written { id, .. } => id,
-        revisions::Saved::Conflict { .. } => return Err(Error::Internal("a new review cannot conflict".into())),
-    };
-    diary::set_review(&mut tx, id, review_id).await?;
-    tx.commit().await?;
+    let review_id = marquee_changes::reviews::promote(&state.desk, &admin.member(), id).await?;
     Ok(see_other(&format!("/admin/reviews/{review_id}"), "created"))
 }
 
@@ -346,34 +263,32 @@ pub async fn lists_index(State(state): State<Arc<AppState>>, admin: Admin, uri: 
     lists_page(&state, &admin, String::new(), Vec::new(), notice(uri.query())).await
 }
 
-fn list_input(title: &str, description: &str, ranked: bool, published: bool) -> ListInput {
-    let rendered = marquee_core::markdown::render(description, &|_| None);
-    ListInput {
-        title: title.to_string(),
-        description_markdown: description.to_string(),
-        description_html: rendered.html,
-        ranked,
-        published,
-    }
+/// A list's form, typed: its title (which must name it), description and settings.
+fn list_draft(form: &FormData, problems: &mut Problems) -> Option<ListDraft> {
+    let title = problems.keep("title", Title::parse(&form.text("title"), "the list's title"))?;
+    Some(ListDraft {
+        title,
+        description: form.raw("description").trim().to_string(),
+        ranked: form.checked("ranked"),
+        published: form.checked("published"),
+    })
 }
 
 pub async fn list_create(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
-    let title = form.text("title");
-    if title.is_empty() || marquee_core::Slug::from_text(&title).is_err() {
-        let errors =
-            vec![FieldError { field: "title", message: "Give the list a title with a letter or digit in it.".into() }];
-        return lists_page(&state, &admin, title, errors, None).await;
+    let mut problems = Problems::default();
+    let created = match checked(list_draft(&form, &mut problems), problems) {
+        // A new list starts empty and private, whatever the form says.
+        Ok(draft) => {
+            let draft = ListDraft { description: String::new(), published: false, ..draft };
+            changes_lists::create(&state.desk, &admin.member(), &draft).await
+        }
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(id) => Ok(see_other(&format!("/admin/lists/{id}"), "created")),
+        Err(ChangeError::Invalid(errors)) => lists_page(&state, &admin, form.text("title"), errors, None).await,
+        Err(e) => Err(e.into()),
     }
-    let mut tx = state.store.begin().await?;
-    let id = lists::create(&mut tx, admin.id(), &list_input(&title, "", form.checked("ranked"), false)).await?;
-    tx.commit().await?;
-    Ok(see_other(&format!("/admin/lists/{id}"), "created"))
-}
-
-async fn own_list(state: &AppState, admin: &Admin, id: i64) -> Result<lists::List> {
-    let list = lists::by_id(&state.store, id).await?.ok_or_else(|| Error::not_found(state))?;
-    admin.require(Action::ManageCollection { owner: list.user_id })?;
-    Ok(list)
 }
 
 fn item_rows(items: &[lists::FilmItem]) -> Vec<ItemRow> {
@@ -425,7 +340,7 @@ pub async fn list_edit(
     Path(id): Path<i64>,
     uri: Uri,
 ) -> Result<Response> {
-    let list = own_list(&state, &admin, id).await?;
+    let list = changes_lists::own_list(&state.desk, &admin.member(), id).await?;
     list_page(&state, &admin, &list, None, Vec::new(), notice(uri.query())).await
 }
 
@@ -435,18 +350,18 @@ pub async fn list_update(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    let list = own_list(&state, &admin, id).await?;
-    let title = form.text("title");
-    if title.is_empty() {
-        let errors = vec![FieldError { field: "title", message: "Give the list a title.".into() }];
-        return list_page(&state, &admin, &list, None, errors, None).await;
+    let member = admin.member();
+    let list = changes_lists::own_list(&state.desk, &member, id).await?;
+    let mut problems = Problems::default();
+    let updated = match checked(list_draft(&form, &mut problems), problems) {
+        Ok(draft) => changes_lists::edit(&state.desk, &member, id, &draft).await,
+        Err(e) => Err(e),
+    };
+    match updated {
+        Ok(()) => Ok(see_other(&format!("/admin/lists/{id}"), "saved")),
+        Err(ChangeError::Invalid(errors)) => list_page(&state, &admin, &list, None, errors, None).await,
+        Err(e) => Err(e.into()),
     }
-    let input = list_input(&title, form.raw("description").trim(), form.checked("ranked"), form.checked("published"));
-    let mut tx = state.store.begin().await?;
-    lists::update(&mut tx, id, &input).await?;
-    tx.commit().await?;
-    state.refresh().await?;
-    Ok(see_other(&format!("/admin/lists/{id}"), "saved"))
 }
 
 pub async fn list_delete(
@@ -455,11 +370,7 @@ pub async fn list_delete(
     Path(id): Path<i64>,
     _form: FormData,
 ) -> Result<Response> {
-    own_list(&state, &admin, id).await?;
-    let mut tx = state.store.begin().await?;
-    lists::delete(&mut tx, id).await?;
-    tx.commit().await?;
-    state.refresh().await?;
+    changes_lists::delete(&state.desk, &admin.member(), id).await?;
     Ok(see_other("/admin/lists", "deleted"))
 }
 
@@ -469,16 +380,17 @@ pub async fn list_add(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    let list = own_list(&state, &admin, id).await?;
-    let mut tx = state.store.begin().await?;
-    match film_for(&mut tx, &form.text("film_title"), &form.text("film_year")).await? {
-        Ok(film_id) => {
-            lists::add_item(&mut tx, id, film_id, &form.text("note")).await?;
-            tx.commit().await?;
-            state.refresh().await?;
-            Ok(see_other(&format!("/admin/lists/{id}"), "saved"))
-        }
-        Err(error) => list_page(&state, &admin, &list, Some(&form), vec![error], None).await,
+    let member = admin.member();
+    let list = changes_lists::own_list(&state.desk, &member, id).await?;
+    let mut problems = Problems::default();
+    let added = match checked(film_name(&form, &mut problems), problems) {
+        Ok(film) => changes_lists::add_film(&state.desk, &member, id, &film, &form.text("note")).await,
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok(()) => Ok(see_other(&format!("/admin/lists/{id}"), "saved")),
+        Err(ChangeError::Invalid(errors)) => list_page(&state, &admin, &list, Some(&form), errors, None).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -489,24 +401,13 @@ pub async fn list_item(
     Path((id, film_id)): Path<(i64, i64)>,
     form: FormData,
 ) -> Result<Response> {
-    own_list(&state, &admin, id).await?;
-    let mut tx = state.store.begin().await?;
+    let (desk, member) = (&state.desk, admin.member());
     match form.text("do").as_str() {
-        "up" | "down" => {
-            let mut order = lists::order(&mut tx, id).await?;
-            let Some(at) = order.iter().position(|f| *f == film_id) else { return Err(Error::not_found(&state)) };
-            let to =
-                if form.text("do") == "up" { at.checked_sub(1) } else { Some(at + 1).filter(|t| *t < order.len()) };
-            if let Some(to) = to {
-                order.swap(at, to);
-                lists::reorder(&mut tx, id, &order).await?;
-            }
-        }
-        "remove" => lists::remove_item(&mut tx, id, film_id).await?,
-        _ => lists::set_note(&mut tx, id, film_id, &form.text("note")).await?,
+        "up" => changes_lists::move_film(desk, &member, id, film_id, Move::Up).await?,
+        "down" => changes_lists::move_film(desk, &member, id, film_id, Move::Down).await?,
+        "remove" => changes_lists::remove_film(desk, &member, id, film_id).await?,
+        _ => changes_lists::set_note(desk, &member, id, film_id, &form.text("note")).await?,
     }
-    tx.commit().await?;
-    state.refresh().await?;
     Ok(see_other(&format!("/admin/lists/{id}#film-{film_id}"), "saved"))
 }
 
@@ -517,17 +418,14 @@ pub async fn list_order(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    own_list(&state, &admin, id).await?;
     let order: Vec<i64> = form.text("order").split(',').filter_map(|s| s.trim().parse().ok()).collect();
-    let mut tx = state.store.begin().await?;
-    match lists::reorder(&mut tx, id, &order).await {
-        Ok(()) => {}
-        Err(marquee_store::Error::Invalid(message)) => return Err(Error::BadRequest(message)),
-        Err(e) => return Err(e.into()),
+    match changes_lists::reorder(&state.desk, &admin.member(), id, &order).await {
+        Ok(()) => Ok(see_other(&format!("/admin/lists/{id}"), "saved")),
+        Err(ChangeError::Invalid(problems)) => {
+            Err(Error::BadRequest(problems.into_iter().map(|p| p.message).collect::<Vec<_>>().join(" ")))
+        }
+        Err(e) => Err(e.into()),
     }
-    tx.commit().await?;
-    state.refresh().await?;
-    Ok(see_other(&format!("/admin/lists/{id}"), "saved"))
 }
 
 async fn watchlist_page(
@@ -556,15 +454,15 @@ pub async fn watchlist_index(State(state): State<Arc<AppState>>, admin: Admin, u
 }
 
 pub async fn watchlist_add(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
-    let mut tx = state.store.begin().await?;
-    match film_for(&mut tx, &form.text("film_title"), &form.text("film_year")).await? {
-        Ok(film_id) => {
-            lists::watchlist_add(&mut tx, admin.id(), film_id).await?;
-            tx.commit().await?;
-            state.refresh().await?;
-            Ok(see_other("/admin/watchlist", "saved"))
-        }
-        Err(error) => watchlist_page(&state, &admin, Some(&form), vec![error], None).await,
+    let mut problems = Problems::default();
+    let added = match checked(film_name(&form, &mut problems), problems) {
+        Ok(film) => changes_lists::watch_later(&state.desk, &admin.member(), &film).await,
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok(()) => Ok(see_other("/admin/watchlist", "saved")),
+        Err(ChangeError::Invalid(errors)) => watchlist_page(&state, &admin, Some(&form), errors, None).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -574,9 +472,6 @@ pub async fn watchlist_remove(
     Path(film_id): Path<i64>,
     _form: FormData,
 ) -> Result<Response> {
-    let mut tx = state.store.begin().await?;
-    lists::watchlist_remove(&mut tx, admin.id(), film_id).await?;
-    tx.commit().await?;
-    state.refresh().await?;
+    changes_lists::unwatch_later(&state.desk, &admin.member(), film_id).await?;
     Ok(see_other("/admin/watchlist", "deleted"))
 }

@@ -459,7 +459,7 @@ fn job_view(job: &Job) -> JobView {
 }
 
 fn find_job(state: &AppState, admin: &Admin, id: u64) -> Result<Arc<Job>> {
-    state.jobs.get(id).filter(|j| visible(admin, j)).ok_or_else(|| Error::not_found(state))
+    state.jobs.get(id).filter(|j| visible(admin, j)).ok_or(Error::NotFound)
 }
 
 /// The job's page: a progress bar the admin script keeps current (without the script, the page

@@ -76,18 +76,16 @@ pub async fn upload(
         let message = "Describe the image in the alt text field: readers who cannot see it hear that description.";
         return refused(&state, &admin, &headers, message.into(), alt).await;
     }
-    let ingested = match state.media.ingest(&file.bytes).await {
-        Ok(ingested) => ingested,
-        Err(marquee_media::MediaError::Io { path, source }) => {
-            return Err(Error::Internal(format!("the media store failed at {}: {source}", path.display())))
+    let uploaded =
+        marquee_changes::media::upload(&state.desk, &admin.member(), &file.bytes, &file.file_name, &alt, "file").await;
+    let id = match uploaded {
+        Ok(id) => id,
+        Err(marquee_changes::ChangeError::Invalid(problems)) => {
+            let message = problems.into_iter().map(|p| p.message).collect::<Vec<_>>().join(" ");
+            return refused(&state, &admin, &headers, message, alt).await;
         }
-        Err(e) => return refused(&state, &admin, &headers, format!("{} was refused: {e}.", file.file_name), alt).await,
+        Err(e) => return Err(e.into()),
     };
-    let mut tx = state.store.begin().await?;
-    let id =
-        media::record_upload(&mut tx, &ingested.image, ingested.byte_size as i64, &file.file_name, &alt, admin.id())
-            .await?;
-    tx.commit().await?;
     tracing::info!(media = id, user = admin.id(), "image uploaded");
     if wants_json(&headers) {
         let item = media::by_id(&state.store, id).await?.ok_or_else(|| Error::Internal("upload vanished".into()))?;
@@ -121,15 +119,13 @@ pub async fn update_alt(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response> {
-    admin.require(Action::UploadMedia)?;
-    media::by_id(&state.store, id).await?.ok_or_else(|| Error::not_found(&state))?;
-    let alt = form.text("alt");
-    if alt.is_empty() {
-        let page = library_page(&state, &admin, None, Some("Alt text cannot be empty.".into()), String::new()).await?;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    match marquee_changes::media::describe(&state.desk, &admin.member(), id, &form.text("alt")).await {
+        Ok(()) => Ok(see_other(&format!("/admin/media#media-{id}"), "saved")),
+        Err(marquee_changes::ChangeError::Invalid(problems)) => {
+            let message = problems.into_iter().map(|p| p.message).collect::<Vec<_>>().join(" ");
+            let page = library_page(&state, &admin, None, Some(message), String::new()).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
     }
-    let mut tx = state.store.begin().await?;
-    media::set_alt(&mut tx, id, &alt).await?;
-    tx.commit().await?;
-    Ok(see_other(&format!("/admin/media#media-{id}"), "saved"))
 }

@@ -13,8 +13,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
-use marquee_core::permissions::password_problem;
-use marquee_core::Role;
+use marquee_changes::accounts::{NewAccount, Password};
+use marquee_changes::{ChangeError, Problems};
+use marquee_core::{Email, Role, Title};
 use marquee_store::accounts;
 use std::sync::Arc;
 
@@ -121,7 +122,7 @@ pub async fn login(
     }
     let account = accounts::by_email(&state.store, &email).await?.filter(|a| !a.disabled);
     let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
-    let Some(verified) = state.passwords.try_verify(&password, hash).await? else {
+    let Some(verified) = state.desk.passwords.try_verify(&password, hash).await? else {
         accounts::withdraw_attempt(&state.store, &attempt).await?;
         let message = "The site is busy signing other people in. Try again in a moment.".to_string();
         return retry_after(refuse(StatusCode::SERVICE_UNAVAILABLE, message), 2);
@@ -152,7 +153,7 @@ pub async fn logout(State(state): State<Arc<AppState>>, admin: Admin) -> Result<
 /// The setup page exists only while the site has no owner.
 pub async fn setup_page(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response> {
     if accounts::owner_exists(&state.store).await? {
-        return Err(Error::not_found(&state));
+        return Err(Error::NotFound);
     }
     let (token, set) = form_token(&state, &headers);
     let page = SetupPage {
@@ -164,49 +165,52 @@ pub async fn setup_page(State(state): State<Arc<AppState>>, headers: HeaderMap) 
     Ok(with_cookie(render(&page)?, set))
 }
 
-/// Errors in an email and a new password typed twice.
-fn account_errors(email: &str, password: &str, confirm: &str) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if !email.contains('@') || email.chars().any(char::is_whitespace) || email.len() > 254 {
-        errors.push(FieldError { field: "email", message: "Enter an email address, like name@example.com.".into() });
+/// A new password typed twice, checked: a problem for each field to fix.
+fn new_password(email: &str, form: &FormData, problems: &mut Problems) -> Option<Password> {
+    let password = problems.keep("password", Password::parse(form.raw("password"), email))?;
+    if form.raw("password") != form.raw("confirm") {
+        problems.add("confirm", "The two passwords differ.");
+        return None;
     }
-    if let Some(problem) = password_problem(password, email) {
-        errors.push(FieldError { field: "password", message: problem });
-    } else if password != confirm {
-        errors.push(FieldError { field: "confirm", message: "The two passwords differ.".into() });
-    }
-    errors
+    Some(password)
+}
+
+/// The first owner's account, as the setup form sends it.
+fn new_owner(form: &FormData, problems: &mut Problems) -> Option<NewAccount> {
+    let email = problems.keep("email", Email::parse(&form.text("email")));
+    let password = new_password(&form.text("email"), form, problems);
+    let name = problems.keep("name", Title::parse(&form.text("name"), "the name readers will see on your reviews"));
+    Some(NewAccount { email: email?, name: name?, role: Role::Owner, password: password? })
 }
 
 pub async fn setup(State(state): State<Arc<AppState>>, headers: HeaderMap, form: FormData) -> Result<Response> {
     if accounts::owner_exists(&state.store).await? {
-        return Err(Error::not_found(&state));
+        return Err(Error::NotFound);
     }
-    let (email, name, password) = (form.text("email"), form.text("name"), form.raw("password").to_string());
-    let mut errors = account_errors(&email, &password, form.raw("confirm"));
-    if name.is_empty() {
-        errors.push(FieldError { field: "name", message: "Enter the name readers will see on your reviews.".into() });
+    let mut problems = Problems::default();
+    let account = new_owner(&form, &mut problems).filter(|_| problems.is_empty());
+    let result = match &account {
+        Some(account) => marquee_changes::accounts::set_up(&state.desk, account).await,
+        None => Err(ChangeError::Invalid(problems.into_vec())),
+    };
+    match result {
+        Ok(Some(id)) => {
+            let cookie = start_session(&state, id).await?;
+            Ok(with_cookie(Redirect::to("/admin").into_response(), Some(cookie)))
+        }
+        Ok(None) => Err(Error::Busy(2)),
+        Err(ChangeError::Invalid(errors)) => {
+            let token = cookie(&headers, FORM_COOKIE).unwrap_or_default();
+            let page = SetupPage {
+                layout: AdminLayout::public(&state, "Set up your site", token),
+                email: form.text("email"),
+                name: form.text("name"),
+                errors,
+            };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
     }
-    if !errors.is_empty() {
-        let page = SetupPage {
-            layout: AdminLayout::public(&state, "Set up your site", cookie(&headers, FORM_COOKIE).unwrap_or_default()),
-            email,
-            name,
-            errors,
-        };
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
-    let Some(hash) = state.passwords.try_hash(&password).await? else { return Err(Error::Busy(2)) };
-    let mut tx = state.store.begin().await?;
-    // Two first visitors at once: the owner check inside the transaction lets only one through.
-    if accounts::owners(&mut tx).await? > 0 {
-        return Err(Error::not_found(&state));
-    }
-    let id = accounts::create(&mut tx, &email, &name, Role::Owner, &hash).await?;
-    marquee_store::audit::record(&mut tx, id, &name, "site.setup", &email, "first owner created").await?;
-    tx.commit().await?;
-    let cookie = start_session(&state, id).await?;
-    Ok(with_cookie(Redirect::to("/admin").into_response(), Some(cookie)))
 }
 
 /// The account page, with the profile as stored or as just typed.
@@ -239,38 +243,43 @@ pub async fn account_page(State(state): State<Arc<AppState>>, admin: Admin, uri:
 }
 
 pub async fn account_save(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
-    let (name, bio) = (form.text("name"), form.text("bio"));
-    if name.is_empty() {
-        let errors = vec![FieldError { field: "name", message: "Enter the name readers see.".into() }];
-        return account_view(&state, &admin, Some(&form), errors, None).await;
-    }
-    let mut tx = state.store.begin().await?;
-    accounts::set_profile(&mut tx, admin.id(), &name, &bio, form.checked("diary_public")).await?;
-    tx.commit().await?;
-    state.refresh().await?;
+    let name = match Title::parse(&form.text("name"), "the name readers see") {
+        Ok(name) => name,
+        Err(e) => {
+            let errors = vec![FieldError::new("name", e.to_string())];
+            return account_view(&state, &admin, Some(&form), errors, None).await;
+        }
+    };
+    let (desk, member) = (&state.desk, admin.member());
+    marquee_changes::accounts::save_profile(desk, &member, &name, &form.text("bio"), form.checked("diary_public"))
+        .await?;
     Ok(see_other("/admin/account", "saved"))
 }
 
-/// Changing one's password ends every other session of the account.
+/// Changing one's password ends every other session of the account, and gives this one a new
+/// token.
 pub async fn change_password(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
-    let user = &admin.session.user;
-    let email = user.email.clone().unwrap_or_default();
-    let (password, confirm) = (form.raw("password"), form.raw("confirm"));
-    let mut errors: Vec<FieldError> =
-        account_errors(&email, password, confirm).into_iter().filter(|e| e.field != "email").collect();
-    if !state.passwords.verify(form.raw("current"), user.password_hash.as_deref()).await? {
-        errors.insert(0, FieldError { field: "current", message: "Your current password is not that.".into() });
-    }
-    if !errors.is_empty() {
-        return account_view(&state, &admin, None, errors, None).await;
-    }
-    let hash = state.passwords.hash(password).await?;
+    let email = admin.session.user.email.clone().unwrap_or_default();
+    let mut problems = Problems::default();
+    let password = new_password(&email, &form, &mut problems);
     let mut session = admin.session.clone();
-    let mut tx = state.store.begin().await?;
-    accounts::set_password(&mut tx, admin.id(), &hash).await?;
-    accounts::end_sessions(&mut tx, admin.id(), Some(&session.token_hash)).await?;
-    let cookie = rotate_session(&state, &mut tx, &mut session).await?;
-    tx.commit().await?;
-    tracing::info!(user = admin.id(), "password changed; other sessions ended, this one's token renewed");
-    Ok(with_cookie(see_other("/admin/account", "password"), Some(cookie)))
+    let result = match password.filter(|_| problems.is_empty()) {
+        Some(password) => {
+            let (desk, member) = (&state.desk, admin.member());
+            let current = form.raw("current");
+            marquee_changes::accounts::change_own_password(desk, &member, current, &password, &session.token_hash).await
+        }
+        None => Err(ChangeError::Invalid(problems.into_vec())),
+    };
+    match result {
+        Ok(()) => {
+            let mut tx = state.store.begin().await?;
+            let cookie = rotate_session(&state, &mut tx, &mut session).await?;
+            tx.commit().await?;
+            tracing::info!(user = admin.id(), "password changed; other sessions ended, this one's token renewed");
+            Ok(with_cookie(see_other("/admin/account", "password"), Some(cookie)))
+        }
+        Err(ChangeError::Invalid(errors)) => account_view(&state, &admin, None, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
 }

@@ -9,9 +9,11 @@ use crate::views::admin::*;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use marquee_core::permissions::password_problem;
-use marquee_core::{Action, Role, Score, VerdictBand, VerdictBands};
-use marquee_store::{accounts, audit, settings};
+use marquee_changes::accounts::{AccountChange, Asker, NewAccount, Password};
+use marquee_changes::settings::SiteSettings;
+use marquee_changes::{ChangeError, Problems};
+use marquee_core::{Action, Colour, Email, Role, Score, Title, VerdictBand, VerdictBands};
+use marquee_store::{accounts, audit};
 use std::sync::Arc;
 
 /// Rows the settings form offers for verdict bands (empty ones are ignored).
@@ -60,10 +62,6 @@ pub async fn settings_page(State(state): State<Arc<AppState>>, admin: Admin, uri
     render(&page)
 }
 
-fn valid_accent(accent: &str) -> bool {
-    accent.len() == 7 && accent.starts_with('#') && accent[1..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// The bands typed into the form, checked: each a label and a lowest score from 0 to 10,
 /// thresholds all different, one starting at 0.
 fn bands_from(form: &FormData, errors: &mut Vec<FieldError>) -> Option<VerdictBands> {
@@ -97,42 +95,34 @@ fn bands_from(form: &FormData, errors: &mut Vec<FieldError>) -> Option<VerdictBa
 
 pub async fn settings_save(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
     admin.require(Action::ManageSettings)?;
+    let mut problems = Problems::default();
+    let title = problems.keep("title", Title::parse(&form.text("title"), "the site's title"));
+    let accent = problems.keep("accent", Colour::parse(&form.text("accent")));
     let mut errors = Vec::new();
-    let (title, description, accent) =
-        (form.text("title"), form.text("description"), form.text("accent").to_lowercase());
-    if title.is_empty() {
-        errors.push(FieldError { field: "title", message: "Enter the site's title.".into() });
-    }
-    if !valid_accent(&accent) {
-        errors.push(FieldError { field: "accent", message: format!("\"{accent}\" is not a colour like #b3261e.") });
-    }
     let bands = bands_from(&form, &mut errors);
-    let Some(bands) = bands.filter(|_| errors.is_empty()) else {
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &settings_form(&state, &admin, errors, Some(&form)));
-    };
-    let bands_json = serde_json::to_string(&bands).map_err(|e| Error::Internal(e.to_string()))?;
-    let feed_content = if form.text("feed_content") == "summary" { "summary" } else { "full" };
-    let before = state.site();
-    let mut changed = Vec::new();
-    let mut tx = state.store.begin().await?;
-    for (key, value, old) in [
-        ("title", title.as_str(), before.title.clone()),
-        ("description", description.as_str(), before.description.clone()),
-        ("accent", accent.as_str(), before.accent.clone()),
-        ("verdict_bands", bands_json.as_str(), serde_json::to_string(&before.bands).unwrap_or_default()),
-        ("feed_content", feed_content, (if before.feed_full { "full" } else { "summary" }).to_string()),
-    ] {
-        settings::set(&mut tx, key, value).await?;
-        if value != old {
-            changed.push(key);
-        }
+    for error in errors {
+        problems.add(error.field, error.message);
     }
-    marquee_store::content::bump(&mut tx).await?;
-    audit::record(&mut tx, admin.id(), admin.name(), "settings.changed", "site settings", &changed.join(", ")).await?;
-    tx.commit().await?;
-    // This server shows the change at once; the others within a second.
-    state.refresh().await?;
-    Ok(see_other("/admin/settings", "saved"))
+    let result = match (title, accent, bands) {
+        (Some(title), Some(accent), Some(bands)) if problems.is_empty() => {
+            let new = SiteSettings {
+                title,
+                description: form.text("description"),
+                accent,
+                bands,
+                feed_full: form.text("feed_content") != "summary",
+            };
+            marquee_changes::settings::save(&state.desk, &admin.member(), &new).await
+        }
+        _ => Err(ChangeError::Invalid(problems.into_vec())),
+    };
+    match result {
+        Ok(()) => Ok(see_other("/admin/settings", "saved")),
+        Err(ChangeError::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &settings_form(&state, &admin, errors, Some(&form)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn users_page_with(
@@ -175,43 +165,23 @@ pub async fn users_page(State(state): State<Arc<AppState>>, admin: Admin, uri: U
 /// The owner adds an account with a first password, which they pass on to its user.
 pub async fn user_add(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
     admin.require(Action::ManageUsers)?;
-    let (email, name, password) = (form.text("email"), form.text("name"), form.raw("password"));
-    let mut errors = Vec::new();
-    if !email.contains('@') || email.chars().any(char::is_whitespace) {
-        errors.push(FieldError { field: "email", message: "Enter an email address, like name@example.com.".into() });
-    }
-    if name.is_empty() {
-        errors.push(FieldError { field: "name", message: "Enter the name readers will see.".into() });
-    }
-    let role = form.text("role").parse::<Role>();
-    if let Err(e) = &role {
-        errors.push(FieldError { field: "role", message: e.clone() });
-    }
-    if let Some(problem) = password_problem(password, &email) {
-        errors.push(FieldError { field: "password", message: problem });
-    }
-    if let (Ok(role), true) = (role, errors.is_empty()) {
-        let hash = state.passwords.hash(password).await?;
-        let mut tx = state.store.begin().await?;
-        match accounts::create(&mut tx, &email, &name, role, &hash).await {
-            Ok(_) => {
-                audit::record(
-                    &mut tx,
-                    admin.id(),
-                    admin.name(),
-                    "user.added",
-                    &name,
-                    &format!("{email} as {}", role.as_str()),
-                )
-                .await?;
-                tx.commit().await?;
-                return Ok(see_other("/admin/users", "created"));
-            }
-            Err(marquee_store::Error::Exists(message)) => errors.push(FieldError { field: "email", message }),
-            Err(e) => return Err(e.into()),
+    let mut problems = Problems::default();
+    let email = problems.keep("email", Email::parse(&form.text("email")));
+    let name = problems.keep("name", Title::parse(&form.text("name"), "the name readers will see"));
+    let role = problems.keep("role", form.text("role").parse::<Role>());
+    let password = problems.keep("password", Password::parse(form.raw("password"), &form.text("email")));
+    let result = match (email, name, role, password) {
+        (Some(email), Some(name), Some(role), Some(password)) if problems.is_empty() => {
+            let account = NewAccount { email, name, role, password };
+            marquee_changes::accounts::add(&state.desk, Asker::Member(&admin.member()), &account).await.map(|_| ())
         }
+        _ => Err(ChangeError::Invalid(problems.into_vec())),
+    };
+    match result {
+        Ok(()) => Ok(see_other("/admin/users", "created")),
+        Err(ChangeError::Invalid(errors)) => users_page_with(&state, &admin, None, Some(&form), errors).await,
+        Err(e) => Err(e.into()),
     }
-    users_page_with(&state, &admin, None, Some(&form), errors).await
 }
 
 /// Changes a user's role, disables or re-enables them, or sets a new password for them (which
@@ -223,41 +193,30 @@ pub async fn user_update(
     form: FormData,
 ) -> Result<Response> {
     admin.require(Action::ManageUsers)?;
-    let user = accounts::by_id(&state.store, id).await?.ok_or_else(|| Error::not_found(&state))?;
-    let mut errors = Vec::new();
-    let mut tx = state.store.begin().await?;
-    let new_password = form.raw("password");
-    if !new_password.is_empty() {
-        match password_problem(new_password, user.email.as_deref().unwrap_or("")) {
-            Some(problem) => {
-                errors.push(FieldError { field: "password", message: format!("{}: {problem}", user.display_name) })
-            }
-            None => {
-                let hash = state.passwords.hash(new_password).await?;
-                accounts::set_password(&mut tx, id, &hash).await?;
-                accounts::end_sessions(&mut tx, id, None).await?;
-                audit::record(&mut tx, admin.id(), admin.name(), "user.password_set", &user.display_name, "").await?;
-            }
+    let user = accounts::by_id(&state.store, id).await?.ok_or(Error::NotFound)?;
+    let mut problems = Problems::default();
+    let password = match form.raw("password") {
+        "" => None,
+        typed => {
+            let parsed = Password::parse(typed, user.email.as_deref().unwrap_or(""));
+            let named = parsed.map_err(|e| format!("{}: {e}", user.display_name));
+            problems.keep("password", named)
         }
+    };
+    let role = match form.text("role").as_str() {
+        "" => user.role,
+        text => problems.keep("role", text.parse::<Role>()).unwrap_or(user.role),
+    };
+    let change = AccountChange { role, disabled: form.checked("disabled"), password };
+    let result = match problems.is_empty() {
+        true => marquee_changes::accounts::change(&state.desk, Asker::Member(&admin.member()), id, &change).await,
+        false => Err(ChangeError::Invalid(problems.into_vec())),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/admin/users", "saved")),
+        Err(ChangeError::Invalid(errors)) => users_page_with(&state, &admin, None, None, errors).await,
+        Err(e) => Err(e.into()),
     }
-    let role = form.text("role").parse::<Role>().unwrap_or(user.role);
-    let disabled = form.checked("disabled");
-    if errors.is_empty() && (role != user.role || disabled != user.disabled) {
-        match accounts::set_role(&mut tx, id, role, disabled).await {
-            Ok(()) => {
-                let detail = format!("role {}{}", role.as_str(), if disabled { ", disabled" } else { "" });
-                audit::record(&mut tx, admin.id(), admin.name(), "user.changed", &user.display_name, &detail).await?;
-            }
-            Err(marquee_store::Error::Invalid(message)) => errors.push(FieldError { field: "role", message }),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if !errors.is_empty() {
-        drop(tx);
-        return users_page_with(&state, &admin, None, None, errors).await;
-    }
-    tx.commit().await?;
-    Ok(see_other("/admin/users", "saved"))
 }
 
 pub async fn activity(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {

@@ -2,13 +2,15 @@
 //! shown once when created; the store keeps its SHA-256 and its first characters.
 
 use super::{form_status, notice, render_status, see_other};
-use crate::auth::{new_api_token, Admin, FormData};
+use crate::auth::{Admin, FormData};
 use crate::error::Result;
 use crate::state::AppState;
 use crate::views::admin::*;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
+use marquee_changes::accounts::{self, Asker, TokenName};
+use marquee_changes::Problems;
 use marquee_store::tokens::{self, Scope};
 use std::sync::Arc;
 
@@ -50,24 +52,17 @@ pub async fn index(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -
 }
 
 pub async fn create(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
-    let name = form.text("name");
-    let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors
-            .push(FieldError { field: "name", message: "Say what the token is for, in up to 100 characters.".into() });
-    }
+    let mut problems = Problems::default();
+    let name = problems.keep("name", TokenName::parse(&form.text("name")));
     let scope = Scope::parse(&form.text("scope"));
     if scope.is_none() {
-        errors.push(FieldError { field: "scope", message: "Choose whether it may read, or read and write.".into() });
+        problems.add("scope", "Choose whether it may read, or read and write.");
     }
-    let Some(scope) = scope.filter(|_| errors.is_empty()) else {
-        return tokens_page(&state, &admin, name, errors, None, None).await;
+    let (Some(name), Some(scope), true) = (name, scope, problems.is_empty()) else {
+        return tokens_page(&state, &admin, form.text("name"), problems.into_vec(), None, None).await;
     };
-    let token = new_api_token();
-    let mut tx = state.store.begin().await?;
-    tokens::create(&mut tx, admin.id(), &name, &token.hash, &token.hint, scope).await?;
-    marquee_store::audit::record(&mut tx, admin.id(), admin.name(), "token.created", &name, scope.as_str()).await?;
-    tx.commit().await?;
+    let member = admin.member();
+    let token = accounts::create_token(&state.desk, Asker::Member(&member), member.id, &name, scope).await?;
     tokens_page(&state, &admin, String::new(), Vec::new(), Some(token.secret), Some("Created.")).await
 }
 
@@ -77,10 +72,6 @@ pub async fn revoke(
     Path(id): Path<i64>,
     _form: FormData,
 ) -> Result<Response> {
-    let mut tx = state.store.begin().await?;
-    if tokens::revoke(&mut tx, admin.id(), id).await? {
-        marquee_store::audit::record(&mut tx, admin.id(), admin.name(), "token.revoked", &id.to_string(), "").await?;
-    }
-    tx.commit().await?;
+    accounts::revoke_token(&state.desk, &admin.member(), id).await?;
     Ok(see_other("/admin/account/tokens", "revoked"))
 }
