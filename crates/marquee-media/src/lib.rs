@@ -5,6 +5,7 @@
 //! at those files; nothing is resized per request.
 #![forbid(unsafe_code)]
 
+pub mod share_card;
 mod storage;
 #[cfg(feature = "test-support")]
 pub mod testing;

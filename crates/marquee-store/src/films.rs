@@ -446,25 +446,6 @@ pub async fn with_reviews(store: &Store) -> Result<Vec<Named>> {
         .collect()
 }
 
-/// What gives a film a public page: a published review, an entry in a public diary, a place in a
-/// published list. Each is the rows that give it, and their film column. The rule is written
-/// here alone; `HAS_PUBLIC_PAGE` (a test on one film) and `FilmSet::WithPublicPage` (every such
-/// film at once) are made from it.
-const PUBLIC_PAGE_BECAUSE: [(&str, &str); 3] = [
-    ("reviews pr WHERE pr.status = 'published'", "pr.film_id"),
-    ("diary_entries pd JOIN users pu ON pu.id = pd.user_id WHERE pu.diary_public = 1", "pd.film_id"),
-    ("list_items pi JOIN lists pl ON pl.id = pi.list_id WHERE pl.published = 1", "pi.film_id"),
-];
-
-/// The SQL condition (on films aliased `f`) under which a film has a public page.
-pub(crate) static HAS_PUBLIC_PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let tests: Vec<String> = PUBLIC_PAGE_BECAUSE
-        .iter()
-        .map(|(rows, film)| format!("EXISTS (SELECT 1 FROM {rows} AND {film} = f.id)"))
-        .collect();
-    format!("({})", tests.join(" OR "))
-});
-
 /// Films chosen by what they are, for reads over many films at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FilmSet {
@@ -479,7 +460,7 @@ impl FilmSet {
     pub(crate) fn ids(self) -> String {
         match self {
             FilmSet::Reviewed => "SELECT film_id FROM reviews WHERE status = 'published'".to_string(),
-            FilmSet::WithPublicPage => PUBLIC_PAGE_BECAUSE
+            FilmSet::WithPublicPage => crate::public_pages::FILM_BECAUSE
                 .iter()
                 .map(|(rows, film)| format!("SELECT {film} FROM {rows}"))
                 .collect::<Vec<_>>()
@@ -490,7 +471,7 @@ impl FilmSet {
 
 /// Whether the film with id `film_id` has a public page.
 pub async fn has_public_page(store: &Store, film_id: i64) -> Result<bool> {
-    let sql = format!("SELECT COUNT(*) FROM films f WHERE f.id = $1 AND {}", *HAS_PUBLIC_PAGE);
+    let sql = format!("SELECT COUNT(*) FROM films f WHERE f.id = $1 AND {}", *crate::public_pages::FILM);
     let n: i64 = sqlx::query_scalar(&sql).bind(film_id).fetch_one(store.pool()).await?;
     Ok(n > 0)
 }
@@ -696,7 +677,8 @@ pub async fn titled(conn: &mut Conn, title: &str) -> Result<Vec<(i64, Option<i32
 
 /// Up to `limit` films with a public page whose id is above `after`, by id.
 pub async fn public_after(store: &Store, after: i64, limit: i64) -> Result<Vec<ListedFilm>> {
-    let sql = format!("SELECT f.id FROM films f WHERE f.id > $1 AND {} ORDER BY f.id LIMIT $2", *HAS_PUBLIC_PAGE);
+    let sql =
+        format!("SELECT f.id FROM films f WHERE f.id > $1 AND {} ORDER BY f.id LIMIT $2", *crate::public_pages::FILM);
     let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(after).bind(limit).fetch_all(store.pool()).await?;
     let mut films = listed_by_ids(store, &ids).await?;
     films.sort_by_key(|f| f.id);

@@ -15,6 +15,7 @@ pub mod lists;
 pub mod marks;
 pub mod media;
 pub mod people;
+mod public_pages;
 pub mod published;
 pub mod redirects;
 pub mod reviews;

@@ -185,7 +185,7 @@ fn item_select(from: &str) -> String {
            CASE WHEN {} THEN 1 ELSE 0 END AS has_page, {from} JOIN films f ON f.id = i.film_id \
            LEFT JOIN media m ON m.id = f.poster_media_id",
         image_columns("m", "poster_"),
-        *crate::films::HAS_PUBLIC_PAGE
+        *crate::public_pages::FILM
     )
 }
 

@@ -183,19 +183,15 @@ pub async fn merge(conn: &mut Conn, from: i64, into: i64) -> Result<u64> {
     Ok(moved)
 }
 
-/// The SQL condition (on people aliased `p`) under which a person has a public page: a credit
-/// on a film with a published review.
-pub(crate) const HAS_PUBLIC_PAGE: &str = "EXISTS (SELECT 1 FROM credits pc JOIN reviews pr ON pr.film_id = pc.film_id \
-    AND pr.status = 'published' WHERE pc.person_id = p.id)";
-
 /// Of these people, the ones with a public page (credited on a film with a published review).
 pub async fn with_pages(store: &Store, slugs: &[String]) -> Result<std::collections::HashSet<String>> {
     if slugs.is_empty() {
         return Ok(Default::default());
     }
     let sql = format!(
-        "SELECT p.slug FROM people p WHERE p.slug IN ({}) AND {HAS_PUBLIC_PAGE}",
-        crate::placeholders(1, slugs.len())
+        "SELECT p.slug FROM people p WHERE p.slug IN ({}) AND {}",
+        crate::placeholders(1, slugs.len()),
+        crate::public_pages::PERSON
     );
     let mut query = sqlx::query_scalar::<_, String>(&sql);
     for slug in slugs {
@@ -207,7 +203,8 @@ pub async fn with_pages(store: &Store, slugs: &[String]) -> Result<std::collecti
 /// Up to `limit` people with a public page (a credit on a reviewed film) whose id is above
 /// `after`, by id, with their credit counts.
 pub async fn public_after(store: &Store, after: i64, limit: i64) -> Result<Vec<ListedPerson>> {
-    let sql = format!("SELECT p.id FROM people p WHERE p.id > $1 AND {HAS_PUBLIC_PAGE} ORDER BY p.id LIMIT $2");
+    let sql =
+        format!("SELECT p.id FROM people p WHERE p.id > $1 AND {} ORDER BY p.id LIMIT $2", crate::public_pages::PERSON);
     let ids: Vec<i64> = sqlx::query_scalar(&sql).bind(after).bind(limit).fetch_all(store.pool()).await?;
     let mut people = listed_by_ids(store, &ids).await?;
     people.sort_by_key(|p| p.id);

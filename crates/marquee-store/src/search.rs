@@ -193,8 +193,8 @@ fn public_documents() -> String {
         "(kind = 'review' \
           OR (kind = 'film' AND EXISTS (SELECT 1 FROM films f WHERE f.id = search_index.ref AND {})) \
           OR (kind = 'person' AND EXISTS (SELECT 1 FROM people p WHERE p.id = search_index.ref AND {})))",
-        *crate::films::HAS_PUBLIC_PAGE,
-        crate::people::HAS_PUBLIC_PAGE
+        *crate::public_pages::FILM,
+        crate::public_pages::PERSON
     )
 }
 

@@ -20,12 +20,6 @@ pub async fn ensure_author(conn: &mut Conn, name: &str) -> Result<i64> {
     crate::ensure_slugged(conn, "users", "author", name, insert).await
 }
 
-/// The SQL condition (on users aliased `u`) under which a member has a public page: a published
-/// review, a public diary or a published list. Whoever has none is not known to readers at all.
-pub(crate) const HAS_PUBLIC_PAGE: &str =
-    "(EXISTS (SELECT 1 FROM reviews ur WHERE ur.author_id = u.id AND ur.status = 'published') \
-    OR u.diary_public = 1 OR EXISTS (SELECT 1 FROM lists ul WHERE ul.user_id = u.id AND ul.published = 1))";
-
 const USER_SELECT: &str = "SELECT u.id, u.slug, u.display_name, u.bio, u.diary_public FROM users u";
 
 pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
@@ -35,7 +29,7 @@ pub async fn by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
 
 /// The member with this slug, if they have a public page.
 pub async fn public_by_slug(store: &Store, slug: &str) -> Result<Option<User>> {
-    let sql = format!("{USER_SELECT} WHERE u.slug = $1 AND {HAS_PUBLIC_PAGE}");
+    let sql = format!("{USER_SELECT} WHERE u.slug = $1 AND {}", crate::public_pages::MEMBER);
     let row = sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await?;
     row.as_ref().map(user_from_row).transpose()
 }

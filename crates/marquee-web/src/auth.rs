@@ -381,11 +381,14 @@ fn body_error(error: &(dyn std::error::Error + 'static), limit: usize) -> Error 
     Error::BadRequest(format!("the form could not be read: {error}"))
 }
 
+/// Where the admin takes an import's file: the one form whose body its handler streams.
+pub const IMPORT_UPLOAD_PATH: &str = "/admin/import";
+
 /// Whether a request is an import's upload from a signed-in user, which its handler streams.
 fn streamed_upload(parts: &axum::http::request::Parts, signed_in: bool) -> bool {
     signed_in
         && parts.method == Method::POST
-        && parts.uri.path() == crate::routes::admin::imports::UPLOAD_PATH
+        && parts.uri.path() == IMPORT_UPLOAD_PATH
         && parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -417,7 +420,7 @@ fn client_address(state: &AppState, parts_headers: &HeaderMap, connect: Option<&
     let forwarded: Vec<&str> =
         parts_headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
     let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
-    crate::client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies).to_string()
+    crate::edge::client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies).to_string()
 }
 
 #[cfg(test)]

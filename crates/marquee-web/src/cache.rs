@@ -2,11 +2,8 @@
 //! rendered (and its Markdown never re-rendered) once per change, not once per request.
 
 use crate::compress::{Compressed, Encoding};
-use crate::state::AppState;
-use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -82,52 +79,9 @@ impl PageCache {
     }
 }
 
-/// Middleware: answers GET requests for public pages from the cache, and stores successful
-/// HTML responses in it. Answers `If-None-Match` with 304.
-pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return next.run(request).await;
-    }
-    let key = cache_key(request.uri());
-    let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
-    if let Some(page) = state.cache.get(&key) {
-        state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-        return respond(&page, Conditions::of(request.headers()), encoding);
-    }
-    state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
-    let generation = state.cache.generation();
-    let last_modified = state.changed_at();
-    let response = next.run(request).await;
-    if response.status() != StatusCode::OK {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    let Ok(body) = to_bytes(body, 16 * 1024 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
-    // A handler that knows its response's tag before drawing it (a share image, by its inputs)
-    // sets it; otherwise the body's hash is the tag.
-    let etag = parts
-        .headers
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .filter(|tag| tag.len() > 2 && tag.starts_with('"') && tag.ends_with('"'))
-        .map(String::from)
-        .unwrap_or_else(|| etag_of(&body));
-    let page = CachedPage { body, content_type, etag, compressed: Compressed::default(), last_modified };
-    let response = respond(&page, Conditions { if_none_match: None, if_modified_since: None }, encoding);
-    state.cache.insert(key, page, generation);
-    response
-}
-
 /// Pages differ only by path and page number; other query parameters must not mint new entries.
-fn cache_key(uri: &axum::http::Uri) -> String {
-    match crate::routes::public::page_param(uri.query()) {
+pub(crate) fn cache_key(uri: &axum::http::Uri) -> String {
+    match crate::query::page_param(uri.query()) {
         Ok(Some(page)) => format!("{}?page={page}", uri.path()),
         _ => uri.path().to_string(),
     }
@@ -182,7 +136,7 @@ pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
 
 /// The page in the encoding the reader accepts, with its ETag (one per encoding) and
 /// Last-Modified, or a 304 when the reader's copy is current (an ETag, when sent, decides).
-fn respond(page: &CachedPage, conditions: Conditions, encoding: Encoding) -> Response {
+pub(crate) fn respond(page: &CachedPage, conditions: Conditions, encoding: Encoding) -> Response {
     // Images are compressed already.
     let encoding = if page.content_type.as_bytes().starts_with(b"image/") { Encoding::Identity } else { encoding };
     let mut headers = HeaderMap::new();

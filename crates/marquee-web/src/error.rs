@@ -1,13 +1,11 @@
 //! The web layer's one error type: what went wrong, and the HTTP status each case answers with.
 //! Pages render it as a short status page (details go to the log, not to the reader); the API
-//! renders the same status as problem+json (`routes::api::Problem`). A 404 is marked here and
-//! given the site's own page at the edge (`pages::not_found_page`), where the site's settings are
-//! at hand.
+//! renders the same status as problem+json (`routes::api::Problem`). An error only marks its
+//! answer with a `StatusPage`; the page itself is drawn at the edge (`edge::status_pages`), where
+//! the site's settings are at hand.
 
-use crate::views::ErrorPage;
-use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use marquee_changes::ChangeError;
 
 #[derive(Debug, thiserror::Error)]
@@ -68,9 +66,13 @@ impl From<ChangeError> for Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Marks a response as "not found", for the edge to give it the site's 404 page.
-#[derive(Clone, Copy, Debug)]
-pub struct NotFoundMarker;
+/// Marks an answer for the edge to give it a page: the site's 404 page, or a short page saying
+/// what went wrong (the body is that sentence in plain text until then).
+#[derive(Clone, Debug)]
+pub enum StatusPage {
+    NotFound,
+    Message(String),
+}
 
 impl Error {
     /// The status this error answers with, the same for pages and the API.
@@ -160,13 +162,14 @@ impl IntoResponse for Error {
             }
             Error::NotFound => {
                 let mut response = (status, "Not found").into_response();
-                response.extensions_mut().insert(NotFoundMarker);
+                response.extensions_mut().insert(StatusPage::NotFound);
                 return response;
             }
             _ => {
                 let message = self.message();
-                let html = ErrorPage { message: &message }.render().unwrap_or(message);
-                (status, Html(html)).into_response()
+                let mut response = (status, message.clone()).into_response();
+                response.extensions_mut().insert(StatusPage::Message(message));
+                response
             }
         };
         if let Some(seconds) = self.retry_after() {

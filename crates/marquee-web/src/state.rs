@@ -6,7 +6,6 @@ use marquee_core::related::RelatedIndex;
 use marquee_core::VerdictBands;
 use marquee_media::MediaStore;
 use marquee_store::published::Published;
-use marquee_store::reviews::{Filter, ReviewCard};
 use marquee_store::Store;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -243,23 +242,9 @@ impl AppState {
         })
     }
 
-    /// The published site held by `hold_published`, if it is.
+    /// The published site held by `hold_published`, if it is (read through `reader::Reader`).
     pub fn published(&self) -> Option<Arc<Published>> {
         self.published.read().expect("published lock is never poisoned").clone()
-    }
-
-    /// One page of published reviews `filter` selects, and how many it selects: from memory
-    /// while the published site is held, else from the store.
-    pub async fn review_cards(
-        &self,
-        filter: &Filter,
-        limit: i64,
-        offset: i64,
-    ) -> marquee_store::Result<(Vec<ReviewCard>, i64)> {
-        match self.published() {
-            Some(published) => published.page(&self.store, filter, limit, offset).await,
-            None => marquee_store::reviews::published(&self.store, filter, limit, offset).await,
-        }
     }
 
     /// Drops caches when the content version has moved since the last look; says whether it had.

@@ -1,6 +1,7 @@
 //! The stylesheet (fingerprinted, cached for a year), the theme colours, and media files.
 
-use crate::compress::{Compressed, Encoding};
+use crate::assets::{FINGERPRINTED, ICON, IMMUTABLE};
+use crate::compress::Encoding;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -8,15 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
-use std::sync::{Arc, OnceLock};
-
-const STYLESHEET: &str = include_str!("../../static/site.css");
-const ADMIN_STYLESHEET: &str = include_str!("../../static/admin.css");
-const ADMIN_SCRIPT: &str = include_str!("../../static/admin.js");
-const SITE_SCRIPT: &str = include_str!("../../static/site.js");
-const ICON: &str = include_str!("../../static/icon.svg");
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+use std::sync::Arc;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -24,56 +17,6 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/theme.css", get(theme))
         .route("/media/{sha256}/{file}", get(media_file))
         .route("/robots.txt", get(robots))
-}
-
-/// A file whose URL carries a hash of its content, so it can be cached for a year.
-struct Fingerprinted {
-    stem: &'static str,
-    extension: &'static str,
-    content_type: &'static str,
-    body: &'static str,
-    url: OnceLock<String>,
-    compressed: Compressed,
-}
-
-impl Fingerprinted {
-    const fn new(stem: &'static str, extension: &'static str, content_type: &'static str, body: &'static str) -> Self {
-        Fingerprinted { stem, extension, content_type, body, url: OnceLock::new(), compressed: Compressed::new() }
-    }
-
-    fn url(&self) -> &str {
-        self.url.get_or_init(|| {
-            let digest = Sha256::digest(self.body.as_bytes());
-            let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-            format!("/static/{}.{hex}.{}", self.stem, self.extension)
-        })
-    }
-}
-
-static FINGERPRINTED: [Fingerprinted; 4] = [
-    Fingerprinted::new("site", "css", "text/css; charset=utf-8", STYLESHEET),
-    Fingerprinted::new("admin", "css", "text/css; charset=utf-8", ADMIN_STYLESHEET),
-    Fingerprinted::new("admin", "js", "text/javascript; charset=utf-8", ADMIN_SCRIPT),
-    Fingerprinted::new("site", "js", "text/javascript; charset=utf-8", SITE_SCRIPT),
-];
-
-/// `/static/site.<hash>.css`: the URL changes whenever the stylesheet does.
-pub fn stylesheet_url() -> &'static str {
-    FINGERPRINTED[0].url()
-}
-
-/// The admin's own stylesheet and script (a file: the CSP allows no inline script).
-pub fn admin_stylesheet_url() -> &'static str {
-    FINGERPRINTED[1].url()
-}
-
-pub fn admin_script_url() -> &'static str {
-    FINGERPRINTED[2].url()
-}
-
-/// The public site's one script: search suggestions as the reader types (pages work without it).
-pub fn site_script_url() -> &'static str {
-    FINGERPRINTED[3].url()
 }
 
 async fn static_file(Path(file): Path<String>, headers: HeaderMap) -> Response {

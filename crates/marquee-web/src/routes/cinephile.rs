@@ -3,7 +3,7 @@
 //! made them public.
 
 use crate::error::{Error, Result};
-use crate::routes::public::{page_param, BadPage, PageQuery};
+use crate::query::{page_param, BadPage, PageQuery};
 use crate::state::AppState;
 use crate::views::cinephile::*;
 use crate::views::{Layout, Link, Pagination};

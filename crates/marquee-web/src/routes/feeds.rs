@@ -136,10 +136,7 @@ async fn scoped(
 }
 
 async fn feed(state: &AppState, filter: &Filter, channel: Channel, format: Format) -> Result<Response> {
-    let items = match state.published() {
-        Some(published) => published.feed(&state.store, filter, FEED_ITEMS).await?,
-        None => reviews::published_for_feed(&state.store, filter, FEED_ITEMS).await?,
-    };
+    let items = crate::reader::Reader::of(state).feed(filter, FEED_ITEMS).await?;
     let body = match format {
         Format::Atom => atom(state, &channel, &items),
         Format::Rss => rss(state, &channel, &items),

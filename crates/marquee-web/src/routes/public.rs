@@ -2,6 +2,8 @@
 //! their indexes, and the 404 page. Every page is plain HTML that works without JavaScript.
 
 use crate::error::{Error, Result};
+use crate::query::{page_param, BadPage, PageQuery};
+use crate::reader::{Reader, ReviewData};
 use crate::state::{AppState, Site};
 use crate::views::structured::{self, TOP_BILLED};
 use crate::views::*;
@@ -13,7 +15,7 @@ use axum::Router;
 use marquee_core::PageNumber;
 use marquee_store::films::{self, Credit, Film, Named, NamedKind};
 use marquee_store::published::FilmPage as FilmData;
-use marquee_store::reviews::{self, Filter, Review};
+use marquee_store::reviews::{self, Filter};
 use marquee_store::{people, users};
 use serde_json::json;
 use std::sync::Arc;
@@ -40,34 +42,6 @@ pub fn router() -> Router<Arc<AppState>> {
 }
 
 const PAGE_SIZE: i64 = 12;
-
-/// A `page` query parameter that is not one page number.
-#[derive(Debug)]
-pub struct BadPage;
-
-/// The `?page=N` of a list: `Ok(None)` when absent, `Err` when not a page number (a 404).
-pub fn page_param(query: Option<&str>) -> Result<Option<PageNumber>, BadPage> {
-    let Some(query) = query else { return Ok(None) };
-    let mut found = None;
-    for pair in query.split('&') {
-        if let Some(value) = pair.strip_prefix("page=") {
-            if found.is_some() {
-                return Err(BadPage);
-            }
-            found = Some(PageNumber::parse(value).ok_or(BadPage)?);
-        }
-    }
-    Ok(found)
-}
-
-pub struct PageQuery(pub Option<String>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageQuery {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(PageQuery(parts.uri.query().map(str::to_string)))
-    }
-}
 
 fn render(page: impl Template) -> AppResult {
     Ok(Html(page.render()?))
@@ -124,7 +98,7 @@ struct ListSpec {
 /// One page of a review list; a page number past the end (or not a number) is a 404.
 async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult {
     let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
-    let (cards, total) = state.review_cards(&spec.filter, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
+    let (cards, total) = Reader::of(state).cards(&spec.filter, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
     let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
     if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found) {
         return Err(Error::NotFound);
@@ -195,35 +169,8 @@ async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult
 }
 
 async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
-    let (review, film) = review_and_film(&state, &slug).await?.ok_or(Error::NotFound)?;
-    let related_ids = state.related_reviews(review.card.id).await?;
-    let data = match state.published() {
-        Some(published) => ReviewData {
-            credits: published.credits(film.id).to_vec(),
-            genres: published.genres(film.id).to_vec(),
-            related: published.cards_by_ids(&related_ids),
-            review,
-            film,
-        },
-        None => ReviewData {
-            credits: films::credits(&state.store, film.id).await?,
-            genres: films::genres(&state.store, film.id).await?,
-            related: reviews::published_by_ids(&state.store, &related_ids).await?,
-            review,
-            film,
-        },
-    };
+    let data = Reader::of(&state).review(&slug).await?.ok_or(Error::NotFound)?;
     render(review_page(&state, &data))
-}
-
-/// The published review with this slug and its film.
-async fn review_and_film(state: &AppState, slug: &str) -> Result<Option<(Review, Film)>> {
-    if let Some(published) = state.published() {
-        let review = published.review(slug);
-        return Ok(review.and_then(|r| Some((r.clone(), published.film(r.card.film_id)?.clone()))));
-    }
-    let Some(review) = reviews::published_by_slug(&state.store, slug).await? else { return Ok(None) };
-    Ok(films::by_id(&state.store, review.card.film_id).await?.map(|film| (review, film)))
 }
 
 /// The review's share image (OpenGraph and Twitter cards): poster, title, year, score, verdict.
@@ -233,7 +180,7 @@ async fn share_image(
     headers: axum::http::HeaderMap,
 ) -> Result<axum::response::Response> {
     use axum::response::IntoResponse;
-    let (review, film) = review_and_film(&state, &slug).await?.ok_or(Error::NotFound)?;
+    let (review, film) = Reader::of(&state).review_and_film(&slug).await?.ok_or(Error::NotFound)?;
     // The image's tag comes from what it shows, so a reader (or the static export) holding the
     // same image is answered without drawing it again.
     let planned = crate::share::plan(&state.site(), &review.card, &film);
@@ -244,15 +191,6 @@ async fn share_image(
     let png = crate::share::png(&state, &planned).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "image/png".to_string()), (axum::http::header::ETAG, planned.tag)], png)
         .into_response())
-}
-
-/// Everything a review page shows, as read from the store.
-struct ReviewData {
-    review: Review,
-    film: Film,
-    credits: Vec<Credit>,
-    genres: Vec<Named>,
-    related: Vec<reviews::ReviewCard>,
 }
 
 fn review_page(state: &AppState, data: &ReviewData) -> ReviewPage {
@@ -396,22 +334,7 @@ fn film_title(film: &Film) -> String {
 }
 
 async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
-    let held = state.published();
-    let page = match held.as_ref().and_then(|p| p.film_page(&slug, 100)) {
-        Some(page) => page,
-        None => {
-            let film = films::by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
-            FilmData {
-                cards: reviews::published(&state.store, &Filter::Film(film.id), 100, 0).await?.0,
-                diary: marquee_store::diary::public_for_film(&state.store, film.id).await?,
-                lists: marquee_store::lists::published_with_film(&state.store, film.id).await?,
-                ratings: marquee_store::diary::ratings_for_film(&state.store, film.id).await?,
-                credits: films::credits(&state.store, film.id).await?,
-                genres: films::genres(&state.store, film.id).await?,
-                film,
-            }
-        }
-    };
+    let page = Reader::of(&state).film(&slug).await?.ok_or(Error::NotFound)?;
     let FilmData { film, cards, diary, lists, ratings, credits, genres } = page;
     // A film has a page once something public is written about it.
     if cards.is_empty() && diary.is_empty() && lists.is_empty() {
@@ -489,7 +412,7 @@ async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
     if roles.is_empty() {
         return Err(Error::NotFound);
     }
-    let (cards, _) = state.review_cards(&Filter::Person(person.id), 500, 0).await?;
+    let (cards, _) = Reader::of(&state).cards(&Filter::Person(person.id), 500, 0).await?;
     let site = state.site();
     let mut groups = Vec::new();
     for (department, heading) in [

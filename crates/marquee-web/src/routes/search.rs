@@ -4,7 +4,7 @@
 //! as-you-type suggestions. Not cached: every query differs.
 
 use crate::error::{Error, Result};
-use crate::routes::public::PageQuery;
+use crate::query::PageQuery;
 use crate::state::AppState;
 use crate::views::search::*;
 use crate::views::{CardView, Layout, Pagination};

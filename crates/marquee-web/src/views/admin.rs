@@ -1,8 +1,8 @@
 //! What the admin's templates print. Built by `routes::admin`; every value is escaped when
 //! printed except the rendered preview, which is sanitized Markdown (`SafeHtml`).
 
+use crate::assets::{admin_script_url, admin_stylesheet_url, stylesheet_url};
 use crate::auth::Admin;
-use crate::routes::assets::{admin_script_url, admin_stylesheet_url, stylesheet_url};
 use crate::state::AppState;
 use askama::Template;
 use marquee_core::{Action, Role, SafeHtml};

@@ -1,6 +1,6 @@
 //! What the public diary, year-in-review, list and watchlist pages print.
 
-use super::{Layout, Link, Pagination, PictureView, CARD_SIZES};
+use super::parts::{Layout, Link, Pagination, PictureView, CARD_SIZES};
 use askama::Template;
 use marquee_core::diary::{stars, stars_label, YearSummary};
 

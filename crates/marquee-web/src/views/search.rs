@@ -1,6 +1,6 @@
 //! What the search page prints.
 
-use super::{CardView, Layout, Pagination};
+use super::parts::{CardView, Layout, Pagination};
 use askama::Template;
 use marquee_core::SafeHtml;
 

@@ -1,7 +1,7 @@
 //! Films and people: correcting a film's facts and credits, correcting a person, and merging
 //! two people who are the same person.
 
-use super::{notice, page_of, pager, query_value, render, render_status, see_other};
+use super::pages::{notice, page_of, pager, query_value, render, render_status, see_other};
 use crate::auth::{Admin, FormData};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -20,7 +20,7 @@ pub async fn films(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -
     admin.require(Action::ManageCatalogue)?;
     let query = query_value(uri.query(), "q");
     let (page, offset) = page_of(uri.query());
-    let (found, total) = films::search(&state.store, &query, super::PAGE_SIZE, offset).await?;
+    let (found, total) = films::search(&state.store, &query, super::pages::PAGE_SIZE, offset).await?;
     let base = format!("/admin/films?q={}", form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>());
     let page = CataloguePage {
         layout: AdminLayout::new(&state, &admin, "Films", "films").with_notice(notice(uri.query())),
@@ -224,7 +224,7 @@ pub async fn people(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) 
     admin.require(Action::ManageCatalogue)?;
     let query = query_value(uri.query(), "q");
     let (page, offset) = page_of(uri.query());
-    let (found, total) = people::search(&state.store, &query, super::PAGE_SIZE, offset).await?;
+    let (found, total) = people::search(&state.store, &query, super::pages::PAGE_SIZE, offset).await?;
     let base = format!("/admin/people?q={}", form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>());
     let page = CataloguePage {
         layout: AdminLayout::new(&state, &admin, "People", "people").with_notice(notice(uri.query())),
@@ -257,7 +257,7 @@ async fn person_page_with(
         Some((form, errors)) => (form.text("name"), form.text("imdb_id"), form.text("into"), errors),
         None => (person.name.clone(), person.imdb_id.clone().unwrap_or_default(), String::new(), Vec::new()),
     };
-    let status = super::form_status(&errors);
+    let status = super::pages::form_status(&errors);
     let page = PersonEditPage {
         layout: AdminLayout::new(state, admin, &format!("Person: {}", person.name), "people").with_notice(notice),
         person_id: id,

@@ -2,7 +2,7 @@
 //! entry's short review to a full review), lists (films with notes, reordered by dragging or
 //! with up and down buttons), and the watchlist. Each belongs to one user: only they change it.
 
-use super::{notice, render, render_status, see_other};
+use super::pages::{notice, render, render_status, see_other};
 use crate::auth::{Admin, FormData};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -113,7 +113,7 @@ async fn diary_page(
 ) -> Result<Response> {
     let entries = marquee_store::diary::recent(&state.store, admin.id(), 50).await?;
     let public = users::by_slug(&state.store, &admin.session.user.slug).await?.is_some_and(|u| u.diary_public);
-    let status = super::form_status(&errors);
+    let status = super::pages::form_status(&errors);
     let page = DiaryAdminPage {
         layout: AdminLayout::new(state, admin, "Diary", "diary").with_notice(notice),
         fields,
@@ -240,7 +240,7 @@ async fn lists_page(
     notice: Option<&'static str>,
 ) -> Result<Response> {
     let own = lists::of_user(&state.store, admin.id()).await?;
-    let status = super::form_status(&errors);
+    let status = super::pages::form_status(&errors);
     let page = ListsAdminPage {
         layout: AdminLayout::new(state, admin, "Lists", "lists").with_notice(notice),
         rows: own
@@ -316,7 +316,7 @@ async fn list_page(
     notice: Option<&'static str>,
 ) -> Result<Response> {
     let items = lists::items(&state.store, list.id).await?;
-    let status = super::form_status(&errors);
+    let status = super::pages::form_status(&errors);
     let page = ListEditPage {
         layout: AdminLayout::new(state, admin, &format!("List: {}", list.title), "lists").with_notice(notice),
         list_id: list.id,
@@ -437,7 +437,7 @@ async fn watchlist_page(
 ) -> Result<Response> {
     let items = lists::watchlist(&state.store, admin.id()).await?;
     let public = users::by_slug(&state.store, &admin.session.user.slug).await?.is_some_and(|u| u.diary_public);
-    let status = super::form_status(&errors);
+    let status = super::pages::form_status(&errors);
     let page = WatchlistAdminPage {
         layout: AdminLayout::new(state, admin, "Watchlist", "watchlist").with_notice(notice),
         items: item_rows(&items),

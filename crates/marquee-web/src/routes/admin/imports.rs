@@ -3,7 +3,7 @@
 //! progress live and its summary at the end. A Letterboxd export goes into the uploader's own
 //! diary; the site-wide imports (Markdown, WordPress, Ghost, IMDb) are for editors and owners.
 
-use super::{notice, render, render_status, see_other};
+use super::pages::{notice, render, render_status, see_other};
 use crate::auth::{same_token, Admin};
 use crate::error::{Error, Result};
 use crate::jobs::{Job, Outcome};
@@ -20,8 +20,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 
-/// Where the upload form posts; the admin guard streams this one request's body to its handler.
-pub const UPLOAD_PATH: &str = "/admin/import";
 /// The most a site-wide import's upload may carry (IMDb's largest dataset file is under this);
 /// only editors and owners may send one.
 const MAX_SITE_UPLOAD: u64 = 4 * 1024 * 1024 * 1024;

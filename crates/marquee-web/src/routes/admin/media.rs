@@ -1,7 +1,7 @@
 //! The media library: images uploaded once, described with alt text, served in every size the
 //! public site uses. Uploads are judged by their content, never by their name.
 
-use super::{json, notice, page_of, pager, render, render_status, see_other};
+use super::pages::{json, notice, page_of, pager, render, render_status, see_other};
 use crate::auth::{Admin, FormData};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -41,7 +41,7 @@ async fn library_page(
     alt: String,
 ) -> Result<MediaPage> {
     let (page, offset) = page_of(query);
-    let (items, total) = media::library(&state.store, super::PAGE_SIZE, offset).await?;
+    let (items, total) = media::library(&state.store, super::pages::PAGE_SIZE, offset).await?;
     Ok(MediaPage {
         layout: AdminLayout::new(state, admin, "Media", "media").with_notice(notice(query)),
         items: items.iter().map(media_view).collect(),

@@ -2,7 +2,7 @@
 //! moving it through draft, awaiting review, scheduled and published, and its revisions (list,
 //! compare, restore). Saves are refused, never merged silently, when someone saved meanwhile.
 
-use super::{json, notice, page_of, pager, render, render_status, review_row, see_other, status_param};
+use super::pages::{json, notice, page_of, pager, render, render_status, review_row, see_other, status_param};
 use crate::auth::{Admin, FormData};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -24,7 +24,7 @@ pub async fn list(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) ->
     let status = status_param(uri.query());
     let (page, offset) = page_of(uri.query());
     let mine = (admin.session.user.role == Role::Writer).then_some(admin.id());
-    let (reviews, total) = revisions::list(&state.store, status, mine, super::PAGE_SIZE, offset).await?;
+    let (reviews, total) = revisions::list(&state.store, status, mine, super::pages::PAGE_SIZE, offset).await?;
     let base = match status {
         Some(status) => format!("/admin/reviews?status={}", status.as_str()),
         None => "/admin/reviews".to_string(),
@@ -438,7 +438,7 @@ pub async fn revisions_page(
     let review = load(&state, id).await?;
     admin.require(Action::ViewReview(access(Some(&review), &admin)))?;
     let kept = revisions::revisions(&state.store, id).await?;
-    let pick = |name: &str| super::query_value(uri.query(), name).parse::<i64>().ok();
+    let pick = |name: &str| super::pages::query_value(uri.query(), name).parse::<i64>().ok();
     let newest = kept.first().map(|r| r.revision);
     let (from, to) = match (pick("from"), pick("to")) {
         (Some(from), Some(to)) => (Some(from), Some(to)),

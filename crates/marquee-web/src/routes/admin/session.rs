@@ -1,7 +1,7 @@
 //! Signing in and out, the first-run setup that creates the owner, and a user's own account
 //! (profile and password).
 
-use super::{notice, render, render_status, see_other};
+use super::pages::{notice, render, render_status, see_other};
 use crate::auth::{
     cookie, random_token, rotate_session, set_cookie, start_session, Admin, ClientAddress, FormData, FORM_COOKIE,
     SESSION_COOKIE,
@@ -75,7 +75,7 @@ pub async fn login_page(
     let page = LoginPage {
         layout: AdminLayout::public(&state, "Sign in", token).with_notice(notice(uri.query())),
         email: String::new(),
-        next: safe_next(&super::query_value(uri.query(), "next")),
+        next: safe_next(&super::pages::query_value(uri.query(), "next")),
         error: None,
         setup_open,
     };
@@ -234,7 +234,7 @@ async fn account_view(
         email: user.email.clone().unwrap_or_default(),
         errors,
     };
-    let status = super::form_status(&page.errors);
+    let status = super::pages::form_status(&page.errors);
     render_status(status, &page)
 }
 

@@ -1,7 +1,7 @@
 //! The owner's pages: site settings (title, description, verdict bands, accent colour), users
 //! and their roles, and the activity log.
 
-use super::{notice, page_of, pager, render, render_status, see_other};
+use super::pages::{notice, page_of, pager, render, render_status, see_other};
 use crate::auth::{Admin, FormData};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -133,7 +133,7 @@ async fn users_page_with(
     errors: Vec<FieldError>,
 ) -> Result<Response> {
     let users = accounts::list(&state.store).await?;
-    let status = super::form_status(&errors);
+    let status = super::pages::form_status(&errors);
     let page = UsersPage {
         layout: AdminLayout::new(state, admin, "Users", "users").with_notice(notice),
         users: users
@@ -222,7 +222,7 @@ pub async fn user_update(
 pub async fn activity(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
     admin.require(Action::ViewActivity)?;
     let (page, offset) = page_of(uri.query());
-    let (entries, total) = audit::recent(&state.store, super::PAGE_SIZE, offset).await?;
+    let (entries, total) = audit::recent(&state.store, super::pages::PAGE_SIZE, offset).await?;
     let page = ActivityPage {
         layout: AdminLayout::new(&state, &admin, "Activity", "activity"),
         rows: entries

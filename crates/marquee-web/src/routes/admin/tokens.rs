@@ -1,7 +1,7 @@
 //! API tokens: each user creates and revokes their own, reading or also writing. The secret is
 //! shown once when created; the store keeps its SHA-256 and its first characters.
 
-use super::{form_status, notice, render_status, see_other};
+use super::pages::{form_status, notice, render_status, see_other};
 use crate::auth::{Admin, FormData};
 use crate::error::Result;
 use crate::state::AppState;

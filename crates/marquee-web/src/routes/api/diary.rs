@@ -1,12 +1,25 @@
-use super::*;
+use super::access::*;
+use super::paging::*;
+use super::problem::*;
+use super::refs::*;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::State;
 use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use marquee_changes as changes;
 use marquee_changes::catalogue::FilmName;
 use marquee_changes::diary::EntryDraft;
+use marquee_changes::ChangeError;
 use marquee_changes::Problems;
 use marquee_core::{Day, Score, Title, Year};
 use marquee_store::diary;
+use marquee_store::tokens::Scope;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct DiaryEntry {

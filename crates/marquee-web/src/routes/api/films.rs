@@ -1,9 +1,17 @@
+use super::paging::*;
+use super::problem::*;
+use super::refs::*;
 use super::reviews::{review_summary, ReviewSummary};
-use super::*;
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::State;
 use axum::extract::{Path, Query};
 use axum::Json;
 use marquee_store::reviews::{self, Filter};
 use marquee_store::{diary, films, lists, people};
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct FilmSummary {

@@ -1,7 +1,15 @@
-use super::*;
+use super::paging::*;
+use super::problem::*;
+use super::refs::*;
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::State;
 use axum::extract::{Path, Query};
 use axum::Json;
 use marquee_store::lists;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct ListSummary {

@@ -1,15 +1,28 @@
-use super::*;
+use super::access::*;
+use super::paging::*;
+use super::problem::*;
+use super::refs::*;
+use crate::state::AppState;
 use crate::views::score_view;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::State;
 use axum::extract::{Path, Query};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use marquee_changes as changes;
 use marquee_changes::catalogue::FilmDraft;
 use marquee_changes::reviews::ReviewDraft;
 use marquee_changes::Problems;
+use marquee_changes::{ChangeError, Member};
 use marquee_core::lifecycle::Intent;
 use marquee_core::{Day, ReviewStatus, Runtime, Score, Title, Year};
 use marquee_store::reviews::{self, Filter, ReviewCard};
 use marquee_store::revisions::EditableReview;
+use marquee_store::tokens::Scope;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
 
 /// A published review as lists show it.
 #[derive(Serialize, ToSchema)]

@@ -1,6 +1,13 @@
-use super::*;
+use super::paging::*;
+use super::problem::*;
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
+use axum::extract::State;
 use axum::Json;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]

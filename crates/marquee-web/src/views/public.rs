@@ -1,0 +1,117 @@
+//! The public site's pages: review, film, person, lists of reviews, and the status pages.
+
+use super::cinephile;
+use super::parts::*;
+use askama::Template;
+use marquee_core::SafeHtml;
+
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub label: &'static str,
+    pub text: Option<String>,
+    pub links: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    pub layout: Layout,
+    /// The breadcrumb's first step.
+    pub crumb: Link,
+    pub film_title: String,
+    pub film_href: String,
+    pub year: Option<i32>,
+    /// Whether the year links to its page (films without published reviews are not on one).
+    pub year_linked: bool,
+    pub tagline: Option<String>,
+    pub poster: Option<PictureView>,
+    pub facts: Vec<Fact>,
+    pub reading: String,
+    pub headline: Option<String>,
+    pub spoilers: bool,
+    pub body: SafeHtml,
+    pub score: Option<ScoreView>,
+    pub summary: Option<String>,
+    pub related: Vec<CardView>,
+    pub author: Option<Link>,
+    pub published: Option<DateView>,
+    pub updated: Option<DateView>,
+    pub watched: Option<String>,
+    pub rewatch: bool,
+    pub tags: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub kicker: Option<Link>,
+    pub heading: String,
+    pub intro: Option<String>,
+    pub cards: Vec<CardView>,
+    pub pagination: Option<Pagination>,
+    pub total: i64,
+}
+
+#[derive(Template)]
+#[template(path = "film.html")]
+pub struct FilmPage {
+    pub layout: Layout,
+    pub crumb: Link,
+    pub film_title: String,
+    pub year: Option<i32>,
+    pub year_linked: bool,
+    pub tagline: Option<String>,
+    pub poster: Option<PictureView>,
+    pub facts: Vec<Fact>,
+    pub synopsis: Option<String>,
+    pub cards: Vec<CardView>,
+    /// Entries of public diaries, newest first.
+    pub diary: Vec<cinephile::DiaryLine>,
+    /// "7.4 / 10 from 3 writers".
+    pub average: Option<String>,
+    pub lists: Vec<Link>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RoleGroup {
+    pub heading: String,
+    pub cards: Vec<CardView>,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    pub layout: Layout,
+    pub name: String,
+    pub summary: String,
+    pub groups: Vec<RoleGroup>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IndexItem {
+    pub href: String,
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+pub struct IndexPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub intro: String,
+    pub items: Vec<IndexItem>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+pub struct NotFoundPage {
+    pub layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub message: &'a str,
+}
