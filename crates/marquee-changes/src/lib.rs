@@ -134,6 +134,11 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// Whether a problem with `field` is held already.
+    pub fn names(&self, field: &str) -> bool {
+        self.0.iter().any(|p| p.field == field)
+    }
+
     /// `Ok` when there is nothing to fix.
     pub fn check(self) -> Result<()> {
         if self.0.is_empty() {

@@ -160,7 +160,7 @@ pub async fn save(
         Some(id) => media::by_id(&desk.store, id).await?.map(|m| m.id),
         None => None,
     };
-    if film_slug.is_none() && problems.is_empty() {
+    if draft.film.title.is_none() && !problems.names("film_title") {
         problems.add("film_title", "Enter the film's title.");
     }
     problems.check()?;
