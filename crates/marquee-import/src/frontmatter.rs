@@ -435,7 +435,8 @@ impl Fields<'_, '_> {
     }
 
     fn year(&mut self, key: &str) -> Option<i32> {
-        self.integer(key, 1870, 2200).map(|y| y as i32)
+        let (first, last) = (marquee_core::Year::FIRST, marquee_core::Year::LAST);
+        self.integer(key, first.into(), last.into()).map(|y| y as i32)
     }
 
     fn boolean(&mut self, key: &str) -> bool {

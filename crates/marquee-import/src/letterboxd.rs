@@ -168,10 +168,10 @@ impl Row<'_> {
         match self.get("Year") {
             "" => Ok(None),
             text => text
-                .parse::<i32>()
+                .parse::<i64>()
                 .ok()
-                .filter(|y| (1870..=2100).contains(y))
-                .map(Some)
+                .and_then(|y| marquee_core::Year::new(y).ok())
+                .map(|y| Some(y.get()))
                 .ok_or_else(|| self.problem("Year", format!("\"{text}\" is not a year"))),
         }
     }

@@ -114,11 +114,17 @@ impl<'a> Conditions<'a> {
     /// when sent, decides).
     pub fn current(&self, etag: &str, last_modified: i64) -> bool {
         match self.if_none_match {
-            Some(tags) => tags.to_str().is_ok_and(|tags| {
-                tags.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag)
-            }),
+            Some(_) => self.holds(etag),
             None => self.if_modified_since.is_some_and(|since| last_modified <= since),
         }
+    }
+
+    /// Whether the reader's `If-None-Match` names `etag` (or any: `*`).
+    pub fn holds(&self, etag: &str) -> bool {
+        self.if_none_match.is_some_and(|tags| {
+            tags.to_str()
+                .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == etag))
+        })
     }
 }
 

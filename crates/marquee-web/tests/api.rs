@@ -420,4 +420,51 @@ async fn the_openapi_document_is_3_1_and_describes_every_route() {
     let post = &document.json["paths"]["/api/v1/reviews"]["post"];
     assert_eq!(post["security"][0]["token"], json!([]));
     assert!(post["responses"]["422"]["content"]["application/problem+json"].is_object());
+
+    // The document's bounds on what clients send are the values' own (marquee_core::values),
+    // wherever a year or a runtime is asked for.
+    let mut bounded = Vec::new();
+    bounds_of(&document.json["paths"], &mut bounded);
+    for (name, schema) in document.json["components"]["schemas"].as_object().unwrap() {
+        if name.ends_with("Input") {
+            bounds_of(schema, &mut bounded);
+        }
+    }
+    let years: Vec<_> = bounded.iter().filter(|(name, ..)| name.ends_with("year")).collect();
+    assert!(years.len() >= 3, "the year path parameter, a review's film and a diary entry: {bounded:?}");
+    for (name, minimum, maximum) in &years {
+        let (first, last) = (marquee_core::Year::FIRST, marquee_core::Year::LAST);
+        assert_eq!((*minimum, *maximum), (Some(first.into()), Some(last.into())), "{name}");
+    }
+    let runtimes: Vec<_> = bounded.iter().filter(|(name, ..)| name.starts_with("runtime")).collect();
+    assert!(!runtimes.is_empty());
+    for (name, _, maximum) in runtimes {
+        assert_eq!(*maximum, Some(marquee_core::Runtime::MOST), "{name}");
+    }
+}
+
+/// Every whole-number property and parameter below `value` with its minimum and maximum.
+fn bounds_of(value: &Value, found: &mut Vec<(String, Option<i64>, Option<i64>)>) {
+    let bounds = |schema: &Value| (schema["minimum"].as_i64(), schema["maximum"].as_i64());
+    let whole = |schema: &Value| {
+        schema["type"] == "integer" || schema["type"].as_array().is_some_and(|t| t.contains(&json!("integer")))
+    };
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                for (name, schema) in properties.iter().filter(|(_, schema)| whole(schema)) {
+                    let (minimum, maximum) = bounds(schema);
+                    found.push((name.clone(), minimum, maximum));
+                }
+            }
+            if let (Some(Value::String(name)), Some(schema)) = (map.get("name"), map.get("schema").filter(|s| whole(s)))
+            {
+                let (minimum, maximum) = bounds(schema);
+                found.push((name.clone(), minimum, maximum));
+            }
+            map.values().for_each(|v| bounds_of(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| bounds_of(v, found)),
+        _ => {}
+    }
 }

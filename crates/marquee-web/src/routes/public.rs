@@ -184,8 +184,7 @@ async fn share_image(
     // The image's tag comes from what it shows, so a reader (or the static export) holding the
     // same image is answered without drawing it again.
     let planned = crate::share::plan(&state.site(), &review.card, &film);
-    let held = headers.get(axum::http::header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if held.split(',').any(|tag| tag.trim() == planned.tag) {
+    if crate::cache::Conditions::of(&headers).holds(&planned.tag) {
         return Ok((axum::http::StatusCode::NOT_MODIFIED, [(axum::http::header::ETAG, planned.tag)]).into_response());
     }
     let png = crate::share::png(&state, &planned).await?;
@@ -445,7 +444,7 @@ async fn person(State(state): State<Arc<AppState>>, Path(slug): Path<String>) ->
 }
 
 async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, query: PageQuery) -> AppResult {
-    let year: i32 = year.parse().ok().filter(|y| (1800..=2200).contains(y)).ok_or(Error::NotFound)?;
+    let year = year.parse().ok().and_then(|y| marquee_core::Year::new(y).ok()).ok_or(Error::NotFound)?.get();
     let path = format!("/years/{year}");
     let heading = format!("Films of {year}");
     let spec = ListSpec {

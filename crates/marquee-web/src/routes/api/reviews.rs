@@ -136,7 +136,7 @@ pub(super) async fn list_reviews(
 
 /// Published reviews of films released in a year, newest first.
 #[utoipa::path(get, path = "/api/v1/years/{year}/reviews", tag = "reviews",
-    params(("year" = i32, Path, description = "The year films were released in", minimum = 1800, maximum = 2200), PageParams),
+    params(("year" = i32, Path, description = "The year films were released in", minimum = 1870, maximum = 2100), PageParams),
     responses(
         (status = 200, description = "A page of reviews", body = ReviewPage),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
@@ -149,10 +149,8 @@ pub(super) async fn year_reviews(
 ) -> ApiResult<Json<ReviewPage>> {
     let Path(year) = year?;
     let Query(page) = page?;
-    if !(1800..=2200).contains(&year) {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "Years run from 1800 to 2200."));
-    }
-    review_page(&state, &Filter::Year(year), &page).await
+    let year = Year::new(year.into()).map_err(|e| Problem::new(StatusCode::NOT_FOUND, &e.to_string()))?;
+    review_page(&state, &Filter::Year(year.get()), &page).await
 }
 
 /// Published reviews of a genre's films, newest first.
