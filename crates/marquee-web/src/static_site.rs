@@ -12,6 +12,7 @@ use crate::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::http::{header, Request, StatusCode};
 use marquee_import::Progress;
+use sha2::Digest;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub struct Report {
     /// Links to addresses the site does not have (a writer's typo, a page since removed), each
     /// with the page that holds it: the export goes on without them.
     pub warnings: Vec<String>,
+    /// The folder held an export of this very content by this very program, whole: nothing was
+    /// rendered or written.
+    pub current: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -353,6 +357,17 @@ async fn export_one(app: axum::Router, out: &Out, path: String, held: Option<Str
 /// Exports the public site of `state` into `dir`.
 pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -> Result<Report, ExportError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let manifest = dir.join(MANIFEST);
+    let previous = std::fs::read_to_string(&manifest).unwrap_or_default();
+    let version = marquee_store::content::version(&state.store)
+        .await
+        .map_err(|e| ExportError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })?;
+    let stamp = stamp(&state.config.base_url, version);
+    if let Some(report) = stamp.as_deref().and_then(|stamp| still_current(dir, &previous, stamp)) {
+        progress.start(0, "site");
+        progress.finish();
+        return Ok(report);
+    }
     let base_url = state.config.base_url.clone();
     let prefix = site_prefix(&base_url);
     // About three files (page, feeds or images) per page the sitemap lists.
@@ -371,10 +386,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     progress.start(estimate as u64, "site");
 
     // What the last export wrote, with the tags of files that have one (`PATH<TAB>TAG`).
-    let manifest = dir.join(MANIFEST);
-    let previous = std::fs::read_to_string(&manifest).unwrap_or_default();
-    let held: HashMap<PathBuf, String> = previous
-        .lines()
+    let held: HashMap<PathBuf, String> = listed(&previous)
         .filter_map(|line| line.split_once('\t'))
         .map(|(file, tag)| (PathBuf::from(file), tag.to_string()))
         .filter(|(file, _)| dir.join(file).is_file())
@@ -468,7 +480,7 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
 
     // What the last export wrote and the site no longer has goes.
     {
-        for line in previous.lines().filter(|l| !l.is_empty()) {
+        for line in listed(&previous) {
             let old = PathBuf::from(line.split('\t').next().unwrap_or(line));
             let safe = old.components().all(|c| matches!(c, std::path::Component::Normal(_)));
             if safe && !files.contains(&old) && std::fs::remove_file(dir.join(&old)).is_ok() {
@@ -476,16 +488,59 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
             }
         }
     }
-    let listing: String = files
-        .iter()
-        .map(|f| match tags.get(f) {
-            Some(tag) => format!("{}\t{tag}\n", f.display()),
-            None => format!("{}\n", f.display()),
-        })
-        .collect();
+    let mut listing: String = stamp.map(|stamp| format!("{stamp}\n")).unwrap_or_default();
+    for warning in &report.warnings {
+        listing.push_str(&format!("{WARNING}{warning}\n"));
+    }
+    for file in &files {
+        match tags.get(file) {
+            Some(tag) => listing.push_str(&format!("{}\t{tag}\n", file.display())),
+            None => listing.push_str(&format!("{}\n", file.display())),
+        }
+    }
     write_if_changed(&manifest, listing.as_bytes())?;
     report.files = files.len();
     Ok(report)
+}
+
+/// How the manifest marks its first line, what the export was made from; and a warning.
+const STAMP: &str = "# marquee export of ";
+const WARNING: &str = "! ";
+
+/// What an export is made from: this program (a digest of its own bytes, so any other build,
+/// with other templates, renders again), the site's address and the content version, which
+/// every change to what pages show moves. `None` when the program cannot read itself.
+fn stamp(base_url: &str, version: i64) -> Option<String> {
+    static PROGRAM: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let program = PROGRAM.get_or_init(|| {
+        let bytes = std::fs::read(std::env::current_exe().ok()?).ok()?;
+        let digest = sha2::Sha256::digest(&bytes);
+        Some(digest[..12].iter().map(|b| format!("{b:02x}")).collect())
+    });
+    Some(format!("{STAMP}{base_url} by program {} at content version {version}", program.as_ref()?))
+}
+
+/// The files a manifest lists, each `PATH` or `PATH<TAB>TAG`.
+fn listed(manifest: &str) -> impl Iterator<Item = &str> {
+    manifest.lines().filter(|l| !l.is_empty() && !l.starts_with(STAMP) && !l.starts_with(WARNING))
+}
+
+/// The report of the export already in `dir`, when it was made from what an export would be made
+/// from now (`stamp`) and every file it lists is still there: nothing to do.
+fn still_current(dir: &Path, manifest: &str, stamp: &str) -> Option<Report> {
+    if manifest.lines().next() != Some(stamp) {
+        return None;
+    }
+    let mut files = 0;
+    for line in listed(manifest) {
+        let file = line.split('\t').next().unwrap_or(line);
+        if !dir.join(file).is_file() {
+            return None;
+        }
+        files += 1;
+    }
+    let warnings = manifest.lines().filter_map(|l| l.strip_prefix(WARNING)).map(String::from).collect();
+    Some(Report { files, warnings, current: true, ..Report::default() })
 }
 
 #[cfg(test)]

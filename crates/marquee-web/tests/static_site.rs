@@ -128,10 +128,24 @@ async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_chang
     let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
     assert!(sitemap.contains(&format!("<loc>{BASE}/reviews/film-3-1993</loc>")));
 
-    // Again with nothing changed: nothing is written.
+    // Again with nothing changed: the export knows it from its manifest, renders nothing and
+    // writes nothing, and still names the files and warnings it has.
+    let stamped =
+        |dir: &Path| std::fs::metadata(dir.join("reviews/film-3-1993/index.html")).unwrap().modified().unwrap();
+    let before = stamped(&out);
     let second = static_site::export(state.clone(), &out, &Silent).await.unwrap();
-    assert_eq!((second.files, second.written, second.removed), (first.files, 0, 0));
-    assert_eq!((first.reused, second.reused), (0, 14), "unchanged share images are not drawn again");
+    assert!(second.current, "{second:?}");
+    assert_eq!((second.files, second.written, second.removed, &second.warnings), (first.files, 0, 0, &first.warnings));
+    assert_eq!(stamped(&out), before);
+
+    // A file taken out of the folder by hand: the export is no longer whole, and is made again
+    // (the rest is compared and left as it was; share images are not drawn again).
+    std::fs::remove_file(out.join("genres/drama/index.html")).unwrap();
+    let again = static_site::export(state.clone(), &out, &Silent).await.unwrap();
+    assert!(!again.current);
+    assert_eq!((again.files, again.written, again.removed), (first.files, 1, 0), "{again:?}");
+    assert_eq!((first.reused, again.reused), (0, 14), "unchanged share images are not drawn again");
+    assert!(out.join("genres/drama/index.html").is_file());
 
     // One review edited, one deleted: only what shows them is written; the deleted one goes.
     review(&source, 5, "A review about *trains*, revised.");
@@ -145,6 +159,7 @@ async fn the_whole_site_exports_as_linked_static_files_rewritten_only_when_chang
     import_dir(&test.store, &media, &source, Options::default(), &Silent).await.unwrap();
     state.refresh().await.unwrap();
     let third = static_site::export(state.clone(), &out, &Silent).await.unwrap();
+    assert!(!third.current, "the content version moved");
     assert!(third.written > 0 && third.written < first.files / 2, "{third:?} of {first:?}");
     assert!(third.removed > 0, "{third:?}");
     assert!(!out.join("reviews/film-9-1999/index.html").exists());

@@ -422,6 +422,15 @@ async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
+    if report.current {
+        println!(
+            "The site in {} is current: nothing changed since it was exported ({} files, {} broken link(s)).",
+            args.dir.display(),
+            report.files,
+            report.warnings.len()
+        );
+        return Ok(());
+    }
     println!(
         "Exported the site to {} in {:.1} s: {} files, {} written, {} removed, {} unchanged share images kept, {} broken link(s)",
         args.dir.display(),
