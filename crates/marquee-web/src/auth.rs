@@ -416,11 +416,8 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<()> {
 pub struct ClientAddress(pub String);
 
 fn client_address(state: &AppState, parts_headers: &HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>) -> String {
-    let Some(peer) = connect.map(|c| c.0.ip()) else { return "unknown".into() };
-    let forwarded: Vec<&str> =
-        parts_headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
-    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
-    crate::edge::client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies).to_string()
+    crate::edge::client(connect.map(|c| c.0.ip()), parts_headers, &state.config.trusted_proxies)
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string())
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 use crate::compress::{Compressed, Encoding};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -19,6 +20,36 @@ pub struct CachedPage {
     pub compressed: Compressed,
     /// Unix seconds: the content change this page was rendered after.
     pub last_modified: i64,
+    /// What every answer with this page says, made once: the ETag of each encoding (identity,
+    /// gzip, brotli) and `Last-Modified`.
+    headers: Prepared,
+}
+
+struct Prepared {
+    etags: [HeaderValue; 3],
+    last_modified: Option<HeaderValue>,
+}
+
+impl CachedPage {
+    pub fn new(body: Bytes, content_type: HeaderValue, etag: String, last_modified: i64) -> CachedPage {
+        let tag = |encoding: Encoding| {
+            let tag = format!("\"{}{}\"", etag.trim_matches('"'), encoding.etag_suffix());
+            HeaderValue::from_str(&tag).expect("hex digits are a valid header value")
+        };
+        let headers = Prepared {
+            etags: [tag(Encoding::Identity), tag(Encoding::Gzip), tag(Encoding::Brotli)],
+            last_modified: http_date(last_modified).and_then(|d| HeaderValue::from_str(&d).ok()),
+        };
+        CachedPage { body, content_type, etag, compressed: Compressed::default(), last_modified, headers }
+    }
+
+    fn etag_for(&self, encoding: Encoding) -> &HeaderValue {
+        &self.headers.etags[match encoding {
+            Encoding::Identity => 0,
+            Encoding::Gzip => 1,
+            Encoding::Brotli => 2,
+        }]
+    }
 }
 
 pub struct PageCache {
@@ -80,10 +111,14 @@ impl PageCache {
 }
 
 /// Pages differ only by path and page number; other query parameters must not mint new entries.
-pub(crate) fn cache_key(uri: &axum::http::Uri) -> String {
+/// Most requests have no query, and their key is their path as it is.
+pub(crate) fn cache_key(uri: &axum::http::Uri) -> Cow<'_, str> {
+    if uri.query().is_none() {
+        return Cow::Borrowed(uri.path());
+    }
     match crate::query::page_param(uri.query()) {
-        Ok(Some(page)) => format!("{}?page={page}", uri.path()),
-        _ => uri.path().to_string(),
+        Ok(Some(page)) => Cow::Owned(format!("{}?page={page}", uri.path())),
+        _ => Cow::Borrowed(uri.path()),
     }
 }
 
@@ -142,25 +177,35 @@ pub(crate) fn parse_http_date(text: &str) -> Option<i64> {
 
 /// The page in the encoding the reader accepts, with its ETag (one per encoding) and
 /// Last-Modified, or a 304 when the reader's copy is current (an ETag, when sent, decides).
+/// Every header value was made when the page was stored: answering copies a few references.
 pub(crate) fn respond(page: &CachedPage, conditions: Conditions, encoding: Encoding) -> Response {
     // Images are compressed already.
     let encoding = if page.content_type.as_bytes().starts_with(b"image/") { Encoding::Identity } else { encoding };
-    let mut headers = HeaderMap::new();
-    let etag = format!("\"{}{}\"", page.etag.trim_matches('"'), encoding.etag_suffix());
+    let etag = page.etag_for(encoding);
+    let mut headers = HeaderMap::with_capacity(12);
     headers.insert(header::CONTENT_TYPE, page.content_type.clone());
-    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex digits are a valid header value"));
+    headers.insert(header::ETAG, etag.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=0, must-revalidate"));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Some(date) = http_date(page.last_modified).and_then(|d| HeaderValue::from_str(&d).ok()) {
-        headers.insert(header::LAST_MODIFIED, date);
+    if let Some(date) = &page.headers.last_modified {
+        headers.insert(header::LAST_MODIFIED, date.clone());
     }
-    if conditions.current(&etag, page.last_modified) {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    let current = match etag.to_str() {
+        Ok(etag) => conditions.current(etag, page.last_modified),
+        Err(_) => false,
+    };
+    if current {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        *response.headers_mut() = headers;
+        return response;
     }
     if let Some(name) = encoding.header() {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
     }
-    (StatusCode::OK, headers, Body::from(page.compressed.get(&page.body, encoding))).into_response()
+    let mut response = Response::new(Body::from(page.compressed.get(&page.body, encoding)));
+    *response.headers_mut() = headers;
+    response
 }
 
 #[cfg(test)]
@@ -168,13 +213,7 @@ mod tests {
     use super::*;
 
     fn page(size: usize) -> CachedPage {
-        CachedPage {
-            body: Bytes::from(vec![b'x'; size]),
-            content_type: HeaderValue::from_static("text/html"),
-            etag: "\"e\"".into(),
-            compressed: Compressed::default(),
-            last_modified: 0,
-        }
+        CachedPage::new(Bytes::from(vec![b'x'; size]), HeaderValue::from_static("text/html"), "\"e\"".into(), 0)
     }
 
     #[test]

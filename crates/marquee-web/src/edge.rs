@@ -1,16 +1,17 @@
 //! What every request passes through on its way in and out, outermost first: the log line and
-//! metrics, security headers, the refresh after a change, status pages (404 and errors), and
-//! the page cache in front of the public pages. Also who the client is, behind trusted proxies.
+//! metrics (`log_request`); the refresh after a change, status pages (404 and errors) and the
+//! security headers (`finish`, one pass); and the page cache in front of the public pages
+//! (`serve_cached`). Also who the client is, behind trusted proxies.
 
 use crate::cache::{cache_key, etag_of, respond, CachedPage};
-use crate::compress::{Compressed, Encoding};
+use crate::compress::Encoding;
 use crate::error::StatusPage;
 use crate::state::AppState;
 use crate::{metrics, views};
 use askama::Template;
 use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
@@ -24,12 +25,13 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return next.run(request).await;
     }
-    let key = cache_key(request.uri());
     let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
+    let key = cache_key(request.uri());
     if let Some(page) = state.cache.get(&key) {
         state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
         return respond(&page, crate::cache::Conditions::of(request.headers()), encoding);
     }
+    let key = key.into_owned();
     state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
     let generation = state.cache.generation();
     let last_modified = state.changed_at();
@@ -55,9 +57,25 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
         .filter(|tag| tag.len() > 2 && tag.starts_with('"') && tag.ends_with('"'))
         .map(String::from)
         .unwrap_or_else(|| etag_of(&body));
-    let page = CachedPage { body, content_type, etag, compressed: Compressed::default(), last_modified };
+    let page = CachedPage::new(body, content_type, etag, last_modified);
     let response = respond(&page, crate::cache::Conditions { if_none_match: None, if_modified_since: None }, encoding);
     state.cache.insert(key, page, generation);
+    response
+}
+
+/// Everything every answer gets on its way out, in one pass: after a request that may have
+/// changed something, the refresh; for an answer marked with a `StatusPage`, its page; and the
+/// security headers.
+pub async fn finish(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut response = next.run(request).await;
+    if writes {
+        fresh_after_change(&state).await;
+    }
+    if response.extensions().get::<StatusPage>().is_some() {
+        response = status_page(&state, response);
+    }
+    security_headers(&state, response.headers_mut());
     response
 }
 
@@ -65,32 +83,31 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
 /// the server held of the old content before answering, so whoever made the change sees it on
 /// their next page. One place for every form and API write; changes from elsewhere (another
 /// server, the command line) are caught by the background's once-a-second look.
-pub async fn fresh_after_change(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let reads = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let response = next.run(request).await;
-    if !reads {
-        if let Err(e) = state.refresh().await {
-            tracing::warn!(error = %e, "checking the content version failed");
-        }
+async fn fresh_after_change(state: &AppState) {
+    if let Err(e) = state.refresh().await {
+        tracing::warn!(error = %e, "checking the content version failed");
     }
-    response
 }
 
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https:; style-src 'self'; \
-    script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CONTENT_SECURITY_POLICY: HeaderValue = HeaderValue::from_static(
+    "default-src 'self'; img-src 'self' https:; style-src 'self'; \
+    script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+);
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const REFERRER_POLICY: HeaderValue = HeaderValue::from_static("strict-origin-when-cross-origin");
+const DENY: HeaderValue = HeaderValue::from_static("DENY");
 
 /// Gives an answer marked with a `StatusPage` its page: the site's own 404 page, in the site's
 /// layout, or a short page saying what went wrong. Errors only mark the answer; the pages are
 /// drawn here, where the site's settings are at hand.
-pub async fn status_pages(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+fn status_page(state: &AppState, response: Response) -> Response {
     let Some(page) = response.extensions().get::<StatusPage>().cloned() else {
         return response;
     };
     let (mut parts, _) = response.into_parts();
     let rendered = match &page {
         StatusPage::NotFound => {
-            let mut layout = views::Layout::new(&state, "Page not found", "/");
+            let mut layout = views::Layout::new(state, "Page not found", "/");
             layout.canonical = String::new();
             views::NotFoundPage { layout }.render()
         }
@@ -108,37 +125,57 @@ pub async fn status_pages(State(state): State<Arc<AppState>>, request: Request, 
     Response::from_parts(parts, axum::body::Body::from(html))
 }
 
-pub async fn security_headers(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+/// CSP without inline script or style, `nosniff`, the referrer policy, frame denial, and HSTS
+/// when the site asks for it: values made once, copied by reference.
+fn security_headers(state: &AppState, headers: &mut HeaderMap) {
     if let Some(hsts) = &state.hsts {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
+    headers.insert(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+    headers.insert(header::REFERRER_POLICY, REFERRER_POLICY);
+    headers.insert(header::X_FRAME_OPTIONS, DENY);
 }
 
-/// One structured log line per request, and the request metrics.
+/// One structured log line per request, and the request metrics. The line is formatted from
+/// borrowed values (the path shares the request's bytes) and written by the log's own thread.
 pub async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let uri = request.uri().clone();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-    let forwarded: Vec<&str> =
-        request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
-    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
-    let client = peer.map(|peer| client_ip(peer, forwarded.as_deref(), &state.config.trusted_proxies));
+    let client = Client(client(peer, request.headers(), &state.config.trusted_proxies));
     let response = next.run(request).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     let micros = elapsed.as_micros() as u64;
-    let client = client.map(|ip| ip.to_string()).unwrap_or_default();
-    tracing::info!(%method, %path, status, micros, %client, "request");
-    state.metrics.observe(method.as_str(), metrics::route_label(&path, status), status, elapsed.as_secs_f64());
+    tracing::info!(%method, path = %uri.path(), status, micros, %client, "request");
+    state.metrics.observe(&method, metrics::route_label(uri.path(), status), status, elapsed.as_secs_f64());
     response
+}
+
+/// A request's client for the log: its address, or nothing when the server does not know it.
+struct Client(Option<IpAddr>);
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The client of a request from `peer`: the peer itself, or, from a trusted proxy, whom it
+/// forwards for (`client_ip`). Headers are read only for a trusted peer.
+pub fn client(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let forwarded = (!forwarded.is_empty()).then(|| forwarded.join(","));
+    Some(client_ip(peer, forwarded.as_deref(), trusted))
 }
 
 /// The reader's address: the peer's, unless the peer is a trusted proxy, in which case the

@@ -59,11 +59,7 @@ fn routes_of(state: Arc<AppState>) -> Router<Arc<AppState>> {
     if state.config.metrics != MetricsAccess::Off {
         router = router.merge(routes::ops::main_metrics_router());
     }
-    router
-        .fallback(routes::public::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), edge::status_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), edge::fresh_after_change))
-        .layer(middleware::from_fn_with_state(state, edge::security_headers))
+    router.fallback(routes::public::not_found).layer(middleware::from_fn_with_state(state, edge::finish))
 }
 
 /// Starts the background work a server does: following the content version (so a change made

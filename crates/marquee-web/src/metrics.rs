@@ -1,6 +1,7 @@
 //! Prometheus metrics: request counts and latencies by route, page-cache hits, database pool
 //! use. Written out in the text exposition format by hand: a few counters do not need a crate.
 
+use axum::http::Method;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +12,7 @@ const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, &'static str, u16), Series>>,
+    requests: Mutex<BTreeMap<(&'static str, &'static str, u16), Series>>,
     pub cache_hits: AtomicU64,
     pub cache_misses: AtomicU64,
 }
@@ -58,14 +59,20 @@ pub fn route_label(path: &str, status: u16) -> &'static str {
 }
 
 impl Metrics {
-    pub fn observe(&self, method: &str, route: &'static str, status: u16, seconds: f64) {
+    pub fn observe(&self, method: &Method, route: &'static str, status: u16, seconds: f64) {
         // Methods are a fixed set of labels: a client cannot mint new series with made-up ones.
-        let method = match method {
-            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+        let method = match *method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+            Method::OPTIONS => "OPTIONS",
             _ => "OTHER",
         };
         let mut requests = self.requests.lock().expect("metrics lock is never poisoned");
-        let series = requests.entry((method.to_string(), route, status)).or_default();
+        let series = requests.entry((method, route, status)).or_default();
         series.count += 1;
         series.seconds += seconds;
         for (i, bound) in BUCKETS.iter().enumerate() {
@@ -92,7 +99,7 @@ impl Metrics {
         out.push_str("# TYPE marquee_http_request_duration_seconds histogram\n");
         let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
         for ((method, route, _), series) in requests.iter() {
-            let total = by_route.entry((method.as_str(), route)).or_default();
+            let total = by_route.entry((method, route)).or_default();
             total.count += series.count;
             total.seconds += series.seconds;
             for (i, n) in series.buckets.iter().enumerate() {
@@ -147,15 +154,15 @@ mod tests {
         assert_eq!(route_label("/anything/at/all", 404), "unmatched");
         assert_eq!(route_label("/wp-login.php", 200), "other");
         let metrics = Metrics::default();
-        metrics.observe("BREW", "/", 405, 0.001);
+        metrics.observe(&Method::from_bytes(b"BREW").unwrap(), "/", 405, 0.001);
         assert!(metrics.render((0, 0, 1)).contains(r#"method="OTHER""#));
     }
 
     #[test]
     fn the_histogram_counts_each_request_in_its_buckets() {
         let metrics = Metrics::default();
-        metrics.observe("GET", "/", 200, 0.003);
-        metrics.observe("GET", "/", 200, 0.2);
+        metrics.observe(&Method::GET, "/", 200, 0.003);
+        metrics.observe(&Method::GET, "/", 200, 0.2);
         let text = metrics.render((3, 2, 8));
         assert!(text.contains(r#"marquee_http_requests_total{method="GET",route="/",status="200"} 2"#), "{text}");
         assert!(text.contains(r#"marquee_http_request_duration_seconds_bucket{method="GET",route="/",le="0.005"} 1"#));

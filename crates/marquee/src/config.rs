@@ -406,19 +406,25 @@ fn secret_name(name: &str) -> bool {
 }
 
 /// Structured logs to stderr, filtered by `log` (e.g. `info`, `marquee_web=debug`), as text or
-/// one JSON object per line.
-pub fn init_logging(config: &Config) {
+/// one JSON object per line. Lines are written by a thread of their own, so a request never
+/// waits for the terminal or the journal: it hands its line over and goes on (when that thread
+/// falls 128,000 lines behind, requests wait for it rather than lose lines). Keep the returned
+/// guard until the program ends: dropping it writes out what is still queued.
+pub fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
     let filter = filter.add_directive("sqlx=warn".parse().expect("a valid directive"));
+    let (writer, guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match config.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+    guard
 }
 
 #[cfg(test)]

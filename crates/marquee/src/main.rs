@@ -253,7 +253,7 @@ fn main() -> anyhow::Result<()> {
         print!("{}", config.to_display_toml());
         return Ok(());
     }
-    config::init_logging(&config);
+    let _logs = config::init_logging(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async {
         match cli.command {
