@@ -137,6 +137,47 @@ fn security_headers(state: &AppState, headers: &mut HeaderMap) {
     headers.insert(header::X_FRAME_OPTIONS, DENY);
 }
 
+/// The front door of a serving process: a GET of a page the cache holds is answered at once,
+/// without passing the router and its middleware (one lookup, one clone of the page's bytes, the
+/// security headers); anything else goes to `router`. Every request gets its log line and its
+/// metrics here.
+pub async fn front(state: Arc<AppState>, router: axum::Router, request: Request) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let client = Client(client(peer, request.headers(), &state.config.trusted_proxies));
+    let response = match cached_answer(&state, &request) {
+        Some(response) => response,
+        None => {
+            use tower::ServiceExt;
+            router.oneshot(request).await.unwrap_or_else(|e| match e {})
+        }
+    };
+    log_line(&state, &method, &uri, &client, response.status().as_u16(), started);
+    response
+}
+
+/// The answer to a GET or HEAD of a page the cache holds, with the headers every answer gets.
+fn cached_answer(state: &AppState, request: &Request) -> Option<Response> {
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return None;
+    }
+    let page = state.cache.get(&cache_key(request.uri()))?;
+    state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+    let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
+    let mut response = respond(&page, crate::cache::Conditions::of(request.headers()), encoding);
+    security_headers(state, response.headers_mut());
+    Some(response)
+}
+
+fn log_line(state: &AppState, method: &Method, uri: &axum::http::Uri, client: &Client, status: u16, started: Instant) {
+    let elapsed = started.elapsed();
+    let micros = elapsed.as_micros() as u64;
+    tracing::info!(%method, path = %uri.path(), status, micros, %client, "request");
+    state.metrics.observe(method, metrics::route_label(uri.path(), status), status, elapsed.as_secs_f64());
+}
+
 /// One structured log line per request, and the request metrics. The line is formatted from
 /// borrowed values (the path shares the request's bytes) and written by the log's own thread.
 pub async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
@@ -146,11 +187,7 @@ pub async fn log_request(State(state): State<Arc<AppState>>, request: Request, n
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let client = Client(client(peer, request.headers(), &state.config.trusted_proxies));
     let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let elapsed = started.elapsed();
-    let micros = elapsed.as_micros() as u64;
-    tracing::info!(%method, path = %uri.path(), status, micros, %client, "request");
-    state.metrics.observe(&method, metrics::route_label(uri.path(), status), status, elapsed.as_secs_f64());
+    log_line(&state, &method, &uri, &client, response.status().as_u16(), started);
     response
 }
 

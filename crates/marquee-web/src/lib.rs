@@ -114,7 +114,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.config.limits;
-    server::run(listener, app(state), limits, shutdown).await
+    let router = routes_of(state.clone()).with_state(state.clone());
+    let answer = move |request| edge::front(state.clone(), router.clone(), request);
+    server::run_with(listener, answer, limits, shutdown).await
 }
 
 /// Serves only `GET /metrics`, for a separate (private) metrics address.

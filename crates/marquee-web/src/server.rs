@@ -24,6 +24,24 @@ pub async fn run(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let answer = move |request: Request| {
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap_or_else(|e| match e {}) }
+    };
+    run_with(listener, answer, limits, shutdown).await
+}
+
+/// Serves each request with `answer` (the front door: a router, or something before one).
+pub async fn run_with<A, F>(
+    listener: TcpListener,
+    answer: A,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    A: Fn(Request) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = axum::response::Response> + Send + 'static,
+{
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -46,13 +64,13 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
+        let answer = answer.clone();
         let body_timeout = limits.body_read_timeout;
         let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
             let mut request: Request = request.map(|body| Body::new(TimeoutBody::new(body_timeout, Body::new(body))));
             request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
-            let router = router.clone();
-            async move { Ok::<_, Infallible>(router.oneshot(request).await.unwrap_or_else(|e| match e {})) }
+            let answer = answer(request);
+            async move { Ok::<_, Infallible>(answer.await) }
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
