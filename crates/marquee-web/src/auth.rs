@@ -411,7 +411,7 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<()> {
     Ok(())
 }
 
-/// The client's address (as `log_request` sees it), for throttling sign-ins.
+/// The client's address (as the log line names it, `edge::client`), for throttling sign-ins.
 #[derive(Clone, Debug)]
 pub struct ClientAddress(pub String);
 

@@ -1,7 +1,8 @@
-//! What every request passes through on its way in and out, outermost first: the log line and
-//! metrics (`log_request`); the refresh after a change, status pages (404 and errors) and the
-//! security headers (`finish`, one pass); and the page cache in front of the public pages
-//! (`serve_cached`). Also who the client is, behind trusted proxies.
+//! What every request passes through on its way in and out, outermost first: the front door
+//! (`front`: the log line and metrics, and cached pages answered before the router); the
+//! refresh after a change, status pages (404 and errors) and the security headers (`finish`,
+//! one pass); and the page cache in front of the public pages (`serve_cached`). Also who the
+//! client is, behind trusted proxies.
 
 use crate::cache::{cache_key, etag_of, respond, CachedPage};
 use crate::compress::Encoding;
@@ -25,13 +26,15 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return next.run(request).await;
     }
-    let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
-    let key = cache_key(request.uri());
-    if let Some(page) = state.cache.get(&key) {
-        state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-        return respond(&page, crate::cache::Conditions::of(request.headers()), encoding);
+    // The front door has looked already when it passes a request on (a server); the static
+    // export's renderer has no front door.
+    if request.extensions().get::<NotCached>().is_none() {
+        if let Some(response) = cached(&state, &request) {
+            return response;
+        }
     }
-    let key = key.into_owned();
+    let encoding = encoding_of(&request);
+    let key = cache_key(request.uri()).into_owned();
     state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
     let generation = state.cache.generation();
     let last_modified = state.changed_at();
@@ -147,10 +150,15 @@ pub async fn front(state: Arc<AppState>, router: axum::Router, request: Request)
     let uri = request.uri().clone();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let client = Client(client(peer, request.headers(), &state.config.trusted_proxies));
-    let response = match cached_answer(&state, &request) {
-        Some(response) => response,
+    let response = match cached(&state, &request) {
+        Some(mut response) => {
+            security_headers(&state, response.headers_mut());
+            response
+        }
         None => {
             use tower::ServiceExt;
+            let mut request = request;
+            request.extensions_mut().insert(NotCached);
             router.oneshot(request).await.unwrap_or_else(|e| match e {})
         }
     };
@@ -158,17 +166,22 @@ pub async fn front(state: Arc<AppState>, router: axum::Router, request: Request)
     response
 }
 
-/// The answer to a GET or HEAD of a page the cache holds, with the headers every answer gets.
-fn cached_answer(state: &AppState, request: &Request) -> Option<Response> {
+/// Marks a request the front door found no cached page for.
+#[derive(Clone, Copy)]
+struct NotCached;
+
+/// The answer to a GET or HEAD of a page the cache holds (not yet with the security headers).
+fn cached(state: &AppState, request: &Request) -> Option<Response> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return None;
     }
     let page = state.cache.get(&cache_key(request.uri()))?;
     state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-    let encoding = Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
-    let mut response = respond(&page, crate::cache::Conditions::of(request.headers()), encoding);
-    security_headers(state, response.headers_mut());
-    Some(response)
+    Some(respond(&page, crate::cache::Conditions::of(request.headers()), encoding_of(request)))
+}
+
+fn encoding_of(request: &Request) -> Encoding {
+    Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()))
 }
 
 fn log_line(state: &AppState, method: &Method, uri: &axum::http::Uri, client: &Client, status: u16, started: Instant) {
@@ -176,19 +189,6 @@ fn log_line(state: &AppState, method: &Method, uri: &axum::http::Uri, client: &C
     let micros = elapsed.as_micros() as u64;
     tracing::info!(%method, path = %uri.path(), status, micros, %client, "request");
     state.metrics.observe(method, metrics::route_label(uri.path(), status), status, elapsed.as_secs_f64());
-}
-
-/// One structured log line per request, and the request metrics. The line is formatted from
-/// borrowed values (the path shares the request's bytes) and written by the log's own thread.
-pub async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-    let client = Client(client(peer, request.headers(), &state.config.trusted_proxies));
-    let response = next.run(request).await;
-    log_line(&state, &method, &uri, &client, response.status().as_u16(), started);
-    response
 }
 
 /// A request's client for the log: its address, or nothing when the server does not know it.

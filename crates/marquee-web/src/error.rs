@@ -1,7 +1,7 @@
 //! The web layer's one error type: what went wrong, and the HTTP status each case answers with.
 //! Pages render it as a short status page (details go to the log, not to the reader); the API
 //! renders the same status as problem+json (`routes::api::Problem`). An error only marks its
-//! answer with a `StatusPage`; the page itself is drawn at the edge (`edge::status_pages`), where
+//! answer with a `StatusPage`; the page itself is drawn at the edge (`edge::finish`), where
 //! the site's settings are at hand.
 
 use axum::http::StatusCode;

@@ -34,12 +34,6 @@ use std::time::Duration;
 
 pub use state::{AppState, Limits, MetricsAccess, WebConfig};
 
-/// The whole application: public pages, assets and operations endpoints, with caching,
-/// security headers and one log line per request.
-pub fn app(state: Arc<AppState>) -> Router {
-    routes_of(state.clone()).layer(middleware::from_fn_with_state(state.clone(), edge::log_request)).with_state(state)
-}
-
 /// The public site alone as the static export renders it (no request log lines).
 pub fn site_renderer(state: Arc<AppState>) -> Router {
     routes_of(state.clone()).with_state(state)
