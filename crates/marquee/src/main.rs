@@ -1,9 +1,10 @@
 //! The `marquee` binary: commands, configuration, wiring and graceful shutdown. Thin: the work
 //! lives in the library crates.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod config;
 mod demo;
+mod memory;
 mod progress;
 mod users;
 
@@ -247,6 +248,7 @@ struct MarkdownArgs {
 }
 
 fn main() -> anyhow::Result<()> {
+    memory::give_back_freed_memory();
     let cli = Cli::parse();
     let config = Config::load(&cli.common)?;
     if let Command::Config = cli.command {
