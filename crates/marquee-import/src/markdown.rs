@@ -8,7 +8,7 @@ use marquee_core::markdown::{self as md, ResponsiveImage};
 use marquee_core::{Department, ReviewStatus, Slug, StoredImage};
 use marquee_media::MediaStore;
 use marquee_store::films::{self, CreditInput, FilmInput, PictureInput};
-use marquee_store::{media, reviews, users, Store};
+use marquee_store::{media, reviews, Store};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -113,6 +113,7 @@ pub async fn import_dir(
     }
 
     let mut tx = store.begin().await?;
+    let mut batch = marquee_store::Batch::default();
     progress.start(prepared.len() as u64, "importing");
     for item in &prepared {
         progress.advance(&item.file.display().to_string());
@@ -127,13 +128,14 @@ pub async fn import_dir(
         }
         if !options.dry_run {
             let kept_published_at = existing.and_then(|state| state.published_at);
-            write(&mut tx, item, kept_published_at).await.map_err(|e| {
+            write(&mut tx, item, kept_published_at, &mut batch).await.map_err(|e| {
                 let problem = problem(None, None, format!("could not be written: {e}"));
                 ImportError::BadFiles(vec![FileProblem { file: item.file.clone(), problem }])
             })?;
         }
     }
     progress.finish();
+    batch.finish(&mut tx).await?;
     if options.dry_run {
         tx.rollback().await.map_err(marquee_store::Error::from)?;
     } else {
@@ -412,6 +414,7 @@ async fn write(
     tx: &mut marquee_store::Conn,
     item: &Prepared,
     kept_published_at: Option<i64>,
+    batch: &mut marquee_store::Batch,
 ) -> marquee_store::Result<()> {
     let s = &item.source;
     let poster = picture_input(media_id(tx, &item.poster).await?, &item.poster);
@@ -448,8 +451,8 @@ async fn write(
         languages: s.languages.clone(),
         credits,
     };
-    let film_id = films::upsert(tx, &film).await?;
-    let author_id = users::ensure_author(tx, s.author.as_deref().unwrap_or(DEFAULT_AUTHOR)).await?;
+    let film_id = films::upsert_into(tx, &film, batch).await?;
+    let author_id = batch.author(tx, s.author.as_deref().unwrap_or(DEFAULT_AUTHOR)).await?;
     let resolve = |url: &str| -> Option<ResponsiveImage> { resolved.get(url).map(|image| image.responsive(960)) };
     let rendered = md::render(&item.body, &resolve);
     let now = time::OffsetDateTime::now_utc();
@@ -488,7 +491,7 @@ async fn write(
         images,
         source_hash: Some(item.fingerprint.clone()),
     };
-    let (review_id, _) = reviews::upsert(tx, &review).await?;
+    let (review_id, _) = reviews::upsert_into(tx, &review, batch).await?;
     marquee_store::redirects::set(tx, review_id, &s.aliases).await?;
     Ok(())
 }

@@ -225,3 +225,55 @@ async fn a_hugo_site_finds_its_site_wide_images_in_its_static_folder() {
     assert!(summary.warnings.is_empty(), "{summary:?}");
     assert_eq!(count(&f.store, "media").await, 2);
 }
+
+/// What a search for `word` finds, as (kind, id) pairs sorted.
+async fn found(store: &Store, word: &str) -> Vec<(String, i64)> {
+    use marquee_store::search::{find, Narrowing};
+    let (hits, _) = find(store, &[word.to_string()], &Narrowing::default(), 50, 0).await.unwrap();
+    let mut hits: Vec<_> = hits.into_iter().map(|hit| (format!("{:?}", hit.kind), hit.id)).collect();
+    hits.sort();
+    hits
+}
+
+#[tokio::test]
+async fn an_import_indexes_once_at_its_end_and_a_reimport_replaces_credits_tags_and_words() {
+    let f = fixture().await;
+    sample_site(&f.source);
+    // A second review of another film with the same director: one person, indexed once.
+    write(
+        &f.source.join("thief.md"),
+        "+++\ntitle = \"Thief\"\nyear = 1981\ndirectors = [\"Michael Mann\"]\ncast = [\"James Caan\"]\ntags = [\"heists\"]\n\
+         score = 8\ndate = 2024-01-01T10:00:00Z\n+++\nSafecracking at night.\n",
+    );
+    import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    let heat = reviews::published_by_slug(&f.store, "heat-1995").await.unwrap().unwrap();
+    let thief = reviews::published_by_slug(&f.store, "thief-1981").await.unwrap().unwrap();
+    let mann = found(&f.store, "mann").await;
+    assert_eq!(mann.iter().filter(|(kind, _)| kind == "Person").count(), 1, "{mann:?}");
+    assert_eq!(mann.iter().filter(|(kind, _)| kind == "Review").count(), 2, "{mann:?}");
+    assert_eq!(mann.iter().filter(|(kind, _)| kind == "Film").count(), 2, "{mann:?}");
+    assert!(found(&f.store, "diner").await.contains(&("Review".to_string(), heat.card.id)));
+    assert!(found(&f.store, "safecracking").await.contains(&("Review".to_string(), thief.card.id)));
+    let (credits, tags) = (count(&f.store, "credits").await, count(&f.store, "review_tags").await);
+
+    // Thief's cast, tags and words change: the old ones leave the tables and the index.
+    let path = f.source.join("thief.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("James Caan", "Tuesday Weld")
+        .replace("heists", "chicago")
+        .replace("Safecracking", "Burglary");
+    std::fs::write(&path, text).unwrap();
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!((summary.created, summary.updated), (0, 1), "{summary}");
+    assert_eq!(count(&f.store, "credits").await, credits);
+    assert_eq!(count(&f.store, "review_tags").await, tags);
+    assert!(found(&f.store, "safecracking").await.is_empty());
+    let weld = found(&f.store, "weld").await;
+    assert!(weld.contains(&("Review".to_string(), thief.card.id)), "{weld:?}");
+    assert!(weld.iter().any(|(kind, _)| kind == "Person"), "{weld:?}");
+    assert!(found(&f.store, "caan").await.is_empty(), "credited nowhere now, so no public page");
+    assert!(found(&f.store, "burglary").await.contains(&("Review".to_string(), thief.card.id)));
+    let thief = reviews::published_by_slug(&f.store, "thief-1981").await.unwrap().unwrap();
+    assert_eq!(thief.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["chicago"]);
+}

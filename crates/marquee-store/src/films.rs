@@ -1,7 +1,7 @@
 //! Films: their facts, genres, countries, languages and credits.
 
 use crate::media::{image_columns, picture_from_row, Picture};
-use crate::{now, people, Conn, Result, Store};
+use crate::{now, Conn, Result, Store};
 use marquee_core::Department;
 use marquee_core::Slug;
 use sqlx::Row;
@@ -122,6 +122,18 @@ fn split_picture(picture: &Option<PictureInput>) -> (Option<i64>, Option<&str>) 
 /// Writes a film (matched by slug) with its genres, countries, languages and credits, which
 /// replace the ones it had, and reindexes it. Returns the film's id.
 pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
+    let mut batch = crate::Batch::default();
+    let id = upsert_into(conn, film, &mut batch).await?;
+    batch.finish(conn).await?;
+    Ok(id)
+}
+
+/// `upsert` as part of a batch of writes, which indexes the film and its people when it finishes.
+pub async fn upsert_into(conn: &mut Conn, film: &FilmInput, batch: &mut crate::Batch) -> Result<i64> {
+    let existed: Option<i64> = sqlx::query_scalar("SELECT id FROM films WHERE slug = $1")
+        .bind(film.slug.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
     let (poster_media, poster_url) = split_picture(&film.poster);
     let (backdrop_media, backdrop_url) = split_picture(&film.backdrop);
     let now = now();
@@ -156,10 +168,22 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
     .fetch_one(&mut *conn)
     .await?;
 
-    sqlx::query("DELETE FROM film_genres WHERE film_id = $1").bind(id).execute(&mut *conn).await?;
-    add_genres(conn, id, &film.genres, &mut std::collections::HashMap::new()).await?;
+    // A film just added has no genres, countries, languages or credits to replace.
+    if existed.is_some() {
+        for table in ["film_genres", "film_countries", "film_languages", "credits"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE film_id = $1")).bind(id).execute(&mut *conn).await?;
+        }
+    }
+    for (position, name) in film.genres.iter().enumerate() {
+        let genre_id = batch.id_of(conn, crate::Named::Genre, name).await?;
+        sqlx::query("INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(genre_id)
+            .bind(position as i64)
+            .execute(&mut *conn)
+            .await?;
+    }
     for (table, values) in [("film_countries", &film.countries), ("film_languages", &film.languages)] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE film_id = $1")).bind(id).execute(&mut *conn).await?;
         for (position, name) in values.iter().enumerate() {
             sqlx::query(&format!("INSERT INTO {table} (film_id, position, name) VALUES ($1, $2, $3)"))
                 .bind(id)
@@ -169,24 +193,39 @@ pub async fn upsert(conn: &mut Conn, film: &FilmInput) -> Result<i64> {
                 .await?;
         }
     }
-    sqlx::query("DELETE FROM credits WHERE film_id = $1").bind(id).execute(&mut *conn).await?;
-    for (order, credit) in film.credits.iter().enumerate() {
-        let person_id = people::ensure(conn, &credit.name).await?;
-        crate::search::index_person(conn, person_id).await?;
-        sqlx::query(
-            "INSERT INTO credits (film_id, person_id, department, job, character_name, billing_order) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(person_id)
-        .bind(credit.department.as_str())
-        .bind(&credit.job)
-        .bind(&credit.character)
-        .bind(order as i64)
-        .execute(&mut *conn)
-        .await?;
+    let mut people = Vec::with_capacity(film.credits.len());
+    for credit in &film.credits {
+        let person_id = batch.id_of(conn, crate::Named::Person, &credit.name).await?;
+        batch.index.person(person_id);
+        people.push(person_id);
     }
-    crate::search::index_film(conn, id).await?;
+    // All the film's credits in one statement per hundred.
+    let credits: Vec<(usize, &CreditInput, i64)> =
+        film.credits.iter().zip(people).enumerate().map(|(order, (credit, person))| (order, credit, person)).collect();
+    for chunk in credits.chunks(100) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 6 * i;
+                format!("(${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO credits (film_id, person_id, department, job, character_name, billing_order) VALUES {}",
+            rows.join(", ")
+        );
+        let mut insert = sqlx::query(&sql);
+        for (order, credit, person_id) in chunk {
+            insert = insert
+                .bind(id)
+                .bind(*person_id)
+                .bind(credit.department.as_str())
+                .bind(&credit.job)
+                .bind(&credit.character)
+                .bind(*order as i64);
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    batch.index.film(id);
     crate::content::bump(conn).await?;
     Ok(id)
 }

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+mod batch;
 pub mod content;
 pub mod diary;
 pub mod dump;
@@ -33,6 +34,9 @@ use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
+
+pub use batch::Batch;
+pub(crate) use batch::Named;
 
 pub type Conn = AnyConnection;
 pub type Tx = Transaction<'static, Any>;

@@ -1,7 +1,6 @@
 //! Reviews: writing them (with tags, images and a revision kept per save) and reading the
 //! published ones for pages and lists.
 
-use crate::films::ensure_named;
 use crate::media::{image_columns, picture_from_row, Picture};
 use crate::{content, now, placeholders, Conn, Error, Result, Store};
 use marquee_core::related::ReviewFeatures;
@@ -65,6 +64,14 @@ pub async fn import_state(conn: &mut Conn, slug: &Slug) -> Result<Option<ImportS
 /// Writes a review (matched by slug), replacing its tags and images, keeping a revision, and
 /// bumping the content version.
 pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outcome)> {
+    let mut batch = crate::Batch::default();
+    let written = upsert_into(conn, review, &mut batch).await?;
+    batch.finish(conn).await?;
+    Ok(written)
+}
+
+/// `upsert` as part of a batch of writes, which indexes the review when it finishes.
+pub async fn upsert_into(conn: &mut Conn, review: &ReviewInput, batch: &mut crate::Batch) -> Result<(i64, Outcome)> {
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM reviews WHERE slug = $1")
         .bind(review.slug.as_str())
         .fetch_optional(&mut *conn)
@@ -95,8 +102,8 @@ pub async fn upsert(conn: &mut Conn, review: &ReviewInput) -> Result<(i64, Outco
         .await?
         .try_get("id")?;
 
-    write_parts(conn, id, review, review.author_id).await?;
-    crate::search::index_review(conn, id).await?;
+    write_parts(conn, id, review, review.author_id, existing.is_none(), batch).await?;
+    batch.index.review(id);
     content::bump(conn).await?;
     Ok((id, outcome))
 }
@@ -125,19 +132,37 @@ pub(crate) fn bind_fields<'q>(query: AnyQuery<'q>, review: &'q ReviewInput) -> A
 }
 
 /// Replaces a review's tags and images with the input's and keeps the saved state as a revision.
-pub(crate) async fn write_parts(conn: &mut Conn, id: i64, review: &ReviewInput, saved_by: Option<i64>) -> Result<()> {
+/// Writes a review's tags, images and a revision; `fresh` when the review was just added and so
+/// has no tags or images to replace.
+pub(crate) async fn write_parts(
+    conn: &mut Conn,
+    id: i64,
+    review: &ReviewInput,
+    saved_by: Option<i64>,
+    fresh: bool,
+    batch: &mut crate::Batch,
+) -> Result<()> {
     let now = now();
-    sqlx::query("DELETE FROM review_tags WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
-    for (position, tag) in review.tags.iter().enumerate() {
-        let tag_id = ensure_named(conn, "tags", tag).await?;
-        sqlx::query("INSERT INTO review_tags (review_id, tag_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(tag_id)
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
+    if !fresh {
+        sqlx::query("DELETE FROM review_tags WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM review_images WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
     }
-    sqlx::query("DELETE FROM review_images WHERE review_id = $1").bind(id).execute(&mut *conn).await?;
+    let mut tags = Vec::with_capacity(review.tags.len());
+    for tag in &review.tags {
+        tags.push(batch.id_of(conn, crate::Named::Tag, tag).await?);
+    }
+    if !tags.is_empty() {
+        let rows: Vec<String> = (0..tags.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
+        let sql = format!(
+            "INSERT INTO review_tags (review_id, tag_id, position) VALUES {} ON CONFLICT DO NOTHING",
+            rows.join(", ")
+        );
+        let mut insert = sqlx::query(&sql).bind(id);
+        for (position, tag_id) in tags.iter().enumerate() {
+            insert = insert.bind(*tag_id).bind(position as i64);
+        }
+        insert.execute(&mut *conn).await?;
+    }
     for (src, media_id) in &review.images {
         sqlx::query("INSERT INTO review_images (review_id, src, media_id) VALUES ($1, $2, $3)")
             .bind(id)

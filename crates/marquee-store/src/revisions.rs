@@ -186,8 +186,10 @@ pub async fn create(conn: &mut Conn, review: &ReviewInput, saved_by: i64) -> Res
     )
     .bind(slug);
     let id: i64 = bind_fields(insert, review).bind(now).fetch_one(&mut *conn).await?.try_get("id")?;
-    write_parts(conn, id, review, Some(saved_by)).await?;
-    crate::search::index_review(conn, id).await?;
+    let mut batch = crate::Batch::default();
+    write_parts(conn, id, review, Some(saved_by), true, &mut batch).await?;
+    batch.index.review(id);
+    batch.finish(conn).await?;
     content::bump(conn).await?;
     Ok(Saved::Written { id, revision: 1 })
 }
@@ -212,8 +214,10 @@ pub async fn update(conn: &mut Conn, id: i64, based_on: i64, review: &ReviewInpu
     if written == 0 {
         return Ok(Saved::Conflict { current_revision: current });
     }
-    write_parts(conn, id, review, Some(saved_by)).await?;
-    crate::search::index_review(conn, id).await?;
+    let mut batch = crate::Batch::default();
+    write_parts(conn, id, review, Some(saved_by), false, &mut batch).await?;
+    batch.index.review(id);
+    batch.finish(conn).await?;
     content::bump(conn).await?;
     Ok(Saved::Written { id, revision: current })
 }

@@ -5,6 +5,7 @@
 use crate::{Backend, Conn, Result, Store};
 use marquee_core::search::fold;
 use sqlx::Row;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -33,19 +34,6 @@ impl Kind {
     }
 }
 
-async fn put(conn: &mut Conn, kind: Kind, id: i64, title: &str, body: &str) -> Result<()> {
-    remove(conn, kind, id).await?;
-    sqlx::query("INSERT INTO search_index (rowid, kind, ref, title, body) VALUES ($1, $2, $3, $4, $5)")
-        .bind(kind.rowid(id))
-        .bind(kind.as_str())
-        .bind(id)
-        .bind(fold(title))
-        .bind(fold(body))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 pub async fn remove(conn: &mut Conn, kind: Kind, id: i64) -> Result<()> {
     sqlx::query("DELETE FROM search_index WHERE rowid = $1").bind(kind.rowid(id)).execute(conn).await?;
     Ok(())
@@ -54,97 +42,194 @@ pub async fn remove(conn: &mut Conn, kind: Kind, id: i64) -> Result<()> {
 /// Indexes a review when it is published (its film, headline, people and text); removes it
 /// from the index otherwise.
 pub async fn index_review(conn: &mut Conn, id: i64) -> Result<()> {
-    let row = sqlx::query(
-        "SELECT r.status, r.headline, r.summary, r.body_text, r.film_id, f.title, f.original_title, f.year, \
-           u.display_name FROM reviews r JOIN films f ON f.id = r.film_id LEFT JOIN users u ON u.id = r.author_id \
-         WHERE r.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return remove(conn, Kind::Review, id).await };
-    let status: String = row.try_get("status")?;
-    if status != "published" {
-        return remove(conn, Kind::Review, id).await;
-    }
-    let film_id: i64 = row.try_get("film_id")?;
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT p.name FROM credits c JOIN people p ON p.id = c.person_id WHERE c.film_id = $1 ORDER BY c.billing_order",
-    )
-    .bind(film_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let year: Option<i64> = row.try_get("year")?;
-    let title = [
-        row.try_get::<String, _>("title")?,
-        row.try_get::<Option<String>, _>("original_title")?.unwrap_or_default(),
-        year.map(|y| y.to_string()).unwrap_or_default(),
-        row.try_get::<Option<String>, _>("headline")?.unwrap_or_default(),
-    ]
-    .join(" ");
-    let body = [
-        row.try_get::<Option<String>, _>("summary")?.unwrap_or_default(),
-        row.try_get::<String, _>("body_text")?,
-        names.join(" "),
-        row.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
-    ]
-    .join(" ");
-    put(conn, Kind::Review, id, &title, &body).await
+    let mut pending = Pending::default();
+    pending.review(id);
+    pending.write(conn).await
 }
 
 /// Indexes a film (title, original title, year, directors and cast) and its reviews, whose
 /// documents carry the film's title too.
 pub async fn index_film(conn: &mut Conn, id: i64) -> Result<()> {
-    let Some(row) = sqlx::query("SELECT title, original_title, year FROM films WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
-        return remove(conn, Kind::Film, id).await;
-    };
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT p.name FROM credits c JOIN people p ON p.id = c.person_id WHERE c.film_id = $1 ORDER BY c.billing_order",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let year: Option<i64> = row.try_get("year")?;
-    let title = format!(
-        "{} {} {}",
-        row.try_get::<String, _>("title")?,
-        row.try_get::<Option<String>, _>("original_title")?.unwrap_or_default(),
-        year.map(|y| y.to_string()).unwrap_or_default()
-    );
-    put(conn, Kind::Film, id, &title, &names.join(" ")).await?;
-    let reviews: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM reviews WHERE film_id = $1").bind(id).fetch_all(&mut *conn).await?;
-    for review in reviews {
-        index_review(conn, review).await?;
-    }
-    Ok(())
+    let mut pending = Pending::default();
+    pending.film(id);
+    pending.write(conn).await
 }
 
 pub async fn index_person(conn: &mut Conn, id: i64) -> Result<()> {
-    let name: Option<String> =
-        sqlx::query_scalar("SELECT name FROM people WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
-    match name {
-        Some(name) => put(conn, Kind::Person, id, &name, "").await,
-        None => remove(conn, Kind::Person, id).await,
+    let mut pending = Pending::default();
+    pending.person(id);
+    pending.write(conn).await
+}
+
+/// Documents to bring up to date, gathered while writes run and written together when they are
+/// done. A bulk import touches each film and person many times but indexes each once; and the
+/// documents go in rowid order, so SQLite's FTS5 gathers their terms in memory and writes them
+/// in a few segments, where writes in any other order flush a small segment each time (and then
+/// merge them), which made an import's time grow with the square of its size.
+#[derive(Debug, Default)]
+pub struct Pending {
+    reviews: BTreeSet<i64>,
+    films: BTreeSet<i64>,
+    people: BTreeSet<i64>,
+}
+
+impl Pending {
+    pub fn review(&mut self, id: i64) {
+        self.reviews.insert(id);
     }
+
+    /// A film, and so its reviews, whose documents carry its title.
+    pub fn film(&mut self, id: i64) {
+        self.films.insert(id);
+    }
+
+    pub fn person(&mut self, id: i64) {
+        self.people.insert(id);
+    }
+
+    /// Writes every gathered document (or removes it, when its row is gone or its review is not
+    /// published), in the caller's transaction: a few statements per thousand documents.
+    pub async fn write(mut self, conn: &mut Conn) -> Result<()> {
+        let films: Vec<i64> = self.films.iter().copied().collect();
+        for chunk in films.chunks(CHUNK) {
+            let sql = format!("SELECT id FROM reviews WHERE film_id IN ({})", id_list(chunk));
+            let reviews: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&mut *conn).await?;
+            self.reviews.extend(reviews);
+        }
+        let mut documents = Vec::with_capacity(self.reviews.len() + self.films.len() + self.people.len());
+        let people: Vec<i64> = self.people.into_iter().collect();
+        for chunk in people.chunks(CHUNK) {
+            let sql = format!("SELECT id, name FROM people WHERE id IN ({})", id_list(chunk));
+            let mut named: HashMap<i64, String> = HashMap::new();
+            for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
+                named.insert(row.try_get("id")?, row.try_get("name")?);
+            }
+            for &id in chunk {
+                documents.push((Kind::Person, id, named.remove(&id).map(|name| (name, String::new()))));
+            }
+        }
+        for chunk in films.chunks(CHUNK) {
+            film_documents(conn, chunk, &mut documents).await?;
+        }
+        let reviews: Vec<i64> = self.reviews.into_iter().collect();
+        for chunk in reviews.chunks(CHUNK) {
+            review_documents(conn, chunk, &mut documents).await?;
+        }
+        documents.sort_unstable_by_key(|(kind, id, _)| kind.rowid(*id));
+        for chunk in documents.chunks(CHUNK) {
+            let rowids: Vec<i64> = chunk.iter().map(|(kind, id, _)| kind.rowid(*id)).collect();
+            sqlx::query(&format!("DELETE FROM search_index WHERE rowid IN ({})", id_list(&rowids)))
+                .execute(&mut *conn)
+                .await?;
+        }
+        let written: Vec<_> = documents.into_iter().filter_map(|(kind, id, doc)| Some((kind, id, doc?))).collect();
+        for chunk in written.chunks(ROWS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
+                .collect();
+            let sql = format!("INSERT INTO search_index (rowid, kind, ref, title, body) VALUES {}", values.join(", "));
+            let mut insert = sqlx::query(&sql);
+            for (kind, id, (title, body)) in chunk {
+                insert = insert.bind(kind.rowid(*id)).bind(kind.as_str()).bind(*id).bind(fold(title)).bind(fold(body));
+            }
+            insert.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Ids per `IN (…)` list.
+const CHUNK: usize = 500;
+/// Documents per `INSERT` (five parameters each, well under every database's limit).
+const ROWS_PER_INSERT: usize = 100;
+
+/// Ids written into SQL as a list: they are numbers, so they need no binding.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// A document's title and body, before folding; none when it has no place in the index.
+type Document = Option<(String, String)>;
+
+/// The people credited on these films, in billing order, by film.
+async fn credited_names(conn: &mut Conn, films: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+    let sql = format!(
+        "SELECT c.film_id, p.name FROM credits c JOIN people p ON p.id = c.person_id \
+         WHERE c.film_id IN ({}) ORDER BY c.film_id, c.billing_order",
+        id_list(films)
+    );
+    let mut names: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
+        names.entry(row.try_get("film_id")?).or_default().push(row.try_get("name")?);
+    }
+    Ok(names)
+}
+
+/// Published reviews' documents: their film, headline, people and text.
+async fn review_documents(conn: &mut Conn, ids: &[i64], into: &mut Vec<(Kind, i64, Document)>) -> Result<()> {
+    let sql = format!(
+        "SELECT r.id, r.headline, r.summary, r.body_text, r.film_id, f.title, f.original_title, f.year, \
+           u.display_name FROM reviews r JOIN films f ON f.id = r.film_id LEFT JOIN users u ON u.id = r.author_id \
+         WHERE r.status = 'published' AND r.id IN ({})",
+        id_list(ids)
+    );
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let films: Vec<i64> = rows.iter().map(|row| row.try_get("film_id")).collect::<std::result::Result<_, _>>()?;
+    let names = if films.is_empty() { HashMap::new() } else { credited_names(conn, &films).await? };
+    let mut found: HashMap<i64, (String, String)> = HashMap::new();
+    for row in rows {
+        let year: Option<i64> = row.try_get("year")?;
+        let title = [
+            row.try_get::<String, _>("title")?,
+            row.try_get::<Option<String>, _>("original_title")?.unwrap_or_default(),
+            year.map(|y| y.to_string()).unwrap_or_default(),
+            row.try_get::<Option<String>, _>("headline")?.unwrap_or_default(),
+        ]
+        .join(" ");
+        let people = names.get(&row.try_get::<i64, _>("film_id")?).map(|n| n.join(" ")).unwrap_or_default();
+        let body = [
+            row.try_get::<Option<String>, _>("summary")?.unwrap_or_default(),
+            row.try_get::<String, _>("body_text")?,
+            people,
+            row.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+        ]
+        .join(" ");
+        found.insert(row.try_get("id")?, (title, body));
+    }
+    into.extend(ids.iter().map(|&id| (Kind::Review, id, found.remove(&id))));
+    Ok(())
+}
+
+/// Films' documents: title, original title, year, directors and cast.
+async fn film_documents(conn: &mut Conn, ids: &[i64], into: &mut Vec<(Kind, i64, Document)>) -> Result<()> {
+    let sql = format!("SELECT id, title, original_title, year FROM films WHERE id IN ({})", id_list(ids));
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let mut names = credited_names(conn, ids).await?;
+    let mut found: HashMap<i64, (String, String)> = HashMap::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let year: Option<i64> = row.try_get("year")?;
+        let title = format!(
+            "{} {} {}",
+            row.try_get::<String, _>("title")?,
+            row.try_get::<Option<String>, _>("original_title")?.unwrap_or_default(),
+            year.map(|y| y.to_string()).unwrap_or_default()
+        );
+        found.insert(id, (title, names.remove(&id).unwrap_or_default().join(" ")));
+    }
+    into.extend(ids.iter().map(|&id| (Kind::Film, id, found.remove(&id))));
+    Ok(())
 }
 
 /// Rebuilds the whole index from the content tables.
 pub async fn rebuild(conn: &mut Conn) -> Result<()> {
     sqlx::query("DELETE FROM search_index").execute(&mut *conn).await?;
+    let mut pending = Pending::default();
     let people: Vec<i64> = sqlx::query_scalar("SELECT id FROM people").fetch_all(&mut *conn).await?;
-    for id in people {
-        index_person(conn, id).await?;
-    }
+    people.into_iter().for_each(|id| pending.person(id));
     let films: Vec<i64> = sqlx::query_scalar("SELECT id FROM films").fetch_all(&mut *conn).await?;
-    for id in films {
-        index_film(conn, id).await?;
-    }
-    Ok(())
+    films.into_iter().for_each(|id| pending.film(id));
+    pending.write(conn).await
 }
 
 /// Rebuilds the index when it is empty but the store is not (after the migration that adds it,
