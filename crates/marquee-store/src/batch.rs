@@ -15,6 +15,8 @@ pub(crate) enum Named {
     Author,
 }
 
+/// Rows named in a batch are not deleted, renamed or merged while it is open: it would keep
+/// their old ids.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub(crate) index: search::Pending,

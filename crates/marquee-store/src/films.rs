@@ -169,7 +169,7 @@ pub async fn upsert_into(conn: &mut Conn, film: &FilmInput, batch: &mut crate::B
     .await?;
 
     // A film just added has no genres, countries, languages or credits to replace.
-    if existed.is_some() {
+    if !crate::added_here(conn, existed.is_none()) {
         for table in ["film_genres", "film_countries", "film_languages", "credits"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE film_id = $1")).bind(id).execute(&mut *conn).await?;
         }

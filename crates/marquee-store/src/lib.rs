@@ -309,6 +309,15 @@ pub(crate) async fn ensure_slugged(conn: &mut Conn, table: &str, what: &str, nam
         .await?)
 }
 
+/// Whether an upsert that found no row by its key before writing surely added the row, so that
+/// it has no parts to replace. On SQLite, yes: a transaction that writes holds the database's one
+/// write lock (or fails with a busy snapshot when another wrote since it read). On PostgreSQL
+/// another transaction may add the row between the read and the upsert, which then updates it:
+/// there, parts are always replaced.
+pub(crate) fn added_here(conn: &Conn, absent_before: bool) -> bool {
+    absent_before && conn.backend_name() == "SQLite"
+}
+
 /// `base`, or `base-2`, `base-3`, … : the first slug not yet used in `table`.
 pub(crate) async fn unique_slug(conn: &mut Conn, table: &str, base: &str) -> Result<String> {
     let sql = format!("SELECT COUNT(*) FROM {table} WHERE slug = $1");

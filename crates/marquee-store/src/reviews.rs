@@ -102,7 +102,8 @@ pub async fn upsert_into(conn: &mut Conn, review: &ReviewInput, batch: &mut crat
         .await?
         .try_get("id")?;
 
-    write_parts(conn, id, review, review.author_id, existing.is_none(), batch).await?;
+    let fresh = crate::added_here(conn, existing.is_none());
+    write_parts(conn, id, review, review.author_id, fresh, batch).await?;
     batch.index.review(id);
     content::bump(conn).await?;
     Ok((id, outcome))
