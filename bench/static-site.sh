@@ -4,9 +4,12 @@
 #
 #   bench/static-site.sh                             # MARQUEE_BIN defaults to target/release/marquee
 #   BENCH_REVIEWS=2000 bench/static-site.sh
+#   BENCH_WORDS=300 BENCH_IMAGES=0 bench/static-site.sh   # the short reviews of earlier figures
 #
-# Generates the reviews as Markdown files with TOML front matter (python3) that both read: Marquee
-# imports them (not timed) and exports the site; Hugo builds them with a small theme written here
+# Generates the reviews with bench/long_reviews.py (about BENCH_WORDS=1100 words each, as critics
+# write, with BENCH_IMAGES=3 captioned images each drawn from a pool of BENCH_IMAGE_POOL=300
+# stills), as Markdown with TOML front matter that both read: Marquee imports them (not timed)
+# and exports the site; Hugo builds them with a small theme written here
 # that renders what Marquee's pages show (the review with its film facts, paginated lists of 12,
 # genre, tag and director pages, RSS and a sitemap). Each build starts from an empty output
 # folder; Marquee's second, incremental run (nothing changed) is timed too. Prints seconds and
@@ -17,47 +20,20 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${MARQUEE_BIN:-$root/target/release/marquee}"
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
 REVIEWS="${BENCH_REVIEWS:-10000}"
+WORDS="${BENCH_WORDS:-1100}"
+IMAGES="${BENCH_IMAGES:-3}"
+POOL="${BENCH_IMAGE_POOL:-300}"
 [ -x "$BIN" ] || { echo "static-site.sh: no marquee binary at $BIN (cargo build --release first)" >&2; exit 1; }
 . "$root/scripts/apt.sh"
 command -v hugo >/dev/null 2>&1 || apt_install hugo
+[ -x /usr/bin/time ] || apt_install time
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/marquee-static-bench.XXXXXX")"
 # BENCH_KEEP=1 keeps the generated site, store and exports (for profiling); the folder is printed.
 if [ -n "${BENCH_KEEP:-}" ]; then echo "keeping $tmp" >&2; else trap 'rm -rf "$tmp"' EXIT INT TERM; fi
 
-python3 - "$tmp/hugo/content/reviews" "$REVIEWS" <<'PY'
-import os, random, sys
-out, n = sys.argv[1], int(sys.argv[2])
-random.seed(11)
-os.makedirs(out)
-first = "Ada Lev Mina Paul Oskar Liv Teodor Walter Saoirse Corin Dario Solene Jean Amelie Hana Yuki Rafael Ines".split()
-last = "Moreau Orlov Sato Grant Vennholm Haugland Vasko Grennan Mallan Haddleston Quent Ravier Dupont Nakamura".split()
-genres = "Drama Comedy Thriller Horror Romance Documentary Western Musical".split()
-words = ("the film moves with patience through rooms and seasons a camera waits in doorways listening "
-         "performances are quiet and exact the score arrives late and stays harbour winter letter station").split()
-name = lambda: f"{random.choice(first)} {random.choice(last)}"
-for i in range(n):
-    year = 1950 + i % 75
-    paragraphs = [" ".join(random.choice(words) for _ in range(60)).capitalize() + "." for _ in range(5)]
-    body = "\n\n".join(paragraphs[:2]) + "\n\n## The second half\n\n" + "\n\n".join(paragraphs[2:])
-    cast = ", ".join(f'"{name()}"' for _ in range(4))
-    tags = ", ".join(f'"tag{random.randrange(200)}"' for _ in range(2))
-    with open(os.path.join(out, f"film-{i}.md"), "w") as f:
-        f.write(f"""+++
-title = "Film {i}"
-year = {year}
-directors = ["{name()}"]
-cast = [{cast}]
-genres = ["{random.choice(genres)}"]
-tags = [{tags}]
-runtime = {80 + i % 70}
-score = {random.randrange(10, 100) / 10}
-summary = "A summary of film {i}."
-date = {2000 + i % 25}-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:00Z
-+++
-{body}
-""")
-PY
+python3 "$root/bench/long_reviews.py" "$tmp/hugo/content/reviews" "$REVIEWS" --front toml \
+  --words "$WORDS" --images "$IMAGES" --image-pool "$POOL"
 
 # A theme for Hugo that renders the same parts of each page.
 mkdir -p "$tmp/hugo/layouts/_default"
@@ -115,8 +91,13 @@ echo "importing $REVIEWS reviews into Marquee (not timed)" >&2
 seconds() { python3 -c 'import sys, time; print(f"{time.time() - float(sys.argv[1]):.2f}")' "$1"; }
 now() { python3 -c 'import time; print(time.time())'; }
 
-start="$(now)"; "$BIN" export site "$tmp/marquee-site" >/dev/null 2>&1; marquee="$(seconds "$start")"
+peak() { awk '{ printf "%.0f MB", $2 / 1024 }' "$1"; }
+start="$(now)"; /usr/bin/time -f '%e %M' -o "$tmp/first.time" "$BIN" export site "$tmp/marquee-site" >/dev/null 2>&1; marquee="$(seconds "$start")"
 start="$(now)"; "$BIN" export site "$tmp/marquee-site" >/dev/null 2>&1; again="$(seconds "$start")"
+# One review changed (its text, through the importer, not timed): the export rewrites what shows it.
+sed -i 's/^## /## Revised: /' "$tmp/hugo/content/reviews/review-7.md"
+"$BIN" import markdown "$tmp/hugo/content/reviews" >/dev/null 2>&1
+start="$(now)"; one_changed_out="$("$BIN" export site "$tmp/marquee-site" 2>/dev/null)"; one="$(seconds "$start")"
 # Into another empty folder: the share images the first export drew are kept in the data
 # folder (as on a site its server has been serving), the rest is written anew.
 start="$(now)"; "$BIN" export site "$tmp/marquee-site-2" >/dev/null 2>&1; drawn="$(seconds "$start")"
@@ -124,8 +105,9 @@ start="$(now)"; hugo --quiet -s "$tmp/hugo" -d "$tmp/hugo-site" >/dev/null 2>&1;
 marquee_files="$(find "$tmp/marquee-site" -type f | wc -l)"
 hugo_files="$(find "$tmp/hugo-site" -type f | wc -l)"
 echo "reviews:                 $REVIEWS"
-echo "marquee export site:     ${marquee} s ($marquee_files files, share images drawn)"
+echo "marquee export site:     ${marquee} s ($marquee_files files, share images drawn, peak memory $(peak "$tmp/first.time"))"
 echo "marquee, nothing changed: ${again} s"
+echo "marquee, one review changed: ${one} s ($(echo "$one_changed_out" | grep -o '[0-9]* written' || echo '? written'))"
 echo "marquee, share images kept, empty folder: ${drawn} s"
 echo "hugo (same Markdown):    ${hugo} s ($hugo_files files)"
 python3 -c 'import sys; m, d, h = map(float, sys.argv[1:]); print(f"hugo / marquee:          {h / m:.2f}x (share images drawn), {h / d:.2f}x (kept)")' "$marquee" "$drawn" "$hugo"

@@ -20,6 +20,13 @@ pub const DEFAULT_AUTHOR: &str = "Staff";
 /// Bumped whenever rendering changes, so unchanged files are rendered again on the next import.
 const RENDER_VERSION: &str = "1";
 
+/// A file read and checked: what the import keeps of it until it writes it.
+struct Checked {
+    file: PathBuf,
+    slug: Slug,
+    fingerprint: String,
+}
+
 /// A file read and checked, with its images already in the media store, ready to write.
 struct Prepared {
     file: PathBuf,
@@ -77,8 +84,10 @@ pub async fn import_dir(
         let problem = problem(None, None, "a link to a file outside the imported folder: skipped");
         summary.warnings.push(FileProblem { file, problem });
     }
+    // First every file is read and checked (its images stored); only what identifies it is
+    // kept, so memory does not grow with the folder. The transaction then reads each again.
     let mut problems = Vec::new();
-    let mut prepared = Vec::new();
+    let mut checked = Vec::new();
     let mut slugs: HashMap<Slug, PathBuf> = HashMap::new();
     progress.start(files.len() as u64, "reading");
     for file in &files {
@@ -95,7 +104,7 @@ pub async fn import_dir(
                         format!("\"{}\" is also the slug of {}", item.slug, other.display()),
                     )));
                 }
-                prepared.push(item);
+                checked.push(Checked { file: item.file, slug: item.slug, fingerprint: item.fingerprint });
             }
             Err(errors) => {
                 problems.extend(errors.into_iter().map(|problem| FileProblem { file: file.clone(), problem }))
@@ -108,14 +117,14 @@ pub async fn import_dir(
             return Err(ImportError::BadFiles(problems));
         }
         let bad: std::collections::HashSet<&Path> = problems.iter().map(|p| p.file.as_path()).collect();
-        prepared.retain(|item| !bad.contains(item.file.as_path()));
+        checked.retain(|item| !bad.contains(item.file.as_path()));
         summary.skipped = problems;
     }
 
     let mut tx = store.begin().await?;
     let mut batch = marquee_store::Batch::default();
-    progress.start(prepared.len() as u64, "importing");
-    for item in &prepared {
+    progress.start(checked.len() as u64, "importing");
+    for item in &checked {
         progress.advance(&item.file.display().to_string());
         let existing = reviews::import_state(&mut tx, &item.slug).await?;
         match &existing {
@@ -127,15 +136,24 @@ pub async fn import_dir(
             None => summary.created += 1,
         }
         if !options.dry_run {
-            let kept_published_at = existing.and_then(|state| state.published_at);
-            write(&mut tx, item, kept_published_at, &mut batch).await.map_err(|e| {
-                let problem = problem(None, None, format!("could not be written: {e}"));
+            let changed = |message: &str| {
+                let problem = problem(None, None, message);
                 ImportError::BadFiles(vec![FileProblem { file: item.file.clone(), problem }])
-            })?;
+            };
+            let prepared = match prepare(&folder, dir, &item.file, media_store, options).await {
+                Ok((Some(prepared), _)) if prepared.fingerprint == item.fingerprint => prepared,
+                _ => return Err(changed("changed while it was being imported; nothing was written, import again")),
+            };
+            let kept_published_at = existing.and_then(|state| state.published_at);
+            write(&mut tx, &prepared, kept_published_at, &mut batch)
+                .await
+                .map_err(|e| changed(&format!("could not be written: {e}")))?;
         }
     }
     progress.finish();
+    progress.start(1, "indexing for search");
     batch.finish(&mut tx).await?;
+    progress.finish();
     if options.dry_run {
         tx.rollback().await.map_err(marquee_store::Error::from)?;
     } else {

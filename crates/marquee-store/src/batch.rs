@@ -1,7 +1,7 @@
 //! What a run of writes in one transaction shares. A bulk import writes thousands of reviews
 //! naming the same people, tags, genres and authors: each name is looked up once, and every
-//! search document is written once, together, when the run is done (`Batch::finish`). A single
-//! save is a batch of one.
+//! search document is written once, together, when the run is done (`Batch::finish`), and the
+//! content version moves once. A single save is a batch of one.
 
 use crate::{search, Conn, Result};
 use std::collections::HashMap;
@@ -21,6 +21,8 @@ pub(crate) enum Named {
 pub struct Batch {
     pub(crate) index: search::Pending,
     ids: HashMap<(Named, String), i64>,
+    /// Whether the batch changed what the site shows (its content version moves once, at the end).
+    pub(crate) changed: bool,
 }
 
 impl Batch {
@@ -44,8 +46,13 @@ impl Batch {
         self.id_of(conn, Named::Author, name).await
     }
 
-    /// Writes what the batch left for its end (the search documents), in the caller's transaction.
+    /// Writes what the batch left for its end (the search documents, the content version), in
+    /// the caller's transaction.
     pub async fn finish(self, conn: &mut Conn) -> Result<()> {
-        self.index.write(conn).await
+        self.index.write(conn).await?;
+        if self.changed {
+            crate::content::bump(conn).await?;
+        }
+        Ok(())
     }
 }

@@ -226,7 +226,7 @@ pub async fn upsert_into(conn: &mut Conn, film: &FilmInput, batch: &mut crate::B
         insert.execute(&mut *conn).await?;
     }
     batch.index.film(id);
-    crate::content::bump(conn).await?;
+    batch.changed = true;
     Ok(id)
 }
 

@@ -171,6 +171,7 @@ impl Store {
                 (7, "catalogue", include_str!("../migrations/sqlite/0007_catalogue.sql")),
                 (8, "redirects", include_str!("../migrations/sqlite/0008_redirects.sql")),
                 (9, "session_rotation", include_str!("../migrations/sqlite/0009_session_rotation.sql")),
+                (10, "search_contentless", include_str!("../migrations/sqlite/0010_search_contentless.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -182,6 +183,7 @@ impl Store {
                 (7, "catalogue", include_str!("../migrations/postgres/0007_catalogue.sql")),
                 (8, "redirects", include_str!("../migrations/postgres/0008_redirects.sql")),
                 (9, "session_rotation", include_str!("../migrations/postgres/0009_session_rotation.sql")),
+                (10, "search_contentless", include_str!("../migrations/postgres/0010_search_contentless.sql")),
             ],
         };
         let migrations = sources

@@ -105,7 +105,7 @@ pub async fn upsert_into(conn: &mut Conn, review: &ReviewInput, batch: &mut crat
     let fresh = crate::added_here(conn, existing.is_none());
     write_parts(conn, id, review, review.author_id, fresh, batch).await?;
     batch.index.review(id);
-    content::bump(conn).await?;
+    batch.changed = true;
     Ok((id, outcome))
 }
 

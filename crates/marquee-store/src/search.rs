@@ -88,7 +88,8 @@ impl Pending {
     }
 
     /// Writes every gathered document (or removes it, when its row is gone or its review is not
-    /// published), in the caller's transaction: a few statements per thousand documents.
+    /// published), in the caller's transaction: a few statements per thousand documents, a
+    /// window of ids at a time so that memory holds one window's texts, in rowid order overall.
     pub async fn write(mut self, conn: &mut Conn) -> Result<()> {
         let films: Vec<i64> = self.films.iter().copied().collect();
         for chunk in films.chunks(CHUNK) {
@@ -96,48 +97,88 @@ impl Pending {
             let reviews: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&mut *conn).await?;
             self.reviews.extend(reviews);
         }
-        let mut documents = Vec::with_capacity(self.reviews.len() + self.films.len() + self.people.len());
-        let people: Vec<i64> = self.people.into_iter().collect();
-        for chunk in people.chunks(CHUNK) {
-            let sql = format!("SELECT id, name FROM people WHERE id IN ({})", id_list(chunk));
-            let mut named: HashMap<i64, String> = HashMap::new();
-            for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
-                named.insert(row.try_get("id")?, row.try_get("name")?);
+        let mut ids: Vec<i64> = self.people.iter().chain(&self.films).chain(&self.reviews).copied().collect();
+        // FTS5 merges its segments as they grow, reading back pages a large transaction has
+        // already pushed out of SQLite's small page cache: a large batch gets a larger cache
+        // while it writes the index (half the time at 10,000 reviews), then the usual one again.
+        let kept_cache: Option<i64> = if ids.len() >= LARGE_BATCH && conn.backend_name() == "SQLite" {
+            let size = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *conn).await?;
+            sqlx::query(&format!("PRAGMA cache_size = -{LARGE_BATCH_CACHE_KIB}")).execute(&mut *conn).await?;
+            Some(size)
+        } else {
+            None
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        for window in ids.chunks(CHUNK) {
+            let (first, last) = (window[0], window[window.len() - 1]);
+            let mut documents = Vec::with_capacity(3 * window.len());
+            let people: Vec<i64> = self.people.range(first..=last).copied().collect();
+            if !people.is_empty() {
+                let sql = format!("SELECT id, name FROM people WHERE id IN ({})", id_list(&people));
+                let mut named: HashMap<i64, String> = HashMap::new();
+                for row in sqlx::query(&sql).fetch_all(&mut *conn).await? {
+                    named.insert(row.try_get("id")?, row.try_get("name")?);
+                }
+                for id in people {
+                    documents.push((Kind::Person, id, named.remove(&id).map(|name| (name, String::new()))));
+                }
             }
-            for &id in chunk {
-                documents.push((Kind::Person, id, named.remove(&id).map(|name| (name, String::new()))));
+            let films: Vec<i64> = self.films.range(first..=last).copied().collect();
+            if !films.is_empty() {
+                film_documents(conn, &films, &mut documents).await?;
             }
-        }
-        for chunk in films.chunks(CHUNK) {
-            film_documents(conn, chunk, &mut documents).await?;
-        }
-        let reviews: Vec<i64> = self.reviews.into_iter().collect();
-        for chunk in reviews.chunks(CHUNK) {
-            review_documents(conn, chunk, &mut documents).await?;
-        }
-        documents.sort_unstable_by_key(|(kind, id, _)| kind.rowid(*id));
-        for chunk in documents.chunks(CHUNK) {
-            let rowids: Vec<i64> = chunk.iter().map(|(kind, id, _)| kind.rowid(*id)).collect();
-            sqlx::query(&format!("DELETE FROM search_index WHERE rowid IN ({})", id_list(&rowids)))
-                .execute(&mut *conn)
-                .await?;
-        }
-        let written: Vec<_> = documents.into_iter().filter_map(|(kind, id, doc)| Some((kind, id, doc?))).collect();
-        for chunk in written.chunks(ROWS_PER_INSERT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
-                .collect();
-            let sql = format!("INSERT INTO search_index (rowid, kind, ref, title, body) VALUES {}", values.join(", "));
-            let mut insert = sqlx::query(&sql);
-            for (kind, id, (title, body)) in chunk {
-                insert = insert.bind(kind.rowid(*id)).bind(kind.as_str()).bind(*id).bind(fold(title)).bind(fold(body));
+            let reviews: Vec<i64> = self.reviews.range(first..=last).copied().collect();
+            if !reviews.is_empty() {
+                review_documents(conn, &reviews, &mut documents).await?;
             }
-            insert.execute(&mut *conn).await?;
+            write_documents(conn, documents).await?;
+        }
+        if let Some(size) = kept_cache {
+            sqlx::query(&format!("PRAGMA cache_size = {size}")).execute(&mut *conn).await?;
         }
         Ok(())
     }
 }
 
+/// Replaces these documents in the index (each removed, then written again unless it is none).
+async fn write_documents(conn: &mut Conn, mut documents: Vec<(Kind, i64, Document)>) -> Result<()> {
+    documents.sort_unstable_by_key(|(kind, id, _)| kind.rowid(*id));
+    for chunk in documents.chunks(CHUNK) {
+        let rowids: Vec<i64> = chunk.iter().map(|(kind, id, _)| kind.rowid(*id)).collect();
+        sqlx::query(&format!("DELETE FROM search_index WHERE rowid IN ({})", id_list(&rowids)))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let written: Vec<_> = documents.into_iter().filter_map(|(kind, id, doc)| Some((kind, id, doc?))).collect();
+    // SQLite's index is contentless: the rowid says the kind and id. PostgreSQL's keeps them.
+    let sqlite = conn.backend_name() == "SQLite";
+    let (columns, per_row) = if sqlite { ("rowid, title, body", 3) } else { ("rowid, kind, ref, title, body", 5) };
+    for chunk in written.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let numbers: Vec<String> = (1..=per_row).map(|k| format!("${}", per_row * i + k)).collect();
+                format!("({})", numbers.join(", "))
+            })
+            .collect();
+        let sql = format!("INSERT INTO search_index ({columns}) VALUES {}", values.join(", "));
+        let mut insert = sqlx::query(&sql);
+        for (kind, id, (title, body)) in chunk {
+            insert = insert.bind(kind.rowid(*id));
+            if !sqlite {
+                insert = insert.bind(kind.as_str()).bind(*id);
+            }
+            insert = insert.bind(fold(title)).bind(fold(body));
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Documents from which a batch gets a larger page cache while it writes them.
+const LARGE_BATCH: usize = 2000;
+/// That cache, in KiB.
+const LARGE_BATCH_CACHE_KIB: i64 = 128 * 1024;
 /// Ids per `IN (…)` list.
 const CHUNK: usize = 500;
 /// Documents per `INSERT` (five parameters each, well under every database's limit).
@@ -223,7 +264,12 @@ async fn film_documents(conn: &mut Conn, ids: &[i64], into: &mut Vec<(Kind, i64,
 
 /// Rebuilds the whole index from the content tables.
 pub async fn rebuild(conn: &mut Conn) -> Result<()> {
-    sqlx::query("DELETE FROM search_index").execute(&mut *conn).await?;
+    let empty = match conn.backend_name() {
+        // A contentless index empties at once this way, not row by row.
+        "SQLite" => "INSERT INTO search_index (search_index) VALUES ('delete-all')",
+        _ => "DELETE FROM search_index",
+    };
+    sqlx::query(empty).execute(&mut *conn).await?;
     let mut pending = Pending::default();
     let people: Vec<i64> = sqlx::query_scalar("SELECT id FROM people").fetch_all(&mut *conn).await?;
     people.into_iter().for_each(|id| pending.person(id));
@@ -276,8 +322,8 @@ pub struct Hit {
 fn public_documents() -> String {
     format!(
         "(kind = 'review' \
-          OR (kind = 'film' AND EXISTS (SELECT 1 FROM films f WHERE f.id = search_index.ref AND {})) \
-          OR (kind = 'person' AND EXISTS (SELECT 1 FROM people p WHERE p.id = search_index.ref AND {})))",
+          OR (kind = 'film' AND EXISTS (SELECT 1 FROM films f WHERE f.id = matched.ref AND {})) \
+          OR (kind = 'person' AND EXISTS (SELECT 1 FROM people p WHERE p.id = matched.ref AND {})))",
         *crate::public_pages::FILM,
         crate::public_pages::PERSON
     )
@@ -295,10 +341,11 @@ pub async fn find(
     if terms.is_empty() {
         return Ok((Vec::new(), 0));
     }
+    // The matching documents as (kind, ref, score), named `matched` for the conditions after.
     let (matches, rank, query) = match store.backend() {
         Backend::Sqlite => (
             "search_index MATCH $1",
-            "bm25(search_index, 0.0, 0.0, 8.0, 1.0)",
+            "bm25(search_index, 8.0, 1.0)",
             terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
         ),
         Backend::Postgres => (
@@ -308,13 +355,22 @@ pub async fn find(
         ),
     };
     let (narrow, values) = narrowing_sql(narrowing, 2);
-    let narrow = format!(" AND {}{narrow}", public_documents());
+    let (kind, id) = match store.backend() {
+        Backend::Sqlite => (
+            "CASE search_index.rowid % 4 WHEN 0 THEN 'review' WHEN 1 THEN 'film' ELSE 'person' END",
+            "search_index.rowid / 4",
+        ),
+        Backend::Postgres => ("kind", "ref"),
+    };
+    let matched = format!(
+        "(SELECT {kind} AS kind, {id} AS ref, {rank} AS score FROM search_index WHERE {matches}) matched \
+         WHERE {}{narrow}",
+        public_documents()
+    );
     let n = values.len();
     // One pass: the page of matches and, beside each, how many match in all.
     let sql = format!(
-        "SELECT kind, ref, COUNT(*) OVER () AS total FROM \
-           (SELECT kind, ref, {rank} AS score FROM search_index WHERE {matches}{narrow}) matched \
-         ORDER BY score, ref LIMIT ${} OFFSET ${}",
+        "SELECT kind, ref, COUNT(*) OVER () AS total FROM {matched} ORDER BY score, ref LIMIT ${} OFFSET ${}",
         n + 2,
         n + 3
     );
@@ -342,7 +398,7 @@ pub async fn find(
         .collect::<Vec<_>>();
     if hits.is_empty() && offset > 0 {
         // Past the last page: count without the page, so the page can say how many there are.
-        let count_sql = format!("SELECT COUNT(*) FROM search_index WHERE {matches}{narrow}");
+        let count_sql = format!("SELECT COUNT(*) FROM {matched}");
         let mut count = sqlx::query(&count_sql).bind(&query);
         for value in &values {
             count = bind_value(count, value);
@@ -415,12 +471,20 @@ fn narrowing_sql(narrowing: &Narrowing, first: usize) -> (String, Vec<Value>) {
 /// Folded words of the titles of films and names of people with a public page, for correcting
 /// typos in queries.
 pub async fn vocabulary(store: &Store) -> Result<Vec<String>> {
-    let sql = format!("SELECT title FROM search_index WHERE kind IN ('film', 'person') AND {}", public_documents());
-    let titles: Vec<String> = sqlx::query_scalar(&sql).fetch_all(store.pool()).await?;
+    let films = format!("SELECT f.title, f.original_title, f.year FROM films f WHERE {}", *crate::public_pages::FILM);
+    let mut titles = Vec::new();
+    for row in sqlx::query(&films).fetch_all(store.pool()).await? {
+        titles.push(row.try_get::<String, _>("title")?);
+        titles.extend(row.try_get::<Option<String>, _>("original_title")?);
+        titles.extend(row.try_get::<Option<i64>, _>("year")?.map(|year| year.to_string()));
+    }
+    let people = format!("SELECT p.name FROM people p WHERE {}", crate::public_pages::PERSON);
+    titles.extend(sqlx::query_scalar::<_, String>(&people).fetch_all(store.pool()).await?);
     let mut words: Vec<String> = titles
         .iter()
         .flat_map(|t| {
-            t.split(|c: char| !c.is_ascii_alphanumeric())
+            fold(t)
+                .split(|c: char| !c.is_ascii_alphanumeric())
                 .filter(|w| w.len() >= 4)
                 .map(str::to_string)
                 .collect::<Vec<_>>()
