@@ -29,19 +29,21 @@ os.makedirs(os.path.join(args.out, "images"), exist_ok=True)
 
 
 def png(path, seed):
-    """A 1200x675 still: two gradients and bands, compressible the way a frame grab is not quite."""
+    """A 1200x675 still: gradients in bands, each row made once per band and stripe."""
     if os.path.exists(path):
         return
     w, h = 1200, 675
     r0, g0, b0 = (seed * 37) % 200, (seed * 91) % 200, (seed * 53) % 200
+    made = {}
     rows = []
     for y in range(h):
-        band = ((y // 45 + seed) % 3) * 12
-        row = bytearray(b"\x00")
-        for x in range(0, w, 8):
-            px = bytes(((r0 + x // 12 + band) % 256, (g0 + y // 7) % 256, (b0 + (x + y) // 20) % 256))
-            row += px * 8
-        rows.append(bytes(row))
+        key = (y // 45, y // 7)
+        if key not in made:
+            band = ((key[0] + seed) % 3) * 12
+            made[key] = b"\x00" + b"".join(
+                bytes(((r0 + x // 12 + band) % 256, (g0 + key[1]) % 256, (b0 + x // 20 + band) % 256)) * 8
+                for x in range(0, w, 8))
+        rows.append(made[key])
     raw = zlib.compress(b"".join(rows), 6)
 
     def chunk(kind, data):

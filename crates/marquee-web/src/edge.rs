@@ -149,7 +149,7 @@ pub async fn front(state: Arc<AppState>, router: axum::Router, request: Request)
     let method = request.method().clone();
     let uri = request.uri().clone();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-    let client = Client(client(peer, request.headers(), &state.config.trusted_proxies));
+    let from = client(peer, request.headers(), &state.config.trusted_proxies);
     let response = match cached(&state, &request) {
         Some(mut response) => {
             security_headers(&state, response.headers_mut());
@@ -162,7 +162,7 @@ pub async fn front(state: Arc<AppState>, router: axum::Router, request: Request)
             router.oneshot(request).await.unwrap_or_else(|e| match e {})
         }
     };
-    log_line(&state, &method, &uri, &client, response.status().as_u16(), started);
+    log_line(&state, &method, &uri, from, response.status().as_u16(), started);
     response
 }
 
@@ -184,23 +184,19 @@ fn encoding_of(request: &Request) -> Encoding {
     Encoding::negotiate(request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()))
 }
 
-fn log_line(state: &AppState, method: &Method, uri: &axum::http::Uri, client: &Client, status: u16, started: Instant) {
+fn log_line(
+    state: &AppState,
+    method: &Method,
+    uri: &axum::http::Uri,
+    client: Option<IpAddr>,
+    status: u16,
+    started: Instant,
+) {
     let elapsed = started.elapsed();
     let micros = elapsed.as_micros() as u64;
-    tracing::info!(%method, path = %uri.path(), status, micros, %client, "request");
+    let line = crate::access_log::Request { method, path: uri.path(), status, micros, client };
+    state.config.access_log.record(&line);
     state.metrics.observe(method, metrics::route_label(uri.path(), status), status, elapsed.as_secs_f64());
-}
-
-/// A request's client for the log: its address, or nothing when the server does not know it.
-struct Client(Option<IpAddr>);
-
-impl std::fmt::Display for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(ip) => ip.fmt(f),
-            None => Ok(()),
-        }
-    }
 }
 
 /// The client of a request from `peer`: the peer itself, or, from a trusted proxy, whom it

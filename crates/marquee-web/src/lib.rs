@@ -10,6 +10,7 @@
 //! - `auth` and `routes::admin`: sign-in, sessions, CSRF, and the admin area under `/admin`.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod assets;
 pub mod auth;
 pub mod cache;
@@ -32,6 +33,7 @@ use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use access_log::AccessLog;
 pub use state::{AppState, Limits, MetricsAccess, WebConfig};
 
 /// The public site alone as the static export renders it (no request log lines).

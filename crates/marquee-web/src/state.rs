@@ -28,6 +28,8 @@ pub struct WebConfig {
     pub limits: Limits,
     /// `Strict-Transport-Security` max-age in seconds for a site served over https (0: not sent).
     pub hsts_max_age: u64,
+    /// Where each request's log line goes.
+    pub access_log: crate::AccessLog,
 }
 
 impl WebConfig {
@@ -40,6 +42,7 @@ impl WebConfig {
             share_dir: None,
             limits: Limits::default(),
             hsts_max_age: DEFAULT_HSTS_MAX_AGE,
+            access_log: crate::AccessLog::default(),
         }
     }
 }

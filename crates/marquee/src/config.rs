@@ -448,6 +448,12 @@ impl Default for BufferedStderr {
 }
 
 impl BufferedStderr {
+    /// Adds bytes to the buffer (written out when it fills, and four times a second).
+    fn append(&self, bytes: &[u8]) {
+        let mut buffer = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = std::io::Write::write_all(&mut *buffer, bytes);
+    }
+
     fn flush(&self) {
         let mut buffer = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let _ = std::io::Write::flush(&mut *buffer);
@@ -474,6 +480,25 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for BufferedStderr {
 
 /// Writes out the log's buffer when dropped.
 pub struct LogGuard(BufferedStderr);
+
+impl LogGuard {
+    /// Where the server writes its line per request: formatted by the web layer straight into
+    /// this log's buffer, in the log's format, when the filter lets INFO of `marquee_web::edge`
+    /// through; otherwise nowhere.
+    pub fn access_log(&self, format: LogFormat) -> marquee_web::AccessLog {
+        use marquee_web::access_log::{Format, Sink};
+        if !tracing::enabled!(target: "marquee_web::edge", tracing::Level::INFO) {
+            return marquee_web::AccessLog::Off;
+        }
+        let writer = self.0.clone();
+        let sink: Sink = std::sync::Arc::new(move |bytes: &[u8]| writer.append(bytes));
+        let format = match format {
+            LogFormat::Json => Format::Json,
+            LogFormat::Text => Format::Text,
+        };
+        marquee_web::AccessLog::Direct { sink, format }
+    }
+}
 
 impl Drop for LogGuard {
     fn drop(&mut self) {

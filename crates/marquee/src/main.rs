@@ -255,11 +255,12 @@ fn main() -> anyhow::Result<()> {
         print!("{}", config.to_display_toml());
         return Ok(());
     }
-    let _logs = config::init_logging(&config);
+    let logs = config::init_logging(&config);
+    let access_log = logs.access_log(config.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(config, args).await,
+            Command::Serve(args) => serve(config, args, access_log).await,
             Command::Import(ImportCommand::Markdown(args)) => import_markdown(config, args).await,
             Command::Import(ImportCommand::Letterboxd(args)) => import_letterboxd(config, args).await,
             Command::Import(ImportCommand::Json(args)) => import_json(config, args).await,
@@ -280,7 +281,7 @@ fn main() -> anyhow::Result<()> {
     })
 }
 
-async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(config: Config, args: ServeArgs, access_log: marquee_web::AccessLog) -> anyhow::Result<()> {
     let (store, media) = config.open().await?;
     if args.demo {
         demo::fill(&store, &media, &config.data_dir).await.context("filling the demo store")?;
@@ -288,7 +289,8 @@ async fn serve(config: Config, args: ServeArgs) -> anyhow::Result<()> {
     if config.base_url.starts_with("http://0.0.0.0") || config.base_url.starts_with("http://[::]") {
         tracing::warn!(base_url = %config.base_url, "no base_url set: canonical and social links use the listen address");
     }
-    let state = marquee_web::AppState::new(store.clone(), media, config.web()).await?;
+    let web = marquee_web::WebConfig { access_log, ..config.web() };
+    let state = marquee_web::AppState::new(store.clone(), media, web).await?;
     let background = marquee_web::spawn_background(state.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -493,3 +493,48 @@ fn an_imdb_import_killed_midway_leaves_the_store_as_it_was() {
     assert!(stdout.contains("60000 created, 0 updated"), "{stdout}");
     assert!(stdout.contains("Read 60000 rows in") && stdout.contains("rows/s)"), "{stdout}");
 }
+
+/// Serves an empty store with these environment variables, asks for `/`, stops, and returns
+/// what the server logged.
+fn log_of_one_request(env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = marquee()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(dir.path().join("data"))
+        .envs(env.iter().copied())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while http_text(port, "/").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    assert!(child.wait().unwrap().success());
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    log
+}
+
+#[test]
+fn the_access_line_follows_the_logs_format_and_filter() {
+    let log = log_of_one_request(&[("MARQUEE_LOG_FORMAT", "json")]);
+    let line = log
+        .lines()
+        .find(|line| line.contains("\"message\":\"request\"") && line.contains("\"path\":\"/\""))
+        .unwrap_or_else(|| panic!("a JSON line per request: {log}"));
+    let value: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(value["fields"]["method"], "GET");
+    assert_eq!(value["fields"]["status"], 200);
+    assert_eq!(value["fields"]["client"], "127.0.0.1");
+    assert_eq!(value["target"], "marquee_web::edge");
+    assert!(log.lines().all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok()), "{log}");
+
+    let log = log_of_one_request(&[("MARQUEE_LOG", "warn")]);
+    assert!(!log.contains("request"), "no access line when the filter keeps INFO out: {log}");
+    let log = log_of_one_request(&[("MARQUEE_LOG", "info,marquee_web::edge=warn")]);
+    assert!(!log.contains("path=/"), "the access line has its own target: {log}");
+    assert!(log.contains("Marquee is serving"), "{log}");
+}
