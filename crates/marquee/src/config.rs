@@ -324,8 +324,10 @@ impl Config {
         self.open_store(false).await
     }
 
-    /// The store for an import: batch reads that leave the process's memory its own.
-    pub async fn open_for_import(&self) -> anyhow::Result<(Store, MediaStore)> {
+    /// The store for batch work (imports, exports): reads through SQLite's page cache alone, so
+    /// the process's memory stays its own (a memory map of the database, counted once per
+    /// pooled connection, made an export of 10,000 reviews hold 2.6 GB).
+    pub async fn open_for_batch(&self) -> anyhow::Result<(Store, MediaStore)> {
         self.open_store(true).await
     }
 

@@ -323,7 +323,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 }
 
 async fn backup(config: Config, args: FileArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open().await?;
+    let (store, media) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
     let report = marquee_import::backup::backup(&store, &media, &args.file, progress.as_ref()).await;
     store.close().await;
@@ -403,7 +403,7 @@ async fn shutdown_signal() {
 }
 
 async fn export_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open().await?;
+    let (store, media) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
     let report = marquee_import::json::export(&store, &media, &args.file, progress.as_ref()).await;
     store.close().await;
@@ -413,7 +413,7 @@ async fn export_json(config: Config, args: FileArgs) -> anyhow::Result<()> {
 }
 
 async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open().await?;
+    let (store, media) = config.open_for_batch().await?;
     // Share images drawn by the server (or an earlier export) are kept, not drawn again.
     let web =
         marquee_web::WebConfig { share_dir: Some(config.share_dir()), ..marquee_web::WebConfig::new(&config.base_url) };
@@ -449,7 +449,7 @@ async fn export_site(config: Config, args: DirArgs) -> anyhow::Result<()> {
 }
 
 async fn export_markdown(config: Config, args: DirArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open().await?;
+    let (store, media) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
     let report = marquee_import::markdown_export::export(&store, &media, &args.dir, progress.as_ref()).await;
     store.close().await;
@@ -464,7 +464,7 @@ enum Blog {
 }
 
 async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Result<()> {
-    let (store, media) = config.open_for_import().await?;
+    let (store, media) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
     let options =
         marquee_import::posts::Options { dry_run: args.dry_run, include_pages: args.pages, skip_bad: args.skip_bad };
@@ -480,7 +480,7 @@ async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Re
 }
 
 async fn import_json(config: Config, args: JsonImportArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open_for_import().await?;
+    let (store, media) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
     let report = marquee_import::json::import(&store, &media, &args.file, args.dry_run, progress.as_ref()).await;
     store.close().await;
@@ -509,7 +509,7 @@ async fn account_for(
 }
 
 async fn export_letterboxd(config: Config, args: LetterboxdExportArgs) -> anyhow::Result<()> {
-    let (store, _) = config.open().await?;
+    let (store, _) = config.open_for_batch().await?;
     let account = account_for(&store, args.user.as_deref()).await?;
     let progress = progress::for_terminal();
     let report = marquee_import::letterboxd_export::export(&store, account.id, &args.file, progress.as_ref()).await;
@@ -526,7 +526,7 @@ async fn export_letterboxd(config: Config, args: LetterboxdExportArgs) -> anyhow
 }
 
 async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Result<()> {
-    let (store, _) = config.open_for_import().await?;
+    let (store, _) = config.open_for_batch().await?;
     let account = account_for(&store, args.user.as_deref()).await?;
     let progress = progress::for_terminal();
     let options = marquee_import::letterboxd::Options { dry_run: args.dry_run, skip_bad: args.skip_bad };
@@ -538,7 +538,7 @@ async fn import_letterboxd(config: Config, args: LetterboxdArgs) -> anyhow::Resu
 }
 
 async fn import_imdb(config: Config, args: ImdbArgs) -> anyhow::Result<()> {
-    let (store, _) = config.open_for_import().await?;
+    let (store, _) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
     let options = marquee_import::imdb::Options { dry_run: args.dry_run, skip_bad: args.skip_bad, all: args.all };
     let result = marquee_import::imdb::import(&store, &args.dir, options, progress.as_ref()).await;
@@ -565,7 +565,7 @@ fn print_summary(summary: &marquee_import::Summary, dry_run: bool, done: &str) {
 }
 
 async fn import_markdown(config: Config, args: MarkdownArgs) -> anyhow::Result<()> {
-    let (store, media) = config.open_for_import().await?;
+    let (store, media) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
     let result = markdown::import_dir(
         &store,
