@@ -22,6 +22,8 @@ SIZES="${BENCH_SIZES:-2000 10000}"
 [ -x "$BIN" ] || { echo "import.sh: no marquee binary at $BIN (cargo build --release first)" >&2; exit 1; }
 . "$root/scripts/apt.sh"
 [ -x /usr/bin/time ] || apt_install time
+command -v sqlite3 >/dev/null 2>&1 || apt_install sqlite3
+if [ -n "${DATABASE_URL:-}" ]; then command -v psql >/dev/null 2>&1 || apt_install postgresql-client; fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/marquee-import-bench.XXXXXX")"
 if [ -n "${BENCH_KEEP:-}" ]; then echo "keeping $tmp" >&2; else trap 'rm -rf "$tmp"' EXIT INT TERM; fi
@@ -56,7 +58,7 @@ PY
     store=$(psql "$DATABASE_URL" -Atc "SELECT pg_database_size(current_database())")
   else
     # After the checkpoint the server would make: the database file alone holds everything.
-    sqlite3 "$data/marquee.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null 2>&1 || true
+    sqlite3 "$data/marquee.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
     store=$(stat -c %s "$data/marquee.db")
   fi
   awk -v n="$n" -v s="$seconds" -v p="$peak_kb" -v m="$md" -v st="$store" 'BEGIN {

@@ -174,15 +174,11 @@ pub async fn upsert_into(conn: &mut Conn, film: &FilmInput, batch: &mut crate::B
             sqlx::query(&format!("DELETE FROM {table} WHERE film_id = $1")).bind(id).execute(&mut *conn).await?;
         }
     }
-    for (position, name) in film.genres.iter().enumerate() {
-        let genre_id = batch.id_of(conn, crate::Named::Genre, name).await?;
-        sqlx::query("INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(genre_id)
-            .bind(position as i64)
-            .execute(&mut *conn)
-            .await?;
+    let mut genres = Vec::with_capacity(film.genres.len());
+    for name in &film.genres {
+        genres.push(batch.id_of(conn, crate::Named::Genre, name).await?);
     }
+    link_genres(conn, id, &genres).await?;
     for (table, values) in [("film_countries", &film.countries), ("film_languages", &film.languages)] {
         for (position, name) in values.iter().enumerate() {
             sqlx::query(&format!("INSERT INTO {table} (film_id, position, name) VALUES ($1, $2, $3)"))
@@ -203,15 +199,9 @@ pub async fn upsert_into(conn: &mut Conn, film: &FilmInput, batch: &mut crate::B
     let credits: Vec<(usize, &CreditInput, i64)> =
         film.credits.iter().zip(people).enumerate().map(|(order, (credit, person))| (order, credit, person)).collect();
     for chunk in credits.chunks(100) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = 6 * i;
-                format!("(${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6)
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO credits (film_id, person_id, department, job, character_name, billing_order) VALUES {}",
-            rows.join(", ")
+            crate::value_rows(1, chunk.len(), 6)
         );
         let mut insert = sqlx::query(&sql);
         for (order, credit, person_id) in chunk {
@@ -237,7 +227,8 @@ pub(crate) async fn add_genres(
     names: &[String],
     known: &mut std::collections::HashMap<String, i64>,
 ) -> Result<()> {
-    for (position, name) in names.iter().enumerate() {
+    let mut genres = Vec::with_capacity(names.len());
+    for name in names {
         let genre_id = match known.get(name) {
             Some(id) => *id,
             None => {
@@ -246,9 +237,17 @@ pub(crate) async fn add_genres(
                 id
             }
         };
+        genres.push(genre_id);
+    }
+    link_genres(conn, film_id, &genres).await
+}
+
+/// Links a film (without genres) to these genres, in this order.
+async fn link_genres(conn: &mut Conn, film_id: i64, genres: &[i64]) -> Result<()> {
+    for (position, genre_id) in genres.iter().enumerate() {
         sqlx::query("INSERT INTO film_genres (film_id, genre_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(film_id)
-            .bind(genre_id)
+            .bind(*genre_id)
             .bind(position as i64)
             .execute(&mut *conn)
             .await?;

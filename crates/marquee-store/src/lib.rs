@@ -368,3 +368,9 @@ pub(crate) fn grouped<T>(
 pub(crate) fn placeholders(first: usize, count: usize) -> String {
     (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
+
+/// `($1, $2), ($3, $4), …`: the `VALUES` of a multi-row insert of `rows` rows of `width`
+/// parameters each, numbered from `$first`.
+pub(crate) fn value_rows(first: usize, rows: usize, width: usize) -> String {
+    (0..rows).map(|row| format!("({})", placeholders(first + row * width, width))).collect::<Vec<_>>().join(", ")
+}

@@ -153,14 +153,13 @@ pub(crate) async fn write_parts(
         tags.push(batch.id_of(conn, crate::Named::Tag, tag).await?);
     }
     if !tags.is_empty() {
-        let rows: Vec<String> = (0..tags.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
         let sql = format!(
             "INSERT INTO review_tags (review_id, tag_id, position) VALUES {} ON CONFLICT DO NOTHING",
-            rows.join(", ")
+            crate::value_rows(1, tags.len(), 3)
         );
-        let mut insert = sqlx::query(&sql).bind(id);
+        let mut insert = sqlx::query(&sql);
         for (position, tag_id) in tags.iter().enumerate() {
-            insert = insert.bind(*tag_id).bind(position as i64);
+            insert = insert.bind(id).bind(*tag_id).bind(position as i64);
         }
         insert.execute(&mut *conn).await?;
     }

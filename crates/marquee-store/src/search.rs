@@ -110,6 +110,15 @@ impl Pending {
         };
         ids.sort_unstable();
         ids.dedup();
+        let written = self.write_windows(conn, &ids).await;
+        if let Some(size) = kept_cache {
+            sqlx::query(&format!("PRAGMA cache_size = {size}")).execute(&mut *conn).await?;
+        }
+        written
+    }
+
+    /// Writes the documents of these ids (sorted), a window of them at a time.
+    async fn write_windows(&self, conn: &mut Conn, ids: &[i64]) -> Result<()> {
         for window in ids.chunks(CHUNK) {
             let (first, last) = (window[0], window[window.len() - 1]);
             let mut documents = Vec::with_capacity(3 * window.len());
@@ -134,9 +143,6 @@ impl Pending {
             }
             write_documents(conn, documents).await?;
         }
-        if let Some(size) = kept_cache {
-            sqlx::query(&format!("PRAGMA cache_size = {size}")).execute(&mut *conn).await?;
-        }
         Ok(())
     }
 }
@@ -155,13 +161,7 @@ async fn write_documents(conn: &mut Conn, mut documents: Vec<(Kind, i64, Documen
     let sqlite = conn.backend_name() == "SQLite";
     let (columns, per_row) = if sqlite { ("rowid, title, body", 3) } else { ("rowid, kind, ref, title, body", 5) };
     for chunk in written.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let numbers: Vec<String> = (1..=per_row).map(|k| format!("${}", per_row * i + k)).collect();
-                format!("({})", numbers.join(", "))
-            })
-            .collect();
-        let sql = format!("INSERT INTO search_index ({columns}) VALUES {}", values.join(", "));
+        let sql = format!("INSERT INTO search_index ({columns}) VALUES {}", crate::value_rows(1, chunk.len(), per_row));
         let mut insert = sqlx::query(&sql);
         for (kind, id, (title, body)) in chunk {
             insert = insert.bind(kind.rowid(*id));
