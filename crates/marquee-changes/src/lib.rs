@@ -6,6 +6,7 @@
 //!
 //! - `reviews`: save (with draft, submit, withdraw, publish, schedule, unpublish), delete,
 //!   restore a revision, promote a diary entry to a review; rendering a body for a preview.
+//! - `posts`: articles and pages, saved and moved as reviews are.
 //! - `diary`, `lists`: a member's diary, lists and watchlist.
 //! - `catalogue`: films and people (and finding the film a title and year name).
 //! - `accounts`: the first owner, members, profiles, passwords (hashing included), API tokens.
@@ -22,6 +23,7 @@ pub mod catalogue;
 pub mod diary;
 pub mod lists;
 pub mod media;
+pub mod posts;
 pub mod reviews;
 pub mod settings;
 

@@ -1,5 +1,5 @@
 //! The site's settings, as its owner sets them: title, description, accent colour, verdict bands,
-//! and whether feeds carry whole reviews.
+//! whether feeds carry whole reviews, and where the home page shows articles.
 
 use crate::{Desk, Member, Result};
 use marquee_core::{Action, Colour, Title, VerdictBands};
@@ -13,6 +13,8 @@ pub struct SiteSettings {
     pub bands: VerdictBands,
     /// Whole reviews in feeds (or only their summaries).
     pub feed_full: bool,
+    /// Articles among the reviews on the home page (or in a section of their own).
+    pub home_mixed: bool,
 }
 
 /// Saves the site's settings; the activity log names the ones that changed.
@@ -26,6 +28,7 @@ pub async fn save(desk: &Desk, member: &Member, new: &SiteSettings) -> Result<()
         ("accent", new.accent.as_str().to_string()),
         ("verdict_bands", bands),
         ("feed_content", if new.feed_full { "full" } else { "summary" }.to_string()),
+        ("home_articles", if new.home_mixed { "mixed" } else { "section" }.to_string()),
     ];
     let changed: Vec<&str> =
         values.iter().filter(|(key, value)| before.get(*key) != Some(value)).map(|(key, _)| *key).collect();

@@ -261,6 +261,7 @@ async fn accounts_and_settings_are_the_owners() {
         accent: Colour::parse("#225588").unwrap(),
         bands: VerdictBands::default(),
         feed_full: true,
+        home_mixed: false,
     };
     let refused = settings::save(desk, &site.editor, &settings).await;
     assert!(matches!(refused, Err(ChangeError::Forbidden)), "{refused:?}");

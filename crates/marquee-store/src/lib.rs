@@ -16,6 +16,7 @@ pub mod lists;
 pub mod marks;
 pub mod media;
 pub mod people;
+pub mod posts;
 mod public_pages;
 pub mod published;
 pub mod redirects;
@@ -172,6 +173,7 @@ impl Store {
                 (8, "redirects", include_str!("../migrations/sqlite/0008_redirects.sql")),
                 (9, "session_rotation", include_str!("../migrations/sqlite/0009_session_rotation.sql")),
                 (10, "search_contentless", include_str!("../migrations/sqlite/0010_search_contentless.sql")),
+                (11, "posts", include_str!("../migrations/sqlite/0011_posts.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -184,6 +186,7 @@ impl Store {
                 (8, "redirects", include_str!("../migrations/postgres/0008_redirects.sql")),
                 (9, "session_rotation", include_str!("../migrations/postgres/0009_session_rotation.sql")),
                 (10, "search_contentless", include_str!("../migrations/postgres/0010_search_contentless.sql")),
+                (11, "posts", include_str!("../migrations/postgres/0011_posts.sql")),
             ],
         };
         let migrations = sources
@@ -281,6 +284,12 @@ pub const TABLES: &[&str] = &[
     "review_images",
     "review_revisions",
     "redirects",
+    "posts",
+    "post_tags",
+    "post_films",
+    "post_images",
+    "post_revisions",
+    "post_redirects",
     "settings",
     "audit_log",
     "diary_entries",

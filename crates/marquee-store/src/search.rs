@@ -1,5 +1,5 @@
 //! Full-text search: SQLite FTS5 or PostgreSQL's text search behind one interface. Each
-//! published review, each film and each person is one document, its text folded (see
+//! published review and article, each film and each person is one document, its text folded (see
 //! `marquee_core::search::fold`). Writes that change what is published keep it current.
 
 use crate::{Backend, Conn, Result, Store};
@@ -12,6 +12,7 @@ pub enum Kind {
     Review,
     Film,
     Person,
+    Article,
 }
 
 impl Kind {
@@ -22,6 +23,7 @@ impl Kind {
                 Kind::Review => 0,
                 Kind::Film => 1,
                 Kind::Person => 2,
+                Kind::Article => 3,
             }
     }
 
@@ -30,6 +32,7 @@ impl Kind {
             Kind::Review => "review",
             Kind::Film => "film",
             Kind::Person => "person",
+            Kind::Article => "article",
         }
     }
 }
@@ -71,6 +74,7 @@ pub struct Pending {
     reviews: BTreeSet<i64>,
     films: BTreeSet<i64>,
     people: BTreeSet<i64>,
+    posts: BTreeSet<i64>,
 }
 
 impl Pending {
@@ -87,6 +91,11 @@ impl Pending {
         self.people.insert(id);
     }
 
+    /// An article (a page is never indexed: it is not in lists, nor in search).
+    pub fn post(&mut self, id: i64) {
+        self.posts.insert(id);
+    }
+
     /// Writes every gathered document (or removes it, when its row is gone or its review is not
     /// published), in the caller's transaction: a few statements per thousand documents, a
     /// window of ids at a time so that memory holds one window's texts, in rowid order overall.
@@ -97,7 +106,8 @@ impl Pending {
             let reviews: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&mut *conn).await?;
             self.reviews.extend(reviews);
         }
-        let mut ids: Vec<i64> = self.people.iter().chain(&self.films).chain(&self.reviews).copied().collect();
+        let mut ids: Vec<i64> =
+            self.people.iter().chain(&self.films).chain(&self.reviews).chain(&self.posts).copied().collect();
         // FTS5 merges its segments as they grow, reading back pages a large transaction has
         // already pushed out of SQLite's small page cache: a large batch gets a larger cache
         // while it writes the index (half the time at 10,000 reviews), then the usual one again.
@@ -140,6 +150,10 @@ impl Pending {
             let reviews: Vec<i64> = self.reviews.range(first..=last).copied().collect();
             if !reviews.is_empty() {
                 review_documents(conn, &reviews, &mut documents).await?;
+            }
+            let posts: Vec<i64> = self.posts.range(first..=last).copied().collect();
+            if !posts.is_empty() {
+                article_documents(conn, &posts, &mut documents).await?;
             }
             write_documents(conn, documents).await?;
         }
@@ -241,6 +255,40 @@ async fn review_documents(conn: &mut Conn, ids: &[i64], into: &mut Vec<(Kind, i6
     Ok(())
 }
 
+/// Published articles' documents: headline, standfirst, text, the films they discuss and their
+/// author.
+async fn article_documents(conn: &mut Conn, ids: &[i64], into: &mut Vec<(Kind, i64, Document)>) -> Result<()> {
+    let sql = format!(
+        "SELECT p.id, p.title, p.standfirst, p.body_text, u.display_name FROM posts p \
+         LEFT JOIN users u ON u.id = p.author_id \
+         WHERE p.kind = 'article' AND p.status = 'published' AND p.id IN ({})",
+        id_list(ids)
+    );
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let films = format!(
+        "SELECT pf.post_id, f.title FROM post_films pf JOIN films f ON f.id = pf.film_id WHERE pf.post_id IN ({})",
+        id_list(ids)
+    );
+    let mut film_titles: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in sqlx::query(&films).fetch_all(&mut *conn).await? {
+        film_titles.entry(row.try_get("post_id")?).or_default().push(row.try_get("title")?);
+    }
+    let mut found: HashMap<i64, (String, String)> = HashMap::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let body = [
+            row.try_get::<Option<String>, _>("standfirst")?.unwrap_or_default(),
+            row.try_get::<String, _>("body_text")?,
+            film_titles.remove(&id).unwrap_or_default().join(" "),
+            row.try_get::<Option<String>, _>("display_name")?.unwrap_or_default(),
+        ]
+        .join(" ");
+        found.insert(id, (row.try_get("title")?, body));
+    }
+    into.extend(ids.iter().map(|&id| (Kind::Article, id, found.remove(&id))));
+    Ok(())
+}
+
 /// Films' documents: title, original title, year, directors and cast.
 async fn film_documents(conn: &mut Conn, ids: &[i64], into: &mut Vec<(Kind, i64, Document)>) -> Result<()> {
     let sql = format!("SELECT id, title, original_title, year FROM films WHERE id IN ({})", id_list(ids));
@@ -275,6 +323,8 @@ pub async fn rebuild(conn: &mut Conn) -> Result<()> {
     people.into_iter().for_each(|id| pending.person(id));
     let films: Vec<i64> = sqlx::query_scalar("SELECT id FROM films").fetch_all(&mut *conn).await?;
     films.into_iter().for_each(|id| pending.film(id));
+    let posts: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts").fetch_all(&mut *conn).await?;
+    posts.into_iter().for_each(|id| pending.post(id));
     pending.write(conn).await
 }
 
@@ -283,7 +333,8 @@ pub async fn rebuild(conn: &mut Conn) -> Result<()> {
 pub async fn rebuild_if_empty(store: &Store) -> Result<()> {
     let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_index").fetch_one(store.pool()).await?;
     let films: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM films").fetch_one(store.pool()).await?;
-    if indexed == 0 && films > 0 {
+    let posts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(store.pool()).await?;
+    if indexed == 0 && films + posts > 0 {
         let mut tx = store.begin().await?;
         rebuild(&mut tx).await?;
         tx.commit().await?;
@@ -321,7 +372,7 @@ pub struct Hit {
 /// list stays out, and so do the words of its title.
 fn public_documents() -> String {
     format!(
-        "(kind = 'review' \
+        "(kind = 'review' OR kind = 'article' \
           OR (kind = 'film' AND EXISTS (SELECT 1 FROM films f WHERE f.id = matched.ref AND {})) \
           OR (kind = 'person' AND EXISTS (SELECT 1 FROM people p WHERE p.id = matched.ref AND {})))",
         *crate::public_pages::FILM,
@@ -357,7 +408,8 @@ pub async fn find(
     let (narrow, values) = narrowing_sql(narrowing, 2);
     let (kind, id) = match store.backend() {
         Backend::Sqlite => (
-            "CASE search_index.rowid % 4 WHEN 0 THEN 'review' WHEN 1 THEN 'film' ELSE 'person' END",
+            "CASE search_index.rowid % 4 WHEN 0 THEN 'review' WHEN 1 THEN 'film' WHEN 2 THEN 'person' \
+             ELSE 'article' END",
             "search_index.rowid / 4",
         ),
         Backend::Postgres => ("kind", "ref"),
@@ -391,6 +443,7 @@ pub async fn find(
             let kind = match kind.as_str() {
                 "review" => Kind::Review,
                 "film" => Kind::Film,
+                "article" => Kind::Article,
                 _ => Kind::Person,
             };
             Some(Hit { kind, id })

@@ -72,6 +72,9 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 if let Err(e) = marquee_store::reviews::publish_due(&state.store, marquee_store::now()).await {
                     tracing::warn!(error = %e, "publishing scheduled reviews failed");
                 }
+                if let Err(e) = marquee_store::posts::publish_due(&state.store, marquee_store::now()).await {
+                    tracing::warn!(error = %e, "publishing scheduled articles and pages failed");
+                }
             }
             let changed = match state.refresh().await {
                 Ok(changed) => changed,

@@ -96,6 +96,12 @@ pub struct Site {
     pub accent: String,
     /// Whether feeds carry whole reviews (or only their summaries).
     pub feed_full: bool,
+    /// Whether the home page mixes articles with reviews (or shows them in a section of their own).
+    pub home_mixed: bool,
+    /// Whether any article is published.
+    pub has_articles: bool,
+    /// The published pages in the navigation, as (slug, title), in their order.
+    pub navigation: Vec<(String, String)>,
 }
 
 impl Default for Site {
@@ -106,6 +112,9 @@ impl Default for Site {
             bands: VerdictBands::default(),
             accent: "#b3261e".into(),
             feed_full: true,
+            home_mixed: false,
+            has_articles: false,
+            navigation: Vec::new(),
         }
     }
 }
@@ -334,6 +343,10 @@ async fn load_site(store: &Store) -> marquee_store::Result<Site> {
     if let Some(content) = settings.get("feed_content") {
         site.feed_full = content != "summary";
     }
+    site.home_mixed = settings.get("home_articles").is_some_and(|placing| placing == "mixed");
+    site.navigation = marquee_store::posts::navigation(store).await?;
+    let filter = marquee_store::posts::Filter::All;
+    site.has_articles = marquee_store::posts::published(store, &filter, 1, 0).await?.1 > 0;
     if let Some(bands) = settings.get("verdict_bands") {
         match serde_json::from_str::<VerdictBands>(bands) {
             Ok(bands) => site.bands = bands,

@@ -450,18 +450,19 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
     let moved = marquee_store::redirects::published(&store)
         .await
         .map_err(|e| ExportError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })?;
-    for (old, slug) in moved {
+    for (old, target) in moved {
         let file = file_for(&percent_decoded(&old), true);
         let safe = file.components().all(|c| matches!(c, std::path::Component::Normal(_)));
         if !safe || files.contains(&file) {
             continue;
         }
-        let target = format!("{prefix}/reviews/{slug}");
+        let canonical = format!("{base_url}{target}");
+        let target = format!("{prefix}{target}");
         let html = format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Moved</title>\
-             <link rel=\"canonical\" href=\"{base_url}/reviews/{slug}\">\
+             <link rel=\"canonical\" href=\"{canonical}\">\
              <meta http-equiv=\"refresh\" content=\"0; url={target}\"></head>\
-             <body><p>This review is now at <a href=\"{target}\">{target}</a>.</p></body></html>\n"
+             <body><p>This is now at <a href=\"{target}\">{target}</a>.</p></body></html>\n"
         );
         if write_if_changed(&dir.join(&file), html.as_bytes())? {
             report.written += 1;

@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use marquee_core::html::escape;
 use marquee_store::films::{self, NamedKind};
+use marquee_store::posts::{self, FeedPost, Filter as PostFilter};
 use marquee_store::reviews::{self, FeedReview, Filter};
 use marquee_store::users;
 use std::sync::Arc;
@@ -102,7 +103,7 @@ async fn site_feed(state: &AppState, format: Format) -> Result<Response> {
         page_path: "/".into(),
         feed_path: format!("/{}", format.file()),
     };
-    feed(state, &Filter::All, channel, format).await
+    feed(state, &Filter::All, Some(&PostFilter::All), channel, format).await
 }
 
 async fn scoped(
@@ -112,18 +113,20 @@ async fn scoped(
     format: Format,
 ) -> Result<Response> {
     let site = state.site();
-    let (filter, name, base) = match scope {
+    let (filter, articles, name, base) = match scope {
         Scope::Writer => {
             let user = users::public_by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
-            (Filter::Author(user.id), format!("Reviews by {}", user.display_name), format!("/writers/{slug}"))
+            let name = format!("Reviews by {}", user.display_name);
+            (Filter::Author(user.id), Some(PostFilter::Author(user.id)), name, format!("/writers/{slug}"))
         }
         Scope::Tag => {
             let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or(Error::NotFound)?;
-            (Filter::TagSlug(slug.clone()), format!("Reviews tagged {name}"), format!("/tags/{slug}"))
+            let articles = Some(PostFilter::TagSlug(slug.clone()));
+            (Filter::TagSlug(slug.clone()), articles, format!("Reviews tagged {name}"), format!("/tags/{slug}"))
         }
         Scope::Genre => {
             let name = films::name_of(&state.store, NamedKind::Genre, &slug).await?.ok_or(Error::NotFound)?;
-            (Filter::GenreSlug(slug.clone()), format!("{name} reviews"), format!("/genres/{slug}"))
+            (Filter::GenreSlug(slug.clone()), None, format!("{name} reviews"), format!("/genres/{slug}"))
         }
     };
     let channel = Channel {
@@ -132,11 +135,67 @@ async fn scoped(
         feed_path: format!("{base}/{}", format.file()),
         page_path: base,
     };
-    feed(&state, &filter, channel, format).await
+    feed(&state, &filter, articles.as_ref(), channel, format).await
 }
 
-async fn feed(state: &AppState, filter: &Filter, channel: Channel, format: Format) -> Result<Response> {
-    let items = crate::reader::Reader::of(state).feed(filter, FEED_ITEMS).await?;
+/// One entry of a feed: a review or an article, as every format writes it.
+struct Item {
+    path: String,
+    title: String,
+    summary: String,
+    content: String,
+    published: i64,
+    updated: i64,
+    author: String,
+    tags: Vec<String>,
+}
+
+impl Item {
+    fn of_review(state: &AppState, review: &FeedReview) -> Item {
+        Item {
+            path: format!("/reviews/{}", review.card.slug),
+            title: item_title(review),
+            summary: item_summary(state, review),
+            content: item_content(state, review),
+            published: published(review),
+            updated: review.updated_at.max(published(review)),
+            author: author(state, review),
+            tags: review.tags.clone(),
+        }
+    }
+
+    fn of_article(state: &AppState, post: &FeedPost) -> Item {
+        let card = &post.card;
+        let published = card.published_at.unwrap_or(card.updated_at);
+        Item {
+            path: card.path(),
+            title: card.title.clone(),
+            summary: card.standfirst.clone().unwrap_or_else(|| opening_words(&card.body_start)),
+            content: absolute_links(state, post.body_html.as_str()),
+            published,
+            updated: card.updated_at.max(published),
+            author: card.author_name.clone().unwrap_or_else(|| state.site().title.clone()),
+            tags: post.tags.clone(),
+        }
+    }
+}
+
+/// A feed's newest reviews (and articles, when `articles` says which), newest first.
+async fn feed(
+    state: &AppState,
+    filter: &Filter,
+    articles: Option<&PostFilter>,
+    channel: Channel,
+    format: Format,
+) -> Result<Response> {
+    let reviews = crate::reader::Reader::of(state).feed(filter, FEED_ITEMS).await?;
+    let mut items: Vec<Item> = reviews.iter().map(|r| Item::of_review(state, r)).collect();
+    if let Some(articles) = articles {
+        let posts = posts::published_for_feed(&state.store, articles, FEED_ITEMS).await?;
+        items.extend(posts.iter().map(|p| Item::of_article(state, p)));
+        items.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.path.cmp(&b.path)));
+        items.truncate(FEED_ITEMS as usize);
+    }
     let body = match format {
         Format::Atom => atom(state, &channel, &items),
         Format::Rss => rss(state, &channel, &items),
@@ -180,8 +239,7 @@ fn opening_words(text: &str) -> String {
 /// The body with its site-relative addresses made absolute (feed readers fetch images and
 /// follow links from elsewhere), and the score after it.
 fn item_content(state: &AppState, review: &FeedReview) -> String {
-    let base = &state.config.base_url;
-    let body = review.body_html.as_str().replace("=\"/", &format!("=\"{base}/")).replace(", /", &format!(", {base}/"));
+    let body = absolute_links(state, review.body_html.as_str());
     let card = &review.card;
     let score = match score_view(&state.site(), card.score, card.verdict_override.as_deref()) {
         Some(score) => {
@@ -191,6 +249,12 @@ fn item_content(state: &AppState, review: &FeedReview) -> String {
     };
     let summary = card.summary.as_deref().map(|s| format!("<p><em>{}</em></p>", escape(s))).unwrap_or_default();
     format!("{body}{summary}{score}")
+}
+
+/// A body with its site-relative addresses (links, images, their `srcset`s) made absolute.
+fn absolute_links(state: &AppState, html: &str) -> String {
+    let base = &state.config.base_url;
+    html.replace("=\"/", &format!("=\"{base}/")).replace(", /", &format!(", {base}/"))
 }
 
 fn rfc3339(unix: i64) -> String {
@@ -205,15 +269,15 @@ fn published(review: &FeedReview) -> i64 {
     review.card.published_at.unwrap_or(review.updated_at)
 }
 
-fn newest(items: &[FeedReview]) -> i64 {
-    items.iter().map(|r| r.updated_at.max(published(r))).max().unwrap_or(0)
+fn newest(items: &[Item]) -> i64 {
+    items.iter().map(|item| item.updated).max().unwrap_or(0)
 }
 
 fn author(state: &AppState, review: &FeedReview) -> String {
     review.card.author_name.clone().unwrap_or_else(|| state.site().title.clone())
 }
 
-fn atom(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
+fn atom(state: &AppState, channel: &Channel, items: &[Item]) -> String {
     let full = state.site().feed_full;
     let feed_url = state.absolute_url(&channel.feed_path);
     let mut xml = format!(
@@ -228,24 +292,24 @@ fn atom(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
         escape(&feed_url),
         rfc3339(newest(items))
     );
-    for review in items {
-        let url = state.absolute_url(&format!("/reviews/{}", review.card.slug));
+    for item in items {
+        let url = state.absolute_url(&item.path);
         xml.push_str(&format!(
             "<entry>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<id>{}</id>\n\
              <published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n",
-            escape(&item_title(review)),
+            escape(&item.title),
             escape(&url),
             escape(&url),
-            rfc3339(published(review)),
-            rfc3339(review.updated_at.max(published(review))),
-            escape(&author(state, review)),
+            rfc3339(item.published),
+            rfc3339(item.updated),
+            escape(&item.author),
         ));
-        for tag in &review.tags {
+        for tag in &item.tags {
             xml.push_str(&format!("<category term=\"{}\"/>\n", escape(tag)));
         }
-        xml.push_str(&format!("<summary type=\"text\">{}</summary>\n", escape(&item_summary(state, review))));
+        xml.push_str(&format!("<summary type=\"text\">{}</summary>\n", escape(&item.summary)));
         if full {
-            xml.push_str(&format!("<content type=\"html\">{}</content>\n", escape(&item_content(state, review))));
+            xml.push_str(&format!("<content type=\"html\">{}</content>\n", escape(&item.content)));
         }
         xml.push_str("</entry>\n");
     }
@@ -253,7 +317,7 @@ fn atom(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
     xml
 }
 
-fn rss(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
+fn rss(state: &AppState, channel: &Channel, items: &[Item]) -> String {
     let full = state.site().feed_full;
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" \
@@ -268,25 +332,25 @@ fn rss(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
     if !items.is_empty() {
         xml.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", rfc2822(newest(items))));
     }
-    for review in items {
-        let url = state.absolute_url(&format!("/reviews/{}", review.card.slug));
+    for item in items {
+        let url = state.absolute_url(&item.path);
         xml.push_str(&format!(
             "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"true\">{}</guid>\n<pubDate>{}</pubDate>\n\
              <dc:creator>{}</dc:creator>\n<description>{}</description>\n",
-            escape(&item_title(review)),
+            escape(&item.title),
             escape(&url),
             escape(&url),
-            rfc2822(published(review)),
-            escape(&author(state, review)),
+            rfc2822(item.published),
+            escape(&item.author),
             // RSS readers take a description for HTML: the plain summary is escaped as HTML
             // first, then as XML.
-            escape(&escape(&item_summary(state, review))),
+            escape(&escape(&item.summary)),
         ));
-        for tag in &review.tags {
+        for tag in &item.tags {
             xml.push_str(&format!("<category>{}</category>\n", escape(tag)));
         }
         if full {
-            xml.push_str(&format!("<content:encoded>{}</content:encoded>\n", escape(&item_content(state, review))));
+            xml.push_str(&format!("<content:encoded>{}</content:encoded>\n", escape(&item.content)));
         }
         xml.push_str("</item>\n");
     }
@@ -294,26 +358,26 @@ fn rss(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
     xml
 }
 
-fn json_feed(state: &AppState, channel: &Channel, items: &[FeedReview]) -> String {
+fn json_feed(state: &AppState, channel: &Channel, items: &[Item]) -> String {
     let full = state.site().feed_full;
     let items: Vec<serde_json::Value> = items
         .iter()
-        .map(|review| {
-            let url = state.absolute_url(&format!("/reviews/{}", review.card.slug));
+        .map(|entry| {
+            let url = state.absolute_url(&entry.path);
             let mut item = serde_json::json!({
                 "id": url,
                 "url": url,
-                "title": item_title(review),
-                "summary": item_summary(state, review),
-                "date_published": rfc3339(published(review)),
-                "date_modified": rfc3339(review.updated_at.max(published(review))),
-                "authors": [{ "name": author(state, review) }],
-                "tags": review.tags,
+                "title": entry.title,
+                "summary": entry.summary,
+                "date_published": rfc3339(entry.published),
+                "date_modified": rfc3339(entry.updated),
+                "authors": [{ "name": entry.author }],
+                "tags": entry.tags,
             });
             if full {
-                item["content_html"] = serde_json::Value::from(item_content(state, review));
+                item["content_html"] = serde_json::Value::from(entry.content.clone());
             } else {
-                item["content_text"] = serde_json::Value::from(item_summary(state, review));
+                item["content_text"] = serde_json::Value::from(entry.summary.clone());
             }
             item
         })
@@ -342,6 +406,11 @@ async fn sitemap_urls(state: &AppState) -> Result<Vec<(String, Option<i64>)>> {
     urls.extend(rows.films.iter().map(|(slug, t)| (format!("/films/{slug}"), Some(*t))));
     urls.extend(rows.writers.iter().map(|(slug, t)| (format!("/writers/{slug}"), Some(*t))));
     urls.extend(rows.people.iter().map(|slug| (format!("/people/{slug}"), None)));
+    let posts = posts::sitemap_rows(&state.store).await?;
+    if posts.iter().any(|(kind, _, _)| *kind == marquee_core::PostKind::Article) {
+        urls.push(("/articles".into(), posts.iter().map(|(_, _, t)| *t).max()));
+    }
+    urls.extend(posts.iter().map(|(kind, slug, t)| (kind.path(slug), Some(*t))));
     urls.extend(
         films::years_with_reviews(&state.store).await?.iter().map(|(year, _)| (format!("/years/{year}"), None)),
     );

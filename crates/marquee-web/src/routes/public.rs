@@ -13,7 +13,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use marquee_core::PageNumber;
+use marquee_core::PostKind;
 use marquee_store::films::{self, Credit, Film, Named, NamedKind};
+use marquee_store::posts::{self, Entry, Filter as PostFilter, Post, PostCard};
 use marquee_store::published::FilmPage as FilmData;
 use marquee_store::reviews::{self, Filter};
 use marquee_store::{people, users};
@@ -39,6 +41,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/scores", get(scores_index))
         .route("/scores/{band}", get(score_band))
         .route("/writers/{slug}", get(writer))
+        .route("/articles", get(articles_index))
+        .route("/articles/{slug}", get(article))
 }
 
 const PAGE_SIZE: i64 = 12;
@@ -54,12 +58,20 @@ pub async fn not_found(
     method: axum::http::Method,
     uri: axum::http::Uri,
 ) -> Result<Response, Error> {
-    if let Some(slug) = marquee_store::redirects::target(&state.store, uri.path()).await? {
-        return Ok(Redirect::permanent(&format!("/reviews/{slug}")).into_response());
+    if let Some(target) = marquee_store::redirects::target(&state.store, uri.path()).await? {
+        return Ok(Redirect::permanent(&target).into_response());
+    }
+    let reading = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
+    // A page is at the root (`/about`): whatever the site does not answer itself.
+    if let Some(slug) = uri.path().strip_prefix('/').filter(|s| !s.is_empty() && !s.contains('/')) {
+        if reading {
+            if let Some(page) = marquee_store::posts::published_by_slug(&state.store, PostKind::Page, slug).await? {
+                return Ok(render(post_page(&state, &page, Vec::new()))?.into_response());
+            }
+        }
     }
     // Hugo and Zola addresses end in a slash (`/years/2009/`): each is sent for good to the
     // address without it, the one the site answers at.
-    let reading = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
     if let Some(canonical) = without_trailing_slash(&uri).filter(|_| reading) {
         return Ok(
             (axum::http::StatusCode::MOVED_PERMANENTLY, [(axum::http::header::LOCATION, canonical)]).into_response()
@@ -93,6 +105,9 @@ struct ListSpec {
     parent: Option<Link>,
     /// Years, genres, tags and writers exist for readers only through their reviews.
     empty_is_not_found: bool,
+    /// Articles shown above the reviews on the list's first page.
+    articles: Vec<PostCard>,
+    articles_more: Option<Link>,
 }
 
 /// One page of a review list; a page number past the end (or not a number) is a 404.
@@ -100,10 +115,15 @@ async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult 
     let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
     let (cards, total) = Reader::of(state).cards(&spec.filter, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
     let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
-    if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found) {
+    if (page > 1 && page > pages) || (total == 0 && spec.empty_is_not_found && spec.articles.is_empty()) {
         return Err(Error::NotFound);
     }
     let site = state.site();
+    let mut spec = spec;
+    if page > 1 {
+        spec.articles.clear();
+        spec.articles_more = None;
+    }
     let mut layout = spec.layout;
     if let (Some(parent), None) = (&spec.parent, &layout.json_ld) {
         let crumbs = [(parent.text.as_str(), parent.href.as_str()), (spec.heading.as_str(), spec.path.as_str())];
@@ -121,6 +141,8 @@ async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult 
         cards: cards.iter().map(|c| CardView::new(&site, c)).collect(),
         pagination: Pagination::new(&spec.path, page, pages),
         total,
+        articles: spec.articles.iter().map(PostCardView::new).collect(),
+        articles_more: spec.articles_more,
     })
 }
 
@@ -154,18 +176,217 @@ fn kicker(href: &str, text: &str) -> Option<Link> {
     Some(Link { href: href.into(), text: text.into() })
 }
 
-async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult {
+/// How many articles a list of reviews shows above them.
+const ARTICLES_BESIDE: i64 = 3;
+
+/// The newest articles matching `filter` for a list's first page, and a link to all of them
+/// when there are more.
+async fn articles_beside(state: &AppState, filter: &PostFilter, more: Link) -> Result<(Vec<PostCard>, Option<Link>)> {
+    let (cards, total) = posts::published(&state.store, filter, ARTICLES_BESIDE, 0).await?;
+    Ok((cards, (total > ARTICLES_BESIDE).then_some(more)))
+}
+
+async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> Result<Response> {
+    // WordPress's own addresses of a post (`/?p=55`, `/?page_id=2`) lead to where it is now.
+    if let Some(old) = query.0.as_deref().filter(|q| q.starts_with("p=") || q.starts_with("page_id=")) {
+        if let Some(target) = marquee_store::redirects::target(&state.store, &format!("/?{old}")).await? {
+            return Ok(Redirect::permanent(&target).into_response());
+        }
+    }
+    let site = state.site();
+    if site.home_mixed {
+        return Ok(mixed_home(&state, &query).await?.into_response());
+    }
+    let all = Link { href: "/articles".into(), text: "All articles".into() };
+    let (articles, articles_more) = articles_beside(&state, &PostFilter::All, all).await?;
     let spec = ListSpec {
         filter: Filter::All,
         path: "/".into(),
         layout: Layout::new(&state, "", "/").in_section("reviews").with_json_ld(website(&state)),
-        heading: "Latest reviews".into(),
+        heading: if articles.is_empty() { "Latest reviews".into() } else { "Latest".into() },
         intro: None,
         kicker: None,
         parent: None,
         empty_is_not_found: false,
+        articles,
+        articles_more,
     };
-    list(&state, spec, &query).await
+    Ok(list(&state, spec, &query).await?.into_response())
+}
+
+/// The home page with articles among the reviews, newest first.
+async fn mixed_home(state: &AppState, query: &PageQuery) -> AppResult {
+    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
+    let (entries, total) = posts::timeline(&state.store, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
+    let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
+    if page > 1 && page > pages {
+        return Err(Error::NotFound);
+    }
+    let review_ids: Vec<i64> =
+        entries.iter().filter_map(|e| if let Entry::Review(id) = e { Some(*id) } else { None }).collect();
+    let article_ids: Vec<i64> =
+        entries.iter().filter_map(|e| if let Entry::Article(id) = e { Some(*id) } else { None }).collect();
+    let mut reviews: std::collections::HashMap<i64, _> =
+        reviews::published_by_ids(&state.store, &review_ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut articles: std::collections::HashMap<i64, _> =
+        posts::published_by_ids(&state.store, &article_ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let site = state.site();
+    let cards = entries
+        .iter()
+        .filter_map(|entry| match entry {
+            Entry::Review(id) => reviews.remove(id).map(|card| CardView::new(&site, &card)),
+            Entry::Article(id) => articles.remove(id).map(|card| CardView::of_article(&card)),
+        })
+        .collect();
+    let mut layout = Layout::new(state, "", "/").in_section("reviews").with_json_ld(website(state));
+    if page > 1 {
+        layout.canonical = state.absolute_url(&format!("/?page={page}"));
+        layout.page_title = format!("Latest, page {page} · {}", site.title);
+    }
+    render(ListPage {
+        layout,
+        kicker: None,
+        heading: "Latest".into(),
+        intro: None,
+        cards,
+        pagination: Pagination::new("/", page, pages),
+        total,
+        articles: Vec::new(),
+        articles_more: None,
+    })
+}
+
+/// Every published article, newest first.
+async fn articles_index(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult {
+    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
+    let (cards, total) = posts::published(&state.store, &PostFilter::All, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
+    let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
+    if page > 1 && page > pages {
+        return Err(Error::NotFound);
+    }
+    let mut layout = Layout::new(&state, "Articles", "/articles")
+        .in_section("articles")
+        .describe("Essays, features, interviews and news.");
+    if page > 1 {
+        layout.canonical = state.absolute_url(&format!("/articles?page={page}"));
+    }
+    render(ArticlesPage {
+        layout,
+        heading: "Articles".into(),
+        articles: cards.iter().map(PostCardView::new).collect(),
+        pagination: Pagination::new("/articles", page, pages),
+    })
+}
+
+async fn article(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
+    let post = posts::published_by_slug(&state.store, PostKind::Article, &slug).await?.ok_or(Error::NotFound)?;
+    // Further reading: the newest other articles sharing a tag (or else the newest of all).
+    let mut related = Vec::new();
+    for tag in &post.tags {
+        let (cards, _) = posts::published(&state.store, &PostFilter::TagSlug(tag.slug.clone()), 4, 0).await?;
+        related.extend(cards.into_iter().filter(|c| c.id != post.card.id));
+    }
+    if related.is_empty() {
+        let (cards, _) = posts::published(&state.store, &PostFilter::All, 4, 0).await?;
+        related.extend(cards.into_iter().filter(|c| c.id != post.card.id));
+    }
+    let mut seen = std::collections::HashSet::new();
+    related.retain(|c| seen.insert(c.id));
+    related.truncate(3);
+    render(post_page(&state, &post, related))
+}
+
+/// An article's or a page's page.
+fn post_page(state: &AppState, post: &Post, related: Vec<PostCard>) -> ArticlePage {
+    let card = &post.card;
+    let path = card.path();
+    let is_article = card.kind == PostKind::Article;
+    let description = card.standfirst.clone().unwrap_or_else(|| card.body_start.chars().take(200).collect());
+    let mut layout = Layout::new(state, &card.title, &path).describe(&description);
+    if is_article {
+        layout = layout.in_section("articles");
+    }
+    let published = card.published_at.and_then(DateView::from_unix);
+    let films: Vec<FilmCardView> = post
+        .films
+        .iter()
+        .map(|film| FilmCardView {
+            href: format!("/films/{}", film.slug),
+            title: film.title.clone(),
+            year: film.year,
+            poster: film.poster.as_ref().map(|p| PictureView::from_picture(p, String::new(), CARD_SIZES, 320, true)),
+        })
+        .collect();
+    let author = match (&card.author_slug, &card.author_name) {
+        (Some(slug), Some(name)) => Some(Link { href: format!("/writers/{slug}"), text: name.clone() }),
+        _ => None,
+    };
+    let image = post
+        .films
+        .iter()
+        .find_map(|f| f.poster.as_ref())
+        .map(|p| PictureView::from_picture(p, String::new(), POSTER_SIZES, 640, false).absolute_src(state));
+    layout.og = Some(OpenGraph {
+        kind: if is_article { "article" } else { "website" },
+        title: card.title.clone(),
+        description: layout.description.clone(),
+        image,
+        image_size: None,
+        image_alt: String::new(),
+        published_time: published.as_ref().filter(|_| is_article).map(|d| d.iso.clone()),
+    });
+    let site = state.site();
+    let mut ld = json!({
+        "@type": if is_article { "Article" } else { "WebPage" },
+        "url": layout.canonical,
+        if is_article { "headline" } else { "name" }: card.title,
+        "publisher": {"@type": "Organization", "name": site.title, "url": state.absolute_url("/")},
+    });
+    if is_article {
+        ld["author"] =
+            json!({"@type": "Person", "name": card.author_name.clone().unwrap_or_else(|| site.title.clone())});
+        if let Some(slug) = &card.author_slug {
+            ld["author"]["url"] = json!(state.absolute_url(&format!("/writers/{slug}")));
+        }
+        if let Some(date) = &published {
+            ld["datePublished"] = json!(date.iso);
+        }
+        if let Some(date) = DateView::from_unix(card.updated_at) {
+            ld["dateModified"] = json!(date.iso);
+        }
+        ld["wordCount"] = json!(card.word_count);
+        if let Some(standfirst) = &card.standfirst {
+            ld["description"] = json!(standfirst);
+        }
+        if !post.films.is_empty() {
+            ld["about"] = json!(post
+                .films
+                .iter()
+                .map(|f| json!({"@type": "Movie", "name": f.title, "url": state.absolute_url(&format!("/films/{}", f.slug))}))
+                .collect::<Vec<_>>());
+        }
+        if let Some(image) = &layout.og.as_ref().and_then(|og| og.image.clone()) {
+            ld["image"] = json!(image);
+        }
+    }
+    let crumbs: Vec<(&str, &str)> =
+        if is_article { vec![("Articles", "/articles"), (&card.title, &path)] } else { vec![(&card.title, &path)] };
+    layout.json_ld = Some(structured::graph(state, vec![ld], &crumbs));
+    ArticlePage {
+        layout,
+        is_article,
+        title: card.title.clone(),
+        standfirst: card.standfirst.clone(),
+        body: post.body_html.clone(),
+        reading: reading_label(card.word_count),
+        author,
+        updated: DateView::from_unix(card.updated_at)
+            .filter(|u| published.as_ref().is_some_and(|p| p.human != u.human)),
+        published,
+        tags: post.tags.iter().map(|t| Link { href: format!("/tags/{}", t.slug), text: t.name.clone() }).collect(),
+        films,
+        related: related.iter().map(PostCardView::new).collect(),
+    }
 }
 
 async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
@@ -335,8 +556,9 @@ fn film_title(film: &Film) -> String {
 async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
     let page = Reader::of(&state).film(&slug).await?.ok_or(Error::NotFound)?;
     let FilmData { film, cards, diary, lists, ratings, credits, genres } = page;
+    let (articles, _) = posts::published(&state.store, &PostFilter::Film(film.id), 50, 0).await?;
     // A film has a page once something public is written about it.
-    if cards.is_empty() && diary.is_empty() && lists.is_empty() {
+    if cards.is_empty() && diary.is_empty() && lists.is_empty() && articles.is_empty() {
         return Err(Error::NotFound);
     }
     let site = state.site();
@@ -390,6 +612,7 @@ async fn film(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> A
             .collect(),
         average: average_rating(&ratings),
         lists: lists.iter().map(|l| Link { href: format!("/lists/{}", l.slug), text: l.title.clone() }).collect(),
+        articles: articles.iter().map(PostCardView::new).collect(),
     })
 }
 
@@ -458,6 +681,8 @@ async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, quer
         kicker: kicker("/years", "Years"),
         parent: kicker("/years", "Years"),
         empty_is_not_found: true,
+        articles: Vec::new(),
+        articles_more: None,
     };
     list(&state, spec, &query).await
 }
@@ -477,6 +702,8 @@ async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, que
         kicker: kicker("/genres", "Genres"),
         parent: kicker("/genres", "Genres"),
         empty_is_not_found: true,
+        articles: Vec::new(),
+        articles_more: None,
     };
     list(&state, spec, &query).await
 }
@@ -485,7 +712,11 @@ async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query
     let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or(Error::NotFound)?;
     let path = format!("/tags/{slug}");
     let heading = format!("Tagged “{name}”");
+    let more = Link { href: format!("/tags/{slug}/articles"), text: format!("All articles tagged {name}") };
+    let (articles, articles_more) = articles_beside(&state, &PostFilter::TagSlug(slug.clone()), more).await?;
     let spec = ListSpec {
+        articles,
+        articles_more,
         filter: Filter::TagSlug(slug),
         layout: Layout::new(&state, &heading, &path)
             .describe(&format!("Reviews tagged {name}."))
@@ -517,6 +748,8 @@ async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>
         kicker: kicker("/scores", "Scores"),
         parent: kicker("/scores", "Scores"),
         empty_is_not_found: false,
+        articles: Vec::new(),
+        articles_more: None,
     };
     list(&state, spec, &query).await
 }
@@ -525,7 +758,12 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
     let user = users::public_by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
     let path = format!("/writers/{slug}");
     let heading = format!("Reviews by {}", user.display_name);
+    let more =
+        Link { href: format!("/writers/{slug}/articles"), text: format!("All articles by {}", user.display_name) };
+    let (articles, articles_more) = articles_beside(&state, &PostFilter::Author(user.id), more).await?;
     let spec = ListSpec {
+        articles,
+        articles_more,
         filter: Filter::Author(user.id),
         layout: Layout::new(&state, &user.display_name, &path)
             .describe(&format!("Reviews by {}.", user.display_name))

@@ -142,6 +142,8 @@ pub(crate) async fn results(state: &AppState, hits: &[Hit], words: &[String]) ->
     let ids = |kind| hits.iter().filter(|h| h.kind == kind).map(|h| h.id).collect::<Vec<_>>();
     let cards = reviews::published_by_ids(&state.store, &ids(Kind::Review)).await?;
     let texts = reviews::texts(&state.store, &ids(Kind::Review)).await?;
+    let articles = marquee_store::posts::published_by_ids(&state.store, &ids(Kind::Article)).await?;
+    let article_texts = marquee_store::posts::texts(&state.store, &ids(Kind::Article)).await?;
     let found_films = films::listed_by_ids(&state.store, &ids(Kind::Film)).await?;
     let found_people = people::listed_by_ids(&state.store, &ids(Kind::Person)).await?;
     let site = state.site();
@@ -153,6 +155,15 @@ pub(crate) async fn results(state: &AppState, hits: &[Hit], words: &[String]) ->
                     let text = texts.get(&hit.id).map(String::as_str).unwrap_or("");
                     results.push(SearchResult::Review {
                         card: Box::new(CardView::new(&site, card)),
+                        snippet: marquee_core::SafeHtml::from_stored(snippet(text, words, 30)),
+                    });
+                }
+            }
+            Kind::Article => {
+                if let Some(card) = articles.iter().find(|c| c.id == hit.id) {
+                    let text = article_texts.get(&hit.id).map(String::as_str).unwrap_or("");
+                    results.push(SearchResult::Review {
+                        card: Box::new(CardView::of_article(card)),
                         snippet: marquee_core::SafeHtml::from_stored(snippet(text, words, 30)),
                     });
                 }

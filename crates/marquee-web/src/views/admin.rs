@@ -370,6 +370,7 @@ pub struct SettingsPage {
     pub accent: String,
     pub bands: Vec<(String, String)>,
     pub feed_full: bool,
+    pub home_mixed: bool,
     pub errors: Vec<FieldError>,
 }
 
@@ -611,4 +612,67 @@ pub struct JobView {
 pub struct JobPage {
     pub layout: AdminLayout,
     pub job: JobView,
+}
+
+/// The list of articles or of pages.
+#[derive(Template)]
+#[template(path = "admin/posts.html")]
+pub struct PostListPage {
+    pub layout: AdminLayout,
+    /// "article" or "page", for the new one's address.
+    pub kind: &'static str,
+    pub new_label: &'static str,
+    pub rows: Vec<PostRow>,
+    pub pager: Pager,
+}
+
+pub struct PostRow {
+    pub edit_url: String,
+    pub title: String,
+    pub author: String,
+    pub status: &'static str,
+    pub status_key: &'static str,
+    pub nav: String,
+    pub updated: String,
+}
+
+/// What the article or page editor's form holds, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct PostFields {
+    pub title: String,
+    pub slug: String,
+    pub standfirst: String,
+    pub body: String,
+    pub tags: String,
+    /// One film per line: "Title (Year)".
+    pub films: String,
+    pub nav_position: String,
+    pub publish_at: String,
+    pub revision: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/post_editor.html")]
+pub struct PostEditorPage {
+    pub layout: AdminLayout,
+    pub is_article: bool,
+    pub action_url: String,
+    pub post_id: Option<i64>,
+    pub status_label: &'static str,
+    pub public_url: Option<String>,
+    pub fields: PostFields,
+    pub errors: Vec<FieldError>,
+    pub preview: Option<marquee_core::SafeHtml>,
+    /// Someone saved meanwhile: their text, beside the writer's (which stays in the form).
+    pub conflict: Option<String>,
+    pub actions: EditorActions,
+}
+
+#[derive(Template)]
+#[template(path = "admin/confirm_post_delete.html")]
+pub struct PostDeletePage {
+    pub layout: AdminLayout,
+    pub title: String,
+    pub status: &'static str,
+    pub edit_url: String,
 }

@@ -26,6 +26,12 @@ pub struct Layout {
     pub json_ld: Option<SafeHtml>,
     /// `<link rel="alternate">` feeds: this page's own first, then the site's.
     pub feeds: Vec<FeedLink>,
+    /// The page's own address, from the site's root.
+    pub path: String,
+    /// Whether the navigation leads to the articles (once there are some).
+    pub articles_in_nav: bool,
+    /// The pages the owner put in the navigation, in their order.
+    pub pages: Vec<Link>,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +70,13 @@ impl Layout {
             og: None,
             json_ld: None,
             feeds: feed_links("", &site.title),
+            path: path.to_string(),
+            articles_in_nav: site.has_articles,
+            pages: site
+                .navigation
+                .iter()
+                .map(|(slug, title)| Link { href: marquee_core::PostKind::Page.path(slug), text: title.clone() })
+                .collect(),
         }
     }
 
@@ -262,6 +275,47 @@ impl CardView {
             author: card.author_name.clone(),
             reading: reading_label(card.word_count),
             note: None,
+        }
+    }
+
+    /// An article among reviews (the home page's mixed list).
+    pub fn of_article(card: &marquee_store::posts::PostCard) -> CardView {
+        CardView {
+            href: card.path(),
+            film_title: card.title.clone(),
+            year: None,
+            headline: None,
+            excerpt: card.standfirst.clone().or_else(|| excerpt_of(&card.body_start)),
+            score: None,
+            poster: None,
+            published: card.published_at.and_then(DateView::from_unix),
+            author: card.author_name.clone(),
+            reading: reading_label(card.word_count),
+            note: Some("Article".into()),
+        }
+    }
+}
+
+/// An article in a list.
+#[derive(Clone, Debug)]
+pub struct PostCardView {
+    pub href: String,
+    pub title: String,
+    pub excerpt: Option<String>,
+    pub author: Option<String>,
+    pub published: Option<DateView>,
+    pub reading: String,
+}
+
+impl PostCardView {
+    pub fn new(card: &marquee_store::posts::PostCard) -> PostCardView {
+        PostCardView {
+            href: card.path(),
+            title: card.title.clone(),
+            excerpt: card.standfirst.clone().or_else(|| excerpt_of(&card.body_start)),
+            author: card.author_name.clone(),
+            published: card.published_at.and_then(DateView::from_unix),
+            reading: reading_label(card.word_count),
         }
     }
 }

@@ -51,6 +51,48 @@ pub struct ListPage {
     pub cards: Vec<CardView>,
     pub pagination: Option<Pagination>,
     pub total: i64,
+    /// Articles shown beside the reviews (the home page's section, a writer's or a tag's).
+    pub articles: Vec<PostCardView>,
+    /// Where all of them are, when there are more than shown.
+    pub articles_more: Option<Link>,
+}
+
+/// An article or page.
+#[derive(Template)]
+#[template(path = "article.html")]
+pub struct ArticlePage {
+    pub layout: Layout,
+    /// Articles have a byline, tags, films and related reading; pages only their text.
+    pub is_article: bool,
+    pub title: String,
+    pub standfirst: Option<String>,
+    pub body: marquee_core::SafeHtml,
+    pub reading: String,
+    pub author: Option<Link>,
+    pub published: Option<DateView>,
+    pub updated: Option<DateView>,
+    pub tags: Vec<Link>,
+    pub films: Vec<FilmCardView>,
+    pub related: Vec<PostCardView>,
+}
+
+/// A film an article discusses, as a small card.
+#[derive(Clone, Debug)]
+pub struct FilmCardView {
+    pub href: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub poster: Option<PictureView>,
+}
+
+/// The list of every article.
+#[derive(Template)]
+#[template(path = "articles.html")]
+pub struct ArticlesPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub articles: Vec<PostCardView>,
+    pub pagination: Option<Pagination>,
 }
 
 #[derive(Template)]
@@ -71,6 +113,8 @@ pub struct FilmPage {
     /// "7.4 / 10 from 3 writers".
     pub average: Option<String>,
     pub lists: Vec<Link>,
+    /// Articles that discuss the film.
+    pub articles: Vec<PostCardView>,
 }
 
 #[derive(Clone, Debug)]

@@ -1,5 +1,5 @@
 //! The admin area under `/admin`: sign-in and accounts (`session`), the review editor with its
-//! revisions (`reviews`), the media library (`media`), films and people (`catalogue`), and the
+//! revisions (`reviews`), the article and page editors (`posts`), the media library (`media`), films and people (`catalogue`), and the
 //! owner's settings, users and activity log (`site`), the diary, lists and watchlist
 //! (`cinephile`), imports (`imports`) and API tokens (`tokens`). `pages` holds what the
 //! handlers share. Every request passes `auth::admin_guard`.
@@ -10,6 +10,7 @@ mod dashboard;
 mod imports;
 mod media;
 mod pages;
+mod posts;
 mod reviews;
 mod session;
 mod site;
@@ -21,10 +22,37 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
+use marquee_core::PostKind;
 use std::sync::Arc;
+
+/// The editor's routes for articles (under `/admin/articles`) or pages (`/admin/pages`).
+fn post_routes(kind: PostKind) -> Router<Arc<AppState>> {
+    let base = match kind {
+        PostKind::Article => "/admin/articles",
+        PostKind::Page => "/admin/pages",
+    };
+    Router::new()
+        .route(base, get(move |s, a, u| posts::list(s, a, u, kind)))
+        .route(
+            &format!("{base}/new"),
+            get(move |s, a| posts::new_page(s, a, kind)).post(move |s, a, f| posts::create(s, a, f, kind)),
+        )
+        .route(
+            &format!("{base}/{{id}}"),
+            get(move |s, a, p, u| posts::edit_page(s, a, p, u, kind))
+                .post(move |s, a, p, f| posts::save(s, a, p, f, kind)),
+        )
+        .route(
+            &format!("{base}/{{id}}/delete"),
+            get(move |s, a, p| posts::delete_page(s, a, p, kind))
+                .post(move |s, a, p, f| posts::delete(s, a, p, f, kind)),
+        )
+}
 
 pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
+        .merge(post_routes(PostKind::Article))
+        .merge(post_routes(PostKind::Page))
         .route("/admin", get(dashboard::dashboard))
         .route("/admin/login", get(session::login_page).post(session::login))
         .route("/admin/logout", post(session::logout))

@@ -25,6 +25,10 @@ fn settings_form(state: &AppState, admin: &Admin, errors: Vec<FieldError>, form:
         Some(form) => form.text("feed_content") != "summary",
         None => site.feed_full,
     };
+    let home_mixed = match form {
+        Some(form) => form.text("home_articles") == "mixed",
+        None => site.home_mixed,
+    };
     let (title, description, accent, mut bands) = match form {
         Some(form) => (
             form.text("title"),
@@ -51,6 +55,7 @@ fn settings_form(state: &AppState, admin: &Admin, errors: Vec<FieldError>, form:
         accent,
         bands,
         feed_full,
+        home_mixed,
         errors,
     }
 }
@@ -111,6 +116,7 @@ pub async fn settings_save(State(state): State<Arc<AppState>>, admin: Admin, for
                 accent,
                 bands,
                 feed_full: form.text("feed_content") != "summary",
+                home_mixed: form.text("home_articles") == "mixed",
             };
             marquee_changes::settings::save(&state.desk, &admin.member(), &new).await
         }

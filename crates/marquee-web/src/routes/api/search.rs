@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(rename_all = "lowercase")]
 pub enum SearchKind {
     Review,
+    Article,
     Film,
     Person,
 }
@@ -80,7 +81,7 @@ pub(super) async fn search_all(
         .into_iter()
         .map(|r| match r {
             crate::views::search::SearchResult::Review { card, snippet } => SearchItem {
-                kind: SearchKind::Review,
+                kind: if card.href.starts_with("/articles/") { SearchKind::Article } else { SearchKind::Review },
                 title: card.film_title.clone(),
                 url: Some(state.absolute_url(&card.href)),
                 snippet_html: Some(snippet.as_str().to_string()),

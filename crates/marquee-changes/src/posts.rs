@@ -1,0 +1,194 @@
+//! An article's or a page's changes: saving it (moving it between draft, awaiting review,
+//! scheduled and published as a review moves), and deleting it. Articles and pages follow the
+//! rules of reviews: a writer writes their own, an editor publishes anything; a save names the
+//! revision it was made from and is refused when someone saved since.
+
+use crate::catalogue::{film_slug, FilmName};
+use crate::reviews::{body_problems, render};
+use crate::{ChangeError, Desk, Member, Problems, Result};
+use marquee_core::lifecycle::{next_standing, Intent, Standing};
+use marquee_core::{Action, PostKind, ReviewAccess, ReviewStatus, Slug};
+use marquee_store::posts::{self, EditablePost, PostInput, Saved as Written};
+use marquee_store::{audit, films, Conn};
+
+/// An article or page as its writer sends it, every value typed.
+#[derive(Clone, Debug)]
+pub struct PostDraft {
+    pub kind: PostKind,
+    pub title: String,
+    /// The address it gets when new (from the title when empty); kept afterwards.
+    pub slug: Option<Slug>,
+    pub standfirst: Option<String>,
+    /// Markdown.
+    pub body: String,
+    pub tags: Vec<String>,
+    /// The films an article discusses, each found in the catalogue.
+    pub films: Vec<FilmName>,
+    /// A page's place in the site's navigation.
+    pub nav_position: Option<i64>,
+    pub publish_at: Option<i64>,
+    pub backdate: Option<i64>,
+    /// The revision the change was made from; `None` takes the current one.
+    pub based_on: Option<i64>,
+}
+
+/// What a save did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Saved {
+    pub id: i64,
+    pub revision: i64,
+}
+
+fn access(post: Option<&EditablePost>, member: &Member) -> ReviewAccess {
+    match post {
+        Some(post) => ReviewAccess { author_id: post.author_id, status: post.status },
+        None => ReviewAccess { author_id: Some(member.id), status: ReviewStatus::Draft },
+    }
+}
+
+/// The post with id `id` as its editor shows it, if the member may see it.
+pub async fn editable(desk: &Desk, member: &Member, id: i64) -> Result<EditablePost> {
+    let post = posts::editable(&desk.store, id).await?.ok_or(ChangeError::NotFound)?;
+    member.require(Action::ViewReview(access(Some(&post), member))).map_err(|_| ChangeError::NotFound)?;
+    Ok(post)
+}
+
+/// The film of the catalogue a name means, if exactly one: by title and year, or by title alone
+/// when only one film has it.
+pub async fn film_in_catalogue(conn: &mut Conn, name: &FilmName) -> Result<std::result::Result<i64, String>> {
+    let title = name.title.as_str();
+    if name.year.is_none() {
+        return Ok(match films::titled(conn, title).await?.as_slice() {
+            [(id, _)] => Ok(*id),
+            [] => Err(format!("No film called {title} is in the catalogue: add it under Films first.")),
+            several => {
+                let years: Vec<String> = several.iter().filter_map(|(_, y)| y.map(|y| y.to_string())).collect();
+                Err(format!("Several films are called {title} ({}): add the year.", years.join(", ")))
+            }
+        });
+    }
+    let label = crate::film_label(title, name.year.map(|y| y.get()));
+    let Ok(slug) = film_slug(title, name.year) else { return Ok(Err(format!("{label} is not a film's name."))) };
+    Ok(films::id_by_slug(conn, slug.as_str())
+        .await?
+        .ok_or_else(|| format!("{label} is not in the catalogue: add it under Films first.")))
+}
+
+/// Saves an article or page: a new one (`post` is `None`) or a new revision of one, moving it as
+/// `intent` asks. Every problem is reported at once and nothing is written while there is one.
+pub async fn save(
+    desk: &Desk,
+    member: &Member,
+    post: Option<&EditablePost>,
+    draft: &PostDraft,
+    intent: Intent,
+    mut problems: Problems,
+) -> Result<Saved> {
+    match post {
+        None => member.require(Action::CreateReview)?,
+        Some(post) => {
+            member.require(Action::ViewReview(access(Some(post), member))).map_err(|_| ChangeError::NotFound)?
+        }
+    }
+    for action in intent.required(access(post, member)) {
+        member.require(action)?;
+    }
+    let now = marquee_store::now();
+    let kind = post.map(|p| p.kind).unwrap_or(draft.kind);
+    if draft.title.trim().is_empty() {
+        problems.add("title", "Give it a title.");
+    }
+    if intent == Intent::Schedule {
+        match draft.publish_at {
+            None => problems.add("publish_at", "Choose when it should publish itself."),
+            Some(at) if at <= now => {
+                problems.add("publish_at", "That time has passed: choose a time in the future, or publish now.")
+            }
+            Some(_) => {}
+        }
+    }
+    if intent.goes_out() && draft.body.trim().is_empty() {
+        problems.add("body", "Write it before it goes to readers.");
+    }
+    let rendered = render(&desk.store, &draft.body).await?;
+    body_problems(&draft.body, &rendered, &mut problems);
+    let slug = match post {
+        Some(post) => Slug::parse(&post.slug).map_err(|e| marquee_store::Error::Corrupt(e.to_string()))?,
+        None => match draft.slug.clone().map(Ok).unwrap_or_else(|| Slug::from_text(&draft.title)) {
+            Ok(slug) => slug,
+            Err(e) => {
+                if !problems.names("title") {
+                    problems.add("slug", format!("Cannot make an address from it: {e}."));
+                }
+                Slug::parse("post").expect("a valid slug")
+            }
+        },
+    };
+    if kind == PostKind::Page && !marquee_core::post::page_slug_is_free(slug.as_str()) {
+        problems.add("slug", format!("/{slug} is a part of the site already: choose another address."));
+    }
+    let mut tx = desk.store.begin().await?;
+    if post.is_none() && posts::slug_taken(&mut tx, kind, slug.as_str()).await? {
+        problems.add("slug", format!("{} is taken: choose another address.", kind.path(slug.as_str())));
+    }
+    let mut film_ids = Vec::new();
+    for name in &draft.films {
+        match film_in_catalogue(&mut tx, name).await? {
+            Ok(id) => film_ids.push(id),
+            Err(message) => problems.add("films", message),
+        }
+    }
+    problems.check()?;
+
+    let standing = next_standing(
+        intent,
+        post.map(|p| Standing { status: p.status, published_at: p.published_at }),
+        now,
+        draft.publish_at,
+        draft.backdate,
+    );
+    let input = PostInput {
+        kind,
+        slug,
+        author_id: post.map(|p| p.author_id).unwrap_or(Some(member.id)),
+        title: draft.title.trim().to_string(),
+        standfirst: draft.standfirst.clone().filter(|s| !s.trim().is_empty()),
+        body_markdown: draft.body.clone(),
+        body_html: rendered.body.html,
+        body_text: rendered.body.plain_text,
+        word_count: rendered.body.words,
+        status: standing.status,
+        published_at: standing.published_at,
+        updated_at: Some(now),
+        nav_position: if kind == PostKind::Page { draft.nav_position } else { None },
+        tags: if kind == PostKind::Article { draft.tags.clone() } else { Vec::new() },
+        films: if kind == PostKind::Article { film_ids } else { Vec::new() },
+        images: rendered.images,
+        source_hash: None,
+    };
+    let (id, revision) = match post {
+        Some(p) => match posts::update(&mut tx, p.id, draft.based_on.unwrap_or(p.revision), &input, member.id).await? {
+            Written::Written { id, revision } => (id, revision),
+            Written::Conflict { current_revision } => return Err(ChangeError::Conflict { current_revision }),
+        },
+        None => (posts::insert(&mut tx, &input, member.id).await?, 1),
+    };
+    if let Some(action) = intent.audited() {
+        let action = action.replacen("review", kind.as_str(), 1);
+        audit::record(&mut tx, member.id, &member.name, &action, &input.title, "").await?;
+    }
+    tx.commit().await?;
+    Ok(Saved { id, revision })
+}
+
+/// Deletes an article or page with its revisions.
+pub async fn delete(desk: &Desk, member: &Member, id: i64) -> Result<()> {
+    let post = editable(desk, member, id).await?;
+    member.require(Action::DeleteReview(access(Some(&post), member)))?;
+    let mut tx = desk.store.begin().await?;
+    posts::delete(&mut tx, id).await?;
+    let action = format!("{}.deleted", post.kind);
+    audit::record(&mut tx, member.id, &member.name, &action, &post.title, post.status.label()).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! Articles and pages beside reviews, through the admin's editor and the public site: an article
+//! about a film is written, refused while its film is not in the catalogue, published, and found
+//! on its page, the home page, its film's page, its writer's and tag's pages, the feeds, search
+//! and the sitemap; a page is at its own address and in the navigation, never in lists or feeds;
+//! lists of reviews stay lists of reviews.
+
+mod support;
+
+use support::*;
+
+/// The id an article or page save redirected to.
+fn post_id(response: &reqwest::Response, base: &str) -> i64 {
+    let location = response.headers()["location"].to_str().unwrap();
+    let rest = location.strip_prefix(base).and_then(|r| r.strip_prefix('/')).unwrap();
+    rest[..rest.find('?').unwrap_or(rest.len())].parse().unwrap()
+}
+
+#[tokio::test]
+async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_reader_looks() {
+    let site = site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    editor
+        .create_review(&[
+            ("film_title", "Heat"),
+            ("film_year", "1995"),
+            ("body", "The diner scene."),
+            ("score", "9"),
+            ("tags", "crime"),
+            ("action", "publish"),
+        ])
+        .await;
+
+    // A film the catalogue does not have is refused, with the field and what to do.
+    let refused = editor
+        .post(
+            "/admin/articles/new",
+            &[
+                ("title", "Michael Mann’s Los Angeles"),
+                ("standfirst", "A city of night and glass."),
+                ("body", "## The city\n\nMann films **Los Angeles** at night."),
+                ("films", "Heat (1995)\nThief (1981)"),
+                ("tags", "crime, essays"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("Thief (1981) is not in the catalogue"), "{page}");
+    assert!(page.contains("Mann films **Los Angeles** at night."), "the text stays in the form");
+
+    let published = editor
+        .post(
+            "/admin/articles/new",
+            &[
+                ("title", "Michael Mann’s Los Angeles"),
+                ("standfirst", "A city of night and glass."),
+                ("body", "## The city\n\nMann films **Los Angeles** at night.<script>alert(1)</script>"),
+                ("films", "Heat (1995)"),
+                ("tags", "crime, essays"),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(published.status(), 303, "{}", published.text().await.unwrap());
+    let id = post_id(&published, "/admin/articles");
+    site.state.refresh().await.unwrap();
+
+    let (status, article) = site.public("/articles/michael-manns-los-angeles").await;
+    assert_eq!(status, 200, "{article}");
+    assert!(article.contains("<h1>Michael Mann’s Los Angeles</h1>"), "{article}");
+    assert!(article.contains("A city of night and glass."));
+    assert!(article.contains("<strong>Los Angeles</strong>"));
+    assert!(!article.contains("<script>alert"), "the body is sanitized");
+    assert!(article.contains("href=\"/films/heat-1995\""), "the film's card links to its page");
+    assert!(article.contains("\"@type\":\"Article\""), "structured data");
+    assert!(article.contains("rel=\"author\" href=\"/writers/eddie-editor\""));
+    assert!(article.contains("1-minute read"));
+    assert!(article.contains("href=\"/tags/essays\""));
+
+    for (path, what) in [
+        ("/", "the home page"),
+        ("/films/heat-1995", "the film's page"),
+        ("/writers/eddie-editor", "the writer's page"),
+        ("/tags/crime", "the tag's page"),
+        ("/articles", "the articles"),
+        ("/feed.xml", "the site's feed"),
+        ("/writers/eddie-editor/feed.xml", "the writer's feed"),
+        ("/tags/essays/feed.json", "the tag's feed"),
+        ("/sitemaps/1.xml", "the sitemap"),
+        ("/sitemap.xml", "the sitemap"),
+        ("/search?q=glass", "search"),
+    ] {
+        let (status, body) = site.public(path).await;
+        if path == "/sitemaps/1.xml" && status == 404 {
+            continue;
+        }
+        assert_eq!(status, 200, "{what}: {body}");
+        assert!(body.contains("/articles/michael-manns-los-angeles"), "{what} ({path}) shows the article: {body}");
+    }
+    // Lists of reviews stay lists of reviews.
+    for path in ["/years/1995", "/scores", "/genres"] {
+        let (_, body) = site.public(path).await;
+        assert!(!body.contains("/articles/michael-manns-los-angeles"), "{path}");
+    }
+
+    // Unpublished, it is gone from the site (and search) but kept for its writer.
+    let response = editor
+        .post(
+            &format!("/admin/articles/{id}"),
+            &[("title", "Michael Mann’s Los Angeles"), ("body", "x"), ("revision", "1"), ("action", "unpublish")],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    site.state.refresh().await.unwrap();
+    assert_eq!(site.public("/articles/michael-manns-los-angeles").await.0, 404);
+    assert!(!site.public("/search?q=glass").await.1.contains("/articles/"));
+    assert!(!site.public("/feed.xml").await.1.contains("/articles/"));
+
+    // Saving from an old revision is refused, never merged silently.
+    let stale = editor
+        .post(
+            &format!("/admin/articles/{id}"),
+            &[("title", "Stale"), ("body", "old"), ("revision", "1"), ("action", "save")],
+        )
+        .await;
+    assert_eq!(stale.status(), 409);
+}
+
+#[tokio::test]
+async fn a_page_is_at_its_address_and_in_the_navigation_but_not_in_lists_or_feeds() {
+    let site = site().await;
+    let mut owner = site.sign_in("owner@example.com").await;
+    let response = owner
+        .post(
+            "/admin/pages/new",
+            &[("title", "About"), ("body", "We write about films."), ("nav_position", "1"), ("action", "publish")],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    site.state.refresh().await.unwrap();
+
+    let (status, about) = site.public("/about").await;
+    assert_eq!(status, 200, "{about}");
+    assert!(about.contains("We write about films."));
+    assert!(about.contains("<a href=\"/about\" aria-current=\"page\">About</a>"), "in the navigation: {about}");
+    let (_, home) = site.public("/").await;
+    assert!(home.contains("<a href=\"/about\" aria-current=\"false\">About</a>"), "{home}");
+    for path in ["/feed.xml", "/articles", "/search?q=films"] {
+        let (_, body) = site.public(path).await;
+        assert!(!body.contains("We write about films"), "{path}");
+    }
+    // `/about/` leads to `/about`; a page may not take the name of a part of the site.
+    let response = Site::client().get(format!("{}/about/", site.base)).send().await.unwrap();
+    assert_eq!(response.status(), 301);
+    assert_eq!(response.headers()["location"], "/about");
+    let taken = owner.post("/admin/pages/new", &[("title", "Films"), ("body", "x"), ("action", "save")]).await;
+    assert_eq!(taken.status(), 422);
+    assert!(taken.text().await.unwrap().contains("/films is a part of the site already"));
+
+    // A writer's draft page is not public.
+    let mut writer = site.sign_in("writer@example.com").await;
+    let draft = writer.post("/admin/pages/new", &[("title", "Masthead"), ("body", "Us."), ("action", "save")]).await;
+    assert_eq!(draft.status(), 303);
+    assert_eq!(site.public("/masthead").await.0, 404);
+    let forbidden =
+        writer.post("/admin/pages/new", &[("title", "Contact"), ("body", "Write."), ("action", "publish")]).await;
+    assert_eq!(forbidden.status(), 403, "a writer cannot publish");
+}
+
+#[tokio::test]
+async fn the_home_page_mixes_articles_with_reviews_when_the_owner_says_so() {
+    let site = site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    editor
+        .create_review(&[("film_title", "Heat"), ("film_year", "1995"), ("body", "The diner."), ("action", "publish")])
+        .await;
+    let response = editor
+        .post(
+            "/admin/articles/new",
+            &[("title", "Festival notes"), ("body", "Cannes, day one."), ("action", "publish")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    site.state.refresh().await.unwrap();
+    let (_, home) = site.public("/").await;
+    assert!(home.contains("id=\"articles-heading\""), "a section of their own by default: {home}");
+
+    let mut owner = site.sign_in("owner@example.com").await;
+    let settings = owner.page("/admin/settings").await;
+    let mut fields: Vec<(String, String)> = vec![
+        ("title".into(), input_value(&settings, "title")),
+        ("accent".into(), input_value(&settings, "accent")),
+        ("feed_content".into(), "full".into()),
+        ("home_articles".into(), "mixed".into()),
+    ];
+    for (label, min) in [("Masterpiece", "9"), ("Good", "6"), ("Poor", "0")] {
+        fields.push(("band_label".into(), label.into()));
+        fields.push(("band_min".into(), min.into()));
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = owner.post("/admin/settings", &fields).await;
+    assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    site.state.refresh().await.unwrap();
+    let (_, home) = site.public("/").await;
+    assert!(!home.contains("id=\"articles-heading\""), "{home}");
+    assert!(home.contains("href=\"/articles/festival-notes\""), "the article is in the list: {home}");
+    assert!(home.contains("href=\"/reviews/heat-1995\""), "and so is the review");
+    assert!(home.contains("<p class=\"card-note\">Article</p>"), "marked as an article");
+}
