@@ -236,7 +236,7 @@ const KNOWN_KEYS: &[&str] = &[
     "director", "cast", "writers", "genres", "countries", "languages", "tagline", "synopsis", "poster", "backdrop",
     "score", "rating", "verdict", "summary", "description", "headline", "slug", "author", "authors", "tags",
     "spoilers", "watched", "rewatch", "date", "updated", "lastmod", "modified", "draft", "publishdate", "pubdate",
-    "published", "cover", "image", "images", "featured_image", "categories", "aliases",
+    "published", "cover", "image", "images", "featured_image", "categories", "aliases", "type",
 ];
 
 /// Reads the typed review out of a parsed document; all field problems are returned together,
@@ -310,6 +310,127 @@ pub fn review_source(doc: &Document) -> Result<(ReviewSource, Vec<Problem>), Vec
             errors.push(problem(doc.line_of("year"), Some("year"), "required, missing or empty"))
         }
         None => {}
+    }
+    if errors.is_empty() {
+        Ok((source, warnings))
+    } else {
+        Err(errors)
+    }
+}
+
+/// A film an article names in its `films`: "Title (Year)" or an IMDb id.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FilmRef {
+    Titled { title: String, year: Option<i32> },
+    Imdb(String),
+}
+
+/// An article or page a file describes (`type = "article"` or `"page"`), every value parsed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostSource {
+    pub kind: marquee_core::PostKind,
+    pub title: String,
+    pub slug: Option<Slug>,
+    pub standfirst: Option<String>,
+    pub author: Option<String>,
+    pub tags: Vec<String>,
+    pub films: Vec<FilmRef>,
+    pub aliases: Vec<String>,
+    /// A page's place in the site's navigation.
+    pub nav: Option<i64>,
+    pub date: Option<OffsetDateTime>,
+    pub updated: Option<OffsetDateTime>,
+    pub draft: bool,
+}
+
+#[rustfmt::skip]
+/// Keys an article's or page's front matter is read for.
+const POST_KEYS: &[&str] = &[
+    "type", "title", "slug", "standfirst", "summary", "description", "author", "authors", "tags", "categories",
+    "films", "aliases", "nav", "weight", "menu", "date", "publishdate", "pubdate", "published", "updated", "lastmod",
+    "modified", "draft", "headline",
+];
+
+/// The kind a file is: its `type` (`review`, `article`, `page`), or an article when it sits in a
+/// section folder of articles (`posts`, `articles`, `essays`, `news`) and names no film's year.
+/// `None` for a review.
+pub fn post_kind(doc: &Document, section: Option<&str>) -> Result<Option<marquee_core::PostKind>, Problem> {
+    match doc.front.get("type") {
+        Some(Value::String(kind)) => match kind.trim().to_ascii_lowercase().as_str() {
+            "review" | "" => Ok(None),
+            other => other.parse().map(Some).map_err(|_| {
+                problem(
+                    doc.line_of("type"),
+                    Some("type"),
+                    format!("\"{other}\" is not a kind of text here: review, article or page"),
+                )
+            }),
+        },
+        Some(Value::Null) | None => {
+            let in_articles = section.is_some_and(|s| matches!(s, "posts" | "post" | "articles" | "essays" | "news"));
+            Ok((in_articles && !doc.front.contains_key("year")).then_some(marquee_core::PostKind::Article))
+        }
+        Some(_) => Err(problem(doc.line_of("type"), Some("type"), "expected review, article or page")),
+    }
+}
+
+/// Reads an article or page out of a parsed document; only `title` is required.
+pub fn post_source(doc: &Document, kind: marquee_core::PostKind) -> Result<(PostSource, Vec<Problem>), Vec<Problem>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for key in doc.front.keys() {
+        if !POST_KEYS.contains(&key.as_str()) {
+            warnings.push(problem(doc.line_of(key), Some(key), "unknown key for an article or page, ignored"));
+        }
+    }
+    let mut field = Fields { doc, errors: &mut errors };
+    let title = field.text("title").or_else(|| field.text("headline"));
+    let mut films = Vec::new();
+    for film in field.list("films") {
+        let imdb = film.len() >= 9 && film.starts_with("tt") && film[2..].bytes().all(|b| b.is_ascii_digit());
+        films.push(if imdb {
+            FilmRef::Imdb(film)
+        } else {
+            match film.rsplit_once('(') {
+                Some((name, rest)) if rest.trim_end().ends_with(')') => {
+                    let year = rest.trim_end().trim_end_matches(')').trim().parse::<i32>().ok();
+                    match year.filter(|y| marquee_core::Year::new((*y).into()).is_ok()) {
+                        Some(year) => FilmRef::Titled { title: name.trim().to_string(), year: Some(year) },
+                        None => FilmRef::Titled { title: film.clone(), year: None },
+                    }
+                }
+                _ => FilmRef::Titled { title: film.clone(), year: None },
+            }
+        });
+    }
+    let source = PostSource {
+        kind,
+        title: title.clone().unwrap_or_default(),
+        slug: field.slug(),
+        standfirst: ["standfirst", "summary", "description"].iter().find_map(|key| field.text(key)),
+        author: field.list("author").into_iter().next().or_else(|| field.list("authors").into_iter().next()),
+        tags: {
+            let mut tags = field.split_list("tags");
+            tags.extend(field.split_list("categories"));
+            tags.dedup();
+            tags
+        },
+        films,
+        aliases: field.aliases(),
+        nav: field.integer("nav", 0, 1000).or_else(|| {
+            let in_menu = field.get("menu").is_some();
+            if in_menu {
+                field.integer("weight", i64::MIN, i64::MAX).map(|w| w.clamp(0, 1000)).or(Some(0))
+            } else {
+                None
+            }
+        }),
+        date: ["date", "publishdate", "pubdate", "published"].iter().find_map(|key| field.date(key)),
+        updated: ["updated", "lastmod", "modified"].iter().find_map(|key| field.date(key)),
+        draft: field.boolean("draft"),
+    };
+    if title.is_none() && !errors.iter().any(|e| e.field.as_deref() == Some("title")) {
+        errors.push(problem(doc.line_of("title"), Some("title"), "required, missing or empty"));
     }
     if errors.is_empty() {
         Ok((source, warnings))

@@ -1,5 +1,6 @@
-//! Ghost exports (Settings › Advanced › Export content): posts whose title names a film and its
-//! year become reviews, with their authors, public tags, feature images (from `content/images`
+//! Ghost exports (Settings › Advanced › Export content): every post and page arrives, a post as
+//! a review where it is one and an article otherwise (see `posts`), a page as a page, with
+//! their authors, public tags, feature images (from `content/images`
 //! beside the export, or URLs), excerpts, statuses and times. Bodies come from `html` when the
 //! export has it, else from the `lexical` (Ghost 5) or `mobiledoc` (Ghost 1–4) document, else
 //! from Ghost 0.x's `markdown`. The structure is described in FORMATS.md ("Ghost export JSON").
@@ -206,14 +207,14 @@ pub async fn import(
 ) -> Result<Summary, ImportError> {
     let text = std::fs::read_to_string(file).map_err(|source| ImportError::Io { path: file.to_path_buf(), source })?;
     let export_dir = crate::posts::folder_of(file)?;
-    let read = posts_of(file, &text, options, &export_dir)?;
+    let read = posts_of(file, &text, &export_dir)?;
     let local = |url: &str| beside(&export_dir, url);
     import_posts(store, media, file, &read, &local, options, progress).await
 }
 
-/// The posts (and, with `include_pages`, pages) of an export's text, as the importer of blog
-/// posts reads them; feature images are looked for in `export_dir`.
-fn posts_of(file: &Path, text: &str, options: Options, export_dir: &Folder) -> Result<Vec<Post>, ImportError> {
+/// The posts and pages of an export's text, as the importer of blog posts reads them; feature
+/// images are looked for in `export_dir`.
+fn posts_of(file: &Path, text: &str, export_dir: &Folder) -> Result<Vec<Post>, ImportError> {
     let root: Value = serde_json::from_str(text)
         .map_err(|e| problem(file, format!("not JSON (line {}, column {}): {e}", e.line(), e.column())))?;
     // The admin's download wraps the export in {"db": [...]}; the exporter's own shape is bare.
@@ -252,9 +253,7 @@ fn posts_of(file: &Path, text: &str, options: Options, export_dir: &Folder) -> R
     for post in posts {
         let kind = post["type"].as_str().unwrap_or("post");
         let status = post["status"].as_str().unwrap_or("draft");
-        if !(kind == "post" || (options.include_pages && kind == "page"))
-            || !matches!(status, "published" | "draft" | "scheduled")
-        {
+        if !(kind == "post" || kind == "page") || !matches!(status, "published" | "draft" | "scheduled") {
             continue;
         }
         let id = post["id"].as_str().unwrap_or_default();
@@ -299,6 +298,7 @@ fn posts_of(file: &Path, text: &str, options: Options, export_dir: &Folder) -> R
             body: body_of(post),
             // Ghost puts a post at /SLUG/ unless its routes say otherwise.
             old_address: post["slug"].as_str().map(|slug| format!("/{slug}/")),
+            page: kind == "page",
             poster,
             ..Post::default()
         });
@@ -353,11 +353,10 @@ mod fuzz {
         fn an_export_is_read_or_refused_never_a_panic(value in json(), raw in ".{0,200}") {
             let dir = tempfile::tempdir().unwrap();
             let folder = Folder::new(dir.path()).unwrap();
-            let options = Options { include_pages: true, ..Options::default() };
             let file = dir.path().join("export.json");
             let wrapped = serde_json::json!({"db": [{"data": {"posts": [value.clone()], "tags": [value.clone()]}}]});
             for text in [value.to_string(), wrapped.to_string(), raw] {
-                if let Ok(posts) = posts_of(&file, &text, options, &folder) {
+                if let Ok(posts) = posts_of(&file, &text, &folder) {
                     for post in posts {
                         let _ = crate::posts::film_of(&post.title);
                     }

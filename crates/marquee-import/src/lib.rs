@@ -111,6 +111,8 @@ pub struct Summary {
     pub warnings: Vec<FileProblem>,
     /// Rows left out (with `--skip-bad`), each with where it is and why.
     pub skipped: Vec<FileProblem>,
+    /// How each post of a blog export is taken (review, article or page), in its order.
+    pub taken: Vec<String>,
 }
 
 impl fmt::Display for Summary {

@@ -1,14 +1,16 @@
-//! `marquee import markdown DIR`: a folder of Markdown reviews with front matter (Hugo and Zola
-//! sites, page bundles included), images beside them brought into the media store.
+//! `marquee import markdown DIR`: a folder of Markdown reviews, articles and pages with front
+//! matter (Hugo and Zola sites, page bundles included), images beside them brought into the
+//! media store. A file's `type` says what it is (`review` by default); files in a section folder
+//! of articles (`posts`, `articles`, `essays`, `news`) that name no film's year are articles.
 
 use crate::confine::{Folder, Lookup};
-use crate::frontmatter::{self, Problem, ReviewSource};
+use crate::frontmatter::{self, FilmRef, PostSource, Problem, ReviewSource};
 use crate::{FileProblem, ImportError, Progress, Summary};
 use marquee_core::markdown::{self as md, ResponsiveImage};
-use marquee_core::{Department, ReviewStatus, Slug, StoredImage};
+use marquee_core::{Department, PostKind, ReviewStatus, Slug, StoredImage};
 use marquee_media::MediaStore;
 use marquee_store::films::{self, CreditInput, FilmInput, PictureInput};
-use marquee_store::{media, reviews, Store};
+use marquee_store::{media, posts, reviews, Store};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,8 @@ const RENDER_VERSION: &str = "1";
 /// A file read and checked: what the import keeps of it until it writes it.
 struct Checked {
     file: PathBuf,
+    /// An article or page; a review when `None`.
+    kind: Option<PostKind>,
     slug: Slug,
     fingerprint: String,
 }
@@ -31,6 +35,8 @@ struct Checked {
 struct Prepared {
     file: PathBuf,
     source: ReviewSource,
+    /// What an article or page file holds (its `source` is then empty).
+    post: Option<PostSource>,
     body: String,
     slug: Slug,
     poster: Option<Picture>,
@@ -88,7 +94,7 @@ pub async fn import_dir(
     // kept, so memory does not grow with the folder. The transaction then reads each again.
     let mut problems = Vec::new();
     let mut checked = Vec::new();
-    let mut slugs: HashMap<Slug, PathBuf> = HashMap::new();
+    let mut slugs: HashMap<(Option<PostKind>, Slug), PathBuf> = HashMap::new();
     progress.start(files.len() as u64, "reading");
     for file in &files {
         progress.advance(&file.display().to_string());
@@ -97,14 +103,15 @@ pub async fn import_dir(
                 let at = |problem| FileProblem { file: file.clone(), problem };
                 summary.warnings.extend(warnings.into_iter().map(at));
                 let Some(item) = item else { continue };
-                if let Some(other) = slugs.insert(item.slug.clone(), file.clone()) {
+                let kind = item.post.as_ref().map(|p| p.kind);
+                if let Some(other) = slugs.insert((kind, item.slug.clone()), file.clone()) {
                     problems.push(at(problem(
                         None,
                         Some("slug"),
                         format!("\"{}\" is also the slug of {}", item.slug, other.display()),
                     )));
                 }
-                checked.push(Checked { file: item.file, slug: item.slug, fingerprint: item.fingerprint });
+                checked.push(Checked { file: item.file, kind, slug: item.slug, fingerprint: item.fingerprint });
             }
             Err(errors) => {
                 problems.extend(errors.into_iter().map(|problem| FileProblem { file: file.clone(), problem }))
@@ -121,12 +128,17 @@ pub async fn import_dir(
         summary.skipped = problems;
     }
 
+    // Reviews first: an article names films that reviews in the same folder bring.
+    checked.sort_by_key(|item| item.kind.is_some());
     let mut tx = store.begin().await?;
     let mut batch = marquee_store::Batch::default();
     progress.start(checked.len() as u64, "importing");
     for item in &checked {
         progress.advance(&item.file.display().to_string());
-        let existing = reviews::import_state(&mut tx, &item.slug).await?;
+        let existing = match item.kind {
+            Some(kind) => posts::import_state(&mut tx, kind, &item.slug).await?,
+            None => reviews::import_state(&mut tx, &item.slug).await?,
+        };
         match &existing {
             Some(state) if state.source_hash.as_deref() == Some(item.fingerprint.as_str()) => {
                 summary.unchanged += 1;
@@ -145,9 +157,19 @@ pub async fn import_dir(
                 _ => return Err(changed("changed while it was being imported; nothing was written, import again")),
             };
             let kept_published_at = existing.and_then(|state| state.published_at);
-            write(&mut tx, &prepared, kept_published_at, &mut batch)
-                .await
-                .map_err(|e| changed(&format!("could not be written: {e}")))?;
+            let written = match &prepared.post {
+                Some(post) => {
+                    write_post(&mut tx, &prepared, post, kept_published_at, &mut batch).await.map(|missing| {
+                        for film in missing {
+                            let message = format!("{film} is not in the catalogue: left out of the article's films");
+                            let problem = problem(None, Some("films"), message);
+                            summary.warnings.push(FileProblem { file: item.file.clone(), problem });
+                        }
+                    })
+                }
+                None => write(&mut tx, &prepared, kept_published_at, &mut batch).await,
+            };
+            written.map_err(|e| changed(&format!("could not be written: {e}")))?;
         }
     }
     progress.finish();
@@ -211,6 +233,10 @@ async fn prepare(folder: &Folder, root: &Path, file: &Path, media_store: &MediaS
         return Ok((None, vec![problem(Some(1), None, "no +++ or --- front matter: not a review, skipped")]));
     }
     let doc = frontmatter::parse(&text).map_err(|p| vec![p])?;
+    let section = section_of(root, file);
+    if let Some(kind) = frontmatter::post_kind(&doc, section.as_deref()).map_err(|p| vec![p])? {
+        return prepare_post(folder, root, file, &text, &doc, kind, media_store, options).await;
+    }
     let (mut source, mut warnings) = frontmatter::review_source(&doc)?;
     let dir = file.parent().unwrap_or(root);
     let mut errors = Vec::new();
@@ -250,22 +276,8 @@ async fn prepare(folder: &Folder, root: &Path, file: &Path, media_store: &MediaS
     if source.summary.is_none() {
         source.summary = more_summary;
     }
-    let mut body_images = Vec::new();
-    for url in md::image_urls(&body) {
-        match resolve_image(folder, root, dir, &url) {
-            Ok(ImageSource::File(path)) => match store_file(media_store, &path, &url, options, &mut hasher).await {
-                Ok(stored) => body_images.push((url, stored)),
-                Err(message) => errors.push(problem(None, Some("body"), message)),
-            },
-            Ok(ImageSource::Url(_)) => {}
-            Err(Refusal::Missing) => warnings.push(problem(
-                None,
-                Some("body"),
-                format!("{}; left as written", Refusal::Missing.message(&url)),
-            )),
-            Err(refusal) => errors.push(problem(None, Some("body"), refusal.message(&url))),
-        }
-    }
+    let body_images =
+        body_images(folder, root, dir, &body, media_store, options, &mut hasher, &mut errors, &mut warnings).await;
     let slug = match &source.slug {
         Some(slug) => Some(slug.clone()),
         None => match Slug::for_film(&source.title, source.year) {
@@ -280,12 +292,133 @@ async fn prepare(folder: &Folder, root: &Path, file: &Path, media_store: &MediaS
     match slug {
         Some(slug) if errors.is_empty() => {
             let fingerprint = format!("{:x}", hasher.finalize());
-            let item =
-                Prepared { file: file.to_path_buf(), source, body, slug, poster, backdrop, body_images, fingerprint };
+            let item = Prepared {
+                file: file.to_path_buf(),
+                source,
+                post: None,
+                body,
+                slug,
+                poster,
+                backdrop,
+                body_images,
+                fingerprint,
+            };
             Ok((Some(item), warnings))
         }
         _ => Err(errors),
     }
+}
+
+/// The section folder a file sits in under the imported folder (`posts` for `posts/a.md` and
+/// `posts/a/index.md`), or the imported folder's own name for a file at its top.
+fn section_of(root: &Path, file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(root).ok()?;
+    let mut parts = relative.components();
+    let first = parts.next()?;
+    if parts.next().is_some() {
+        return Some(first.as_os_str().to_string_lossy().to_lowercase());
+    }
+    root.file_name().map(|name| name.to_string_lossy().to_lowercase())
+}
+
+/// Reads and checks an article or page file, storing the images its body shows.
+#[allow(clippy::too_many_arguments)]
+async fn prepare_post(
+    folder: &Folder,
+    root: &Path,
+    file: &Path,
+    text: &str,
+    doc: &frontmatter::Document<'_>,
+    kind: PostKind,
+    media_store: &MediaStore,
+    options: Options,
+) -> Prepare {
+    let (post, mut warnings) = frontmatter::post_source(doc, kind)?;
+    let dir = file.parent().unwrap_or(root);
+    let mut errors = Vec::new();
+    let mut hasher = Sha256::new();
+    hasher.update(RENDER_VERSION.as_bytes());
+    hasher.update(text.as_bytes());
+    let (body, _) = split_more(doc.body);
+    let body_images =
+        body_images(folder, root, dir, &body, media_store, options, &mut hasher, &mut errors, &mut warnings).await;
+    let slug = match &post.slug {
+        Some(slug) => Some(slug.clone()),
+        None => match Slug::from_text(&post.title) {
+            Ok(slug) => Some(slug),
+            Err(e) => {
+                errors.push(problem(doc.line_of("title"), Some("title"), format!("cannot make a slug: {e}")));
+                None
+            }
+        },
+    };
+    if let Some(slug) =
+        slug.as_ref().filter(|s| kind == PostKind::Page && !marquee_core::post::page_slug_is_free(s.as_str()))
+    {
+        errors.push(problem(
+            doc.line_of("slug").or(doc.line_of("title")),
+            Some("slug"),
+            format!("/{slug} is a part of the site: give the page another slug"),
+        ));
+    }
+    for (field, names) in [("tags", &post.tags), ("author", &post.author.iter().cloned().collect::<Vec<_>>())] {
+        for name in names {
+            if Slug::from_text(name).is_err() {
+                errors.push(problem(doc.line_of(field), Some(field), format!("\"{name}\" has no letters or digits")));
+            }
+        }
+    }
+    match slug {
+        Some(slug) if errors.is_empty() => {
+            let fingerprint = format!("{:x}", hasher.finalize());
+            let item = Prepared {
+                file: file.to_path_buf(),
+                source: ReviewSource::default(),
+                post: Some(post),
+                body,
+                slug,
+                poster: None,
+                backdrop: None,
+                body_images,
+                fingerprint,
+            };
+            Ok((Some(item), warnings))
+        }
+        _ => Err(errors),
+    }
+}
+
+/// The images a body shows that are files in the imported folder, stored (or, in a dry run,
+/// checked); a missing one is a warning, one outside the folder or not an image a problem.
+#[allow(clippy::too_many_arguments)]
+async fn body_images(
+    folder: &Folder,
+    root: &Path,
+    dir: &Path,
+    body: &str,
+    media_store: &MediaStore,
+    options: Options,
+    hasher: &mut Sha256,
+    errors: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Vec<(String, Stored)> {
+    let mut found = Vec::new();
+    for url in md::image_urls(body) {
+        match resolve_image(folder, root, dir, &url) {
+            Ok(ImageSource::File(path)) => match store_file(media_store, &path, &url, options, hasher).await {
+                Ok(stored) => found.push((url, stored)),
+                Err(message) => errors.push(problem(None, Some("body"), message)),
+            },
+            Ok(ImageSource::Url(_)) => {}
+            Err(Refusal::Missing) => warnings.push(problem(
+                None,
+                Some("body"),
+                format!("{}; left as written", Refusal::Missing.message(&url)),
+            )),
+            Err(refusal) => errors.push(problem(None, Some("body"), refusal.message(&url))),
+        }
+    }
+    found
 }
 
 /// Names become slugs (people, genres, tags, the author): each must keep a letter or digit.
@@ -473,20 +606,8 @@ async fn write(
     let author_id = batch.author(tx, s.author.as_deref().unwrap_or(DEFAULT_AUTHOR)).await?;
     let resolve = |url: &str| -> Option<ResponsiveImage> { resolved.get(url).map(|image| image.responsive(960)) };
     let rendered = md::render(&item.body, &resolve);
-    let now = time::OffsetDateTime::now_utc();
-    let status = if s.draft {
-        ReviewStatus::Draft
-    } else if s.date.is_some_and(|d| d > now) {
-        ReviewStatus::Scheduled
-    } else {
-        ReviewStatus::Published
-    };
     // A file without a date keeps the time it was first published, however often it is re-imported.
-    let published_at = match (status, s.date) {
-        (_, Some(date)) => Some(date.unix_timestamp()),
-        (ReviewStatus::Draft, None) => kept_published_at,
-        (_, None) => Some(kept_published_at.unwrap_or(now.unix_timestamp())),
-    };
+    let (status, published_at) = standing(s.draft, s.date, kept_published_at);
     let review = reviews::ReviewInput {
         slug: item.slug.clone(),
         film_id,
@@ -512,4 +633,88 @@ async fn write(
     let (review_id, _) = reviews::upsert_into(tx, &review, batch).await?;
     marquee_store::redirects::set(tx, review_id, &s.aliases).await?;
     Ok(())
+}
+
+/// The status and publication time a file's `draft` and `date` give it, keeping the time an
+/// earlier import published it when the file has no date.
+fn standing(draft: bool, date: Option<time::OffsetDateTime>, kept: Option<i64>) -> (ReviewStatus, Option<i64>) {
+    let now = time::OffsetDateTime::now_utc();
+    let status = if draft {
+        ReviewStatus::Draft
+    } else if date.is_some_and(|d| d > now) {
+        ReviewStatus::Scheduled
+    } else {
+        ReviewStatus::Published
+    };
+    let published_at = match (status, date) {
+        (_, Some(date)) => Some(date.unix_timestamp()),
+        (ReviewStatus::Draft, None) => kept,
+        (_, None) => Some(kept.unwrap_or(now.unix_timestamp())),
+    };
+    (status, published_at)
+}
+
+/// Writes an article or page; returns the films it names that the catalogue does not have.
+async fn write_post(
+    tx: &mut marquee_store::Conn,
+    item: &Prepared,
+    post: &PostSource,
+    kept_published_at: Option<i64>,
+    batch: &mut marquee_store::Batch,
+) -> marquee_store::Result<Vec<String>> {
+    let mut images = Vec::new();
+    let mut resolved: HashMap<&str, &StoredImage> = HashMap::new();
+    for (url, stored) in &item.body_images {
+        images.push((url.clone(), record(tx, stored).await?));
+        resolved.insert(url.as_str(), &stored.image);
+    }
+    let mut film_ids = Vec::new();
+    let mut missing = Vec::new();
+    for film in &post.films {
+        let found = match film {
+            FilmRef::Imdb(id) => films::id_by_imdb(tx, id).await?,
+            FilmRef::Titled { title, year: Some(year) } => match Slug::for_film(title, *year) {
+                Ok(slug) => films::id_by_slug(tx, slug.as_str()).await?,
+                Err(_) => None,
+            },
+            FilmRef::Titled { title, year: None } => match films::titled(tx, title).await?.as_slice() {
+                [(id, _)] => Some(*id),
+                _ => None,
+            },
+        };
+        match found {
+            Some(id) => film_ids.push(id),
+            None => missing.push(match film {
+                FilmRef::Imdb(id) => id.clone(),
+                FilmRef::Titled { title, year: Some(year) } => format!("{title} ({year})"),
+                FilmRef::Titled { title, year: None } => title.clone(),
+            }),
+        }
+    }
+    let author_id = batch.author(tx, post.author.as_deref().unwrap_or(DEFAULT_AUTHOR)).await?;
+    let resolve = |url: &str| -> Option<ResponsiveImage> { resolved.get(url).map(|image| image.responsive(960)) };
+    let rendered = md::render(&item.body, &resolve);
+    let (status, published_at) = standing(post.draft, post.date, kept_published_at);
+    let input = posts::PostInput {
+        kind: post.kind,
+        slug: item.slug.clone(),
+        author_id: Some(author_id),
+        title: post.title.clone(),
+        standfirst: post.standfirst.clone(),
+        body_markdown: item.body.clone(),
+        body_html: rendered.html,
+        body_text: rendered.plain_text,
+        word_count: rendered.words,
+        status,
+        published_at,
+        updated_at: post.updated.map(|d| d.unix_timestamp()),
+        nav_position: if post.kind == PostKind::Page { post.nav } else { None },
+        tags: if post.kind == PostKind::Article { post.tags.clone() } else { Vec::new() },
+        films: film_ids,
+        images,
+        source_hash: Some(item.fingerprint.clone()),
+    };
+    let (id, _) = posts::upsert_into(tx, &input, batch).await?;
+    posts::set_redirects(tx, id, &post.aliases).await?;
+    Ok(missing)
 }

@@ -1,6 +1,13 @@
-//! What blog exports share on the way in: a post that reviews a film, written as a Markdown page
+//! What blog exports share on the way in: every post and page, each taken for what it is (a
+//! review where it is one, an article otherwise, a page as a page), written as a Markdown page
 //! bundle in the import contract and brought in by the Markdown importer, so one path checks,
 //! stores images, writes in one transaction and recognises what an earlier import brought.
+//!
+//! A post is a review when a category or tag says so ("Review", "Reviews", "Film reviews"…),
+//! when its title names a film and year ("Heat (1995)"), when a review plugin gave it a score,
+//! or when its title is the title of exactly one film in the catalogue. A post that looks like a
+//! review but names no film that can be found becomes an article, with a warning: nothing is
+//! dropped.
 
 use crate::markdown::{import_dir, Options as MarkdownOptions};
 use crate::{FileProblem, ImportError, Progress, Summary};
@@ -14,8 +21,6 @@ use toml::{Table, Value};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
     pub dry_run: bool,
-    /// Import pages too (posts only otherwise).
-    pub include_pages: bool,
     /// Leave out posts with problems (reported in the summary) instead of stopping.
     pub skip_bad: bool,
 }
@@ -41,8 +46,78 @@ pub struct Post {
     pub poster: Option<Image>,
     /// HTML (or Markdown); `<img>` sources that are files beside the export are given by `local`.
     pub body: String,
-    /// The post's address on the old site, answered with a redirect to the review.
+    /// The post's address on the old site, answered with a redirect to where it is now.
     pub old_address: Option<String>,
+    /// Other addresses the old site answered for it (WordPress's `/?p=55`).
+    pub aliases: Vec<String>,
+    /// A page (About, Contact), not a post.
+    pub page: bool,
+}
+
+/// What a post is taken for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Taken {
+    Review { film: String, year: i32 },
+    Article,
+    Page,
+}
+
+impl Taken {
+    fn describe(&self) -> String {
+        match self {
+            Taken::Review { film, year } => format!("a review of {film} ({year})"),
+            Taken::Article => "an article".into(),
+            Taken::Page => "a page".into(),
+        }
+    }
+}
+
+/// Whether a category or tag marks its posts as reviews.
+pub fn marks_review(name: &str) -> bool {
+    let name = name.trim().to_lowercase();
+    let name = name.trim_start_matches("film ").trim_start_matches("movie ");
+    matches!(name, "review" | "reviews" | "critique" | "critiques")
+}
+
+/// A title without what blogs put around a film's name ("Review: …", "… review").
+fn bare_title(title: &str) -> &str {
+    let mut name = title.trim();
+    for prefix in ["Film review:", "Movie review:", "Review:", "REVIEW:", "Review -", "Review –"] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            name = rest.trim();
+        }
+    }
+    for suffix in [" review", " Review"] {
+        if let Some(rest) = name.strip_suffix(suffix) {
+            name = rest.trim();
+        }
+    }
+    name.trim_matches(|c: char| c == '“' || c == '”' || c == '"' || c == '‘' || c == '’' || c == '\'')
+}
+
+/// What a post is, given the film of the catalogue its title alone names (when exactly one);
+/// the warning says why a post that looks like a review is taken for an article.
+pub fn classify(post: &Post, catalogue: Option<(String, i32)>) -> (Taken, Option<String>) {
+    if post.page {
+        return (Taken::Page, None);
+    }
+    if let Some((film, year)) = film_of(&post.title) {
+        return (Taken::Review { film, year }, None);
+    }
+    let marked = post.tags.iter().any(|t| marks_review(t)) || post.score.is_some() || post.stars.is_some();
+    match catalogue {
+        Some((film, year)) => (Taken::Review { film, year }, None),
+        None if marked => (
+            Taken::Article,
+            Some(format!(
+                "looks like a review, but its title names no film that can be found (no year, and no single film \
+                 of the catalogue is called \"{}\"): taken for an article. Add the film (marquee import imdb --all \
+                 fills the catalogue) and import again to make it a review",
+                bare_title(&post.title)
+            )),
+        ),
+        None => (Taken::Article, None),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -138,29 +213,56 @@ fn extension_of(file: &Path) -> &str {
     file.extension().and_then(|e| e.to_str()).unwrap_or("jpg")
 }
 
-/// Writes one post as `dir/post-N/index.md` with its images; `Err` says why it is not a review.
-fn bundle(dir: &Path, n: usize, post: &Post, local: &dyn Fn(&str) -> Option<PathBuf>) -> Result<PathBuf, String> {
-    let (title, year) = film_of(&post.title).ok_or_else(|| {
-        format!("\"{}\" names no film and year like \"Heat (1995)\": not taken for a review", post.title)
-    })?;
+/// Writes one post as `dir/post-N/index.md` with its images, as what it is taken for.
+fn bundle(
+    dir: &Path,
+    n: usize,
+    post: &Post,
+    taken: &Taken,
+    local: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Result<PathBuf, String> {
     let folder = dir.join(format!("post-{n}"));
     std::fs::create_dir_all(&folder).map_err(|e| e.to_string())?;
     let mut front = Table::new();
     let text = |value: &str| Value::String(value.to_string());
-    front.insert("title".into(), text(&title));
-    front.insert("year".into(), Value::Integer(i64::from(year)));
+    match taken {
+        Taken::Review { film, year } => {
+            front.insert("title".into(), text(film));
+            front.insert("year".into(), Value::Integer(i64::from(*year)));
+            let bare = bare_title(&post.title);
+            if film_of(&post.title).is_none() && !bare.eq_ignore_ascii_case(film) && !bare.is_empty() {
+                front.insert("headline".into(), text(&post.title));
+            }
+        }
+        Taken::Article | Taken::Page => {
+            front.insert("type".into(), text(if *taken == Taken::Page { "page" } else { "article" }));
+            let title = if post.title.trim().is_empty() { format!("Untitled {n}") } else { post.title.clone() };
+            front.insert("title".into(), text(&title));
+        }
+    }
     if let Some(author) = post.author.as_deref().filter(|a| !a.is_empty()) {
         front.insert("author".into(), text(author));
     }
     if let Some(slug) = post.slug.as_deref().filter(|s| marquee_core::Slug::parse(s).is_ok()) {
         front.insert("slug".into(), text(slug));
     }
-    if !post.tags.is_empty() {
-        front.insert("tags".into(), Value::Array(post.tags.iter().map(|t| text(t)).collect()));
+    // The tags that marked a review are not kept on it: every review would carry them.
+    let tags: Vec<&String> = match taken {
+        Taken::Review { .. } => post.tags.iter().filter(|t| !marks_review(t)).collect(),
+        Taken::Article => post.tags.iter().collect(),
+        Taken::Page => Vec::new(),
+    };
+    if !tags.is_empty() {
+        front.insert("tags".into(), Value::Array(tags.iter().map(|t| text(t)).collect()));
     }
-    // Only addresses with a path (not WordPress's `/?p=10`) can be answered.
-    if let Some(path) = post.old_address.as_deref().and_then(marquee_store::redirects::normalize) {
-        front.insert("aliases".into(), Value::Array(vec![text(&path)]));
+    let mut aliases: Vec<String> = Vec::new();
+    for address in post.old_address.iter().chain(&post.aliases) {
+        if let Some(path) = marquee_store::redirects::normalize(address).filter(|p| !aliases.contains(p)) {
+            aliases.push(path);
+        }
+    }
+    if !aliases.is_empty() {
+        front.insert("aliases".into(), Value::Array(aliases.iter().map(|a| text(a)).collect()));
     }
     for (key, value) in [("date", &post.date), ("updated", &post.updated), ("summary", &post.summary)] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
@@ -170,21 +272,36 @@ fn bundle(dir: &Path, n: usize, post: &Post, local: &dyn Fn(&str) -> Option<Path
     if post.draft {
         front.insert("draft".into(), Value::Boolean(true));
     }
-    if let Some(score) = post.score {
+    let review = matches!(taken, Taken::Review { .. });
+    if let (true, Some(score)) = (review, post.score) {
         front.insert("score".into(), Value::Float(score));
-    } else if let Some(stars) = post.stars {
+    } else if let (true, Some(stars)) = (review, post.stars) {
         front.insert("rating".into(), Value::Float(stars));
     }
+    // A review's featured image is its film's poster; an article's leads its text.
+    let mut lead = String::new();
     match &post.poster {
         Some(Image::File(file)) => {
             let name = format!("poster.{}", extension_of(file));
             std::fs::copy(file, folder.join(&name)).map_err(|e| e.to_string())?;
-            front.insert("poster".into(), text(&name));
+            if review {
+                front.insert("poster".into(), text(&name));
+            } else {
+                lead = format!("![]({name})\n\n");
+            }
         }
-        Some(Image::Url(url)) => {
+        Some(Image::Url(url)) if review => {
             front.insert("poster".into(), text(url));
         }
+        Some(Image::Url(url)) => lead = format!("![]({url})\n\n"),
         None => {}
+    }
+    if *taken == Taken::Page {
+        front.remove("summary");
+    } else if !review {
+        if let Some(summary) = front.remove("summary") {
+            front.insert("standfirst".into(), summary);
+        }
     }
     let mut copied = 0;
     let mut failed = None;
@@ -205,7 +322,7 @@ fn bundle(dir: &Path, n: usize, post: &Post, local: &dyn Fn(&str) -> Option<Path
     }
     let toml = toml::to_string(&front).map_err(|e| e.to_string())?;
     let file = folder.join("index.md");
-    std::fs::write(&file, format!("+++\n{toml}+++\n{body}\n")).map_err(|e| e.to_string())?;
+    std::fs::write(&file, format!("+++\n{toml}+++\n{lead}{body}\n")).map_err(|e| e.to_string())?;
     Ok(file)
 }
 
@@ -230,13 +347,38 @@ pub async fn import_posts(
 ) -> Result<Summary, ImportError> {
     let work = tempfile::tempdir().map_err(|source| ImportError::Io { path: std::env::temp_dir(), source })?;
     let mut skipped = Vec::new();
+    let mut warnings = Vec::new();
+    let mut taken_as = Vec::new();
     let mut origins: HashMap<PathBuf, (usize, String)> = HashMap::new();
+    let catalogue_titles: Vec<String> = posts
+        .iter()
+        .filter(|p| !p.page && film_of(&p.title).is_none())
+        .map(|p| bare_title(&p.title).to_string())
+        .collect();
+    let catalogue = marquee_store::films::single_films_titled(store, &catalogue_titles).await?;
     for (n, post) in posts.iter().enumerate() {
-        match bundle(work.path(), n, post, local) {
+        let found = catalogue.get(bare_title(&post.title)).cloned();
+        let (taken, warning) = classify(post, found);
+        if let Some(warning) = warning {
+            warnings.push(FileProblem::new(
+                export,
+                Some(post.line),
+                Some("title"),
+                format!("\"{}\" {warning}", post.title),
+            ));
+        }
+        taken_as.push(format!(
+            "line {}: \"{}\" → {}{}",
+            post.line,
+            post.title,
+            taken.describe(),
+            if post.draft { " (draft)" } else { "" }
+        ));
+        match bundle(work.path(), n, post, &taken, local) {
             Ok(file) => {
                 origins.insert(file, (post.line, post.title.clone()));
             }
-            Err(reason) => skipped.push(FileProblem::new(export, Some(post.line), Some("title"), reason)),
+            Err(reason) => skipped.push(FileProblem::new(export, Some(post.line), None, reason)),
         }
     }
     // Problems point at the export's posts, not at the bundles made from them.
@@ -259,7 +401,8 @@ pub async fn import_posts(
         }
         Err(other) => return Err(other),
     };
-    summary.warnings = summary.warnings.into_iter().map(place).collect();
+    summary.warnings = summary.warnings.into_iter().map(place).chain(warnings).collect();
+    summary.taken = taken_as;
     summary.skipped = summary.skipped.into_iter().map(place).chain(skipped).collect();
     Ok(summary)
 }

@@ -1,8 +1,9 @@
-//! WordPress exports (WXR 1.0 to 1.2, Tools › Export): posts whose title names a film and its
-//! year ("Heat (1995)", "Review: Heat (1995)") become reviews, with their authors, categories and
-//! tags, featured and in-body images (from the `wp-content/uploads` files found beside the
-//! export, or left as URLs), dates in GMT, and drafts as drafts. Pages are left out unless
-//! asked for. The structure is described in FORMATS.md ("WordPress WXR").
+//! WordPress exports (WXR 1.0 to 1.2, Tools › Export): every post and page arrives, a post as a
+//! review where it is one and an article otherwise (see `posts`), a page as a page, with their
+//! authors, categories and tags, featured and in-body images (from the `wp-content/uploads`
+//! files found beside the export, or left as URLs), dates in GMT, drafts as drafts, and their
+//! old addresses (the permalink, `/?p=ID`) redirecting. The structure is described in
+//! FORMATS.md ("WordPress WXR").
 //!
 //! Each post is turned into a Markdown page bundle in the import contract and brought in by the
 //! Markdown importer: one path checks, stores images, writes in one transaction and recognises
@@ -252,6 +253,13 @@ fn post_of(
         poster,
         body: item.content.clone(),
         old_address: Some(item.link.clone()).filter(|l| !l.is_empty()),
+        // WordPress answers `/?p=ID` (`/?page_id=ID` for a page) whatever its permalinks are.
+        aliases: Some(&item.post_id)
+            .filter(|id| !id.is_empty())
+            .map(|id| if item.post_type == "page" { format!("/?page_id={id}") } else { format!("/?p={id}") })
+            .into_iter()
+            .collect(),
+        page: item.post_type == "page",
     }
 }
 
@@ -280,7 +288,7 @@ pub async fn import(
     let posts: Vec<Post> = parsed
         .items
         .iter()
-        .filter(|i| i.post_type == "post" || (options.include_pages && i.post_type == "page"))
+        .filter(|i| i.post_type == "post" || i.post_type == "page")
         .filter(|i| !matches!(i.status.as_str(), "trash" | "inherit" | "auto-draft"))
         .map(|i| post_of(i, &parsed.authors, &attachments, export_dir))
         .collect();

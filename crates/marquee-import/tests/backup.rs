@@ -23,6 +23,16 @@ async fn filled() -> (TestStore, MediaStore) {
     );
     write(&source.join("ran.md"), "---\ntitle: Ran\nyear: 1985\nrating: 4.5\nspoilers: true\n---\nEpic.\n");
     write(&source.join("draft.md"), "+++\ntitle = \"Draft\"\nyear = 2020\ndraft = true\n+++\nLater.\n");
+    // An essay in a section folder of articles, and a page.
+    write(
+        &source.join("essays/on-mann.md"),
+        "---\ntitle: Mann at night\nstandfirst: Los Angeles after dark.\nfilms: [\"Heat (1995)\", tt0000001]\n\
+         tags: [la, essays]\ndate: 2024-03-05\n---\nThe city.\n\n![Night](night.png)\n",
+    );
+    write(&source.join("about.md"), "+++\ntype = \"page\"\ntitle = \"About\"\nnav = 2\n+++\nWho we are.\n");
+    image::RgbImage::from_fn(500, 300, |x, y| image::Rgb([y as u8, x as u8, 70]))
+        .save(source.join("essays/night.png"))
+        .unwrap();
     for (name, w, h) in [("heat.png", 300, 450), ("diner.png", 700, 400)] {
         image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 9])).save(source.join(name)).unwrap();
     }
@@ -258,6 +268,19 @@ async fn a_markdown_export_imports_back_as_the_same_reviews_and_exports_the_same
     assert!(heat.contains("![Diner](diner.png \"Scene\")"), "{heat}");
     assert!(out.join("heat-1995/poster.png").is_file() && out.join("heat-1995/diner.png").is_file());
     assert!(std::fs::read_to_string(out.join("draft-2020/index.md")).unwrap().contains("draft = true"));
+    assert_eq!(report.posts, 2, "the essay and the page");
+    let essay = std::fs::read_to_string(out.join("articles/mann-at-night/index.md")).unwrap();
+    for line in [
+        "type = \"article\"",
+        "films = [\"Heat (1995)\"]",
+        "standfirst = \"Los Angeles after dark.\"",
+        "tags = [\"la\", \"essays\"]",
+    ] {
+        assert!(essay.contains(line), "{line} in\n{essay}");
+    }
+    assert!(essay.contains("![Night](night.png)") && out.join("articles/mann-at-night/night.png").is_file(), "{essay}");
+    let about = std::fs::read_to_string(out.join("pages/about/index.md")).unwrap();
+    assert!(about.contains("type = \"page\"") && about.contains("nav = 2"), "{about}");
 
     // Imported into an empty store: the same reviews, the same films, the same text.
     let fresh = testing::fresh().await;
@@ -290,6 +313,24 @@ async fn a_markdown_export_imports_back_as_the_same_reviews_and_exports_the_same
         reviews::texts(&store, &ids).await.unwrap().into_values().collect::<std::collections::BTreeSet<_>>()
     };
     assert_eq!(texts(original.store.clone()).await, texts(fresh.store.clone()).await);
+    let posts_of = |store: Store| async move {
+        let all = marquee_store::posts::all_published(&store).await.unwrap();
+        all.into_iter()
+            .map(|p| {
+                let films: Vec<(String, Option<i32>)> = p.films.into_iter().map(|f| (f.title, f.year)).collect();
+                let tags: Vec<String> = p.tags.into_iter().map(|t| t.name).collect();
+                let c = p.card;
+                (c.kind, c.slug, c.title, c.standfirst, c.published_at, c.word_count, c.author_name, films, tags)
+            })
+            .collect::<Vec<_>>()
+    };
+    let posts = posts_of(original.store.clone()).await;
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts, posts_of(fresh.store.clone()).await, "articles and pages come back as they were");
+    assert_eq!(
+        marquee_store::posts::navigation(&fresh.store).await.unwrap(),
+        [("about".to_string(), "About".to_string())]
+    );
 
     // And exported again, the same files word for word.
     let again = fresh.dir.path().join("again");

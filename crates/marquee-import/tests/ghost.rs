@@ -2,11 +2,12 @@
 //! structure (html, lexical and mobiledoc bodies, internal tags, several authors, statuses), with
 //! its content/images beside it.
 
+use marquee_core::PostKind;
 use marquee_core::ReviewStatus;
 use marquee_import::ghost::{import, Options};
 use marquee_import::Silent;
 use marquee_media::MediaStore;
-use marquee_store::{reviews, revisions, Store};
+use marquee_store::{posts, reviews, revisions, Store};
 use std::path::{Path, PathBuf};
 
 const EXPORT: &str = "long-take.ghost.2024-11-25-10-00-00.json";
@@ -38,13 +39,16 @@ fn backup(dir: &Path) -> PathBuf {
 }
 
 #[tokio::test]
-async fn posts_with_html_lexical_or_mobiledoc_bodies_become_reviews() {
+async fn every_post_and_page_arrives_bodies_html_lexical_or_mobiledoc() {
     let test = marquee_store::testing::fresh().await;
     let media = MediaStore::new(test.dir.path().join("media"));
     let export = backup(test.dir.path());
     let summary = import(&test.store, &media, &export, Options::default(), &Silent).await.unwrap();
-    assert_eq!(summary.created, 4, "{summary}");
-    assert_eq!(summary.skipped.len(), 1, "the year-in-cinema post names no film: {:?}", summary.skipped);
+    assert_eq!(summary.created, 8, "{summary}");
+    assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
+    // "Close-Up", tagged Review, names no film the catalogue has: an article, with a warning.
+    let warning = summary.warnings.iter().map(|w| w.to_string()).find(|w| w.contains("Close-Up")).unwrap();
+    assert!(warning.contains("taken for an article"), "{warning}");
 
     let all = all_reviews(&test.store).await;
     let heat = all.iter().find(|r| r.film_title == "Heat").unwrap();
@@ -75,8 +79,26 @@ async fn posts_with_html_lexical_or_mobiledoc_bodies_become_reviews() {
     assert_eq!(anatomy.status, ReviewStatus::Scheduled);
     assert!(!all.iter().any(|r| r.film_title.starts_with("Newsletter") || r.film_title == "About"));
 
+    // The essay and the draft essay are articles; About is a page; each old /slug/ redirects.
+    let (articles, _) = posts::list(&test.store, PostKind::Article, None, 10, 0).await.unwrap();
+    let mut found: Vec<(&str, ReviewStatus)> = articles.iter().map(|a| (a.slug.as_str(), a.status)).collect();
+    found.sort_by_key(|(slug, _)| *slug);
+    assert_eq!(
+        found,
+        [
+            ("close-up", ReviewStatus::Published),
+            ("tar-unfinished", ReviewStatus::Draft),
+            ("year", ReviewStatus::Published)
+        ]
+    );
+    assert!(posts::published_by_slug(&test.store, PostKind::Page, "about").await.unwrap().is_some());
+    for (old, new) in [("/heat/", "/reviews/heat"), ("/year/", "/articles/year"), ("/close-up/", "/articles/close-up")]
+    {
+        assert_eq!(marquee_store::redirects::target(&test.store, old).await.unwrap().as_deref(), Some(new), "{old}");
+    }
+
     let again = import(&test.store, &media, &export, Options::default(), &Silent).await.unwrap();
-    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 4), "{again}");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 8), "{again}");
 
     // Nothing of the accounts' password hashes came in.
     let hashes: Vec<Option<String>> =
@@ -92,7 +114,7 @@ async fn the_exporters_bare_shape_reads_too_and_other_json_is_refused_by_name() 
     let bare = test.dir.path().join("bare.json");
     std::fs::write(&bare, serde_json::to_string(&wrapped["db"][0]).unwrap()).unwrap();
     let summary = import(&test.store, &media, &bare, Options::default(), &Silent).await.unwrap();
-    assert_eq!(summary.created, 4);
+    assert_eq!(summary.created, 8);
 
     let other = test.dir.path().join("other.json");
     std::fs::write(&other, r#"{"posts": []}"#).unwrap();

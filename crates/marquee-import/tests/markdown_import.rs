@@ -1,10 +1,11 @@
 //! `import markdown` against real files and a real SQLite database.
 
+use marquee_core::PostKind;
 use marquee_core::ReviewStatus;
 use marquee_import::markdown::{import_dir, Options};
 use marquee_import::{ImportError, Silent};
 use marquee_media::MediaStore;
-use marquee_store::{content, reviews, Store};
+use marquee_store::{content, posts, reviews, Store};
 use std::path::Path;
 
 struct Fixture {
@@ -276,4 +277,50 @@ async fn an_import_indexes_once_at_its_end_and_a_reimport_replaces_credits_tags_
     assert!(found(&f.store, "burglary").await.contains(&("Review".to_string(), thief.card.id)));
     let thief = reviews::published_by_slug(&f.store, "thief-1981").await.unwrap().unwrap();
     assert_eq!(thief.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["chicago"]);
+}
+
+#[tokio::test]
+async fn articles_and_pages_come_by_their_type_or_their_section_folder() {
+    let f = fixture().await;
+    write(&f.source.join("heat.md"), "+++\ntitle = \"Heat\"\nyear = 1995\n+++\nThe diner.\n");
+    // `type` says it; an article needs only a title.
+    write(&f.source.join("festival.md"), "+++\ntype = \"article\"\ntitle = \"Cannes, day one\"\n+++\nQueues.\n");
+    write(&f.source.join("masthead.md"), "---\ntype: page\ntitle: Masthead\nnav: 3\n---\nWho edits.\n");
+    // A section folder of articles implies one, unless the file names a film's year.
+    write(
+        &f.source.join("posts/mann.md"),
+        "---\ntitle: Mann at night\nfilms: [\"Heat (1995)\", tt0000001, \"Thief (1981)\"]\n---\nThe city.\n",
+    );
+    write(&f.source.join("posts/ran.md"), "---\ntitle: Ran\nyear: 1985\n---\nEpic.\n");
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!(summary.created, 5, "{summary}");
+    assert_eq!((count(&f.store, "reviews").await, count(&f.store, "posts").await), (2, 3));
+    let missing: Vec<String> =
+        summary.warnings.iter().map(|w| w.to_string()).filter(|w| w.contains("films:")).collect();
+    assert_eq!(missing.len(), 2, "{missing:?}");
+    assert!(missing[0].contains("posts/mann.md") && missing[0].contains("is not in the catalogue"), "{missing:?}");
+
+    let mann = posts::published_by_slug(&f.store, PostKind::Article, "mann-at-night").await.unwrap().unwrap();
+    assert_eq!(mann.films.iter().map(|f| f.slug.as_str()).collect::<Vec<_>>(), ["heat-1995"]);
+    assert!(posts::published_by_slug(&f.store, PostKind::Article, "cannes-day-one").await.unwrap().is_some());
+    assert_eq!(posts::navigation(&f.store).await.unwrap(), [("masthead".to_string(), "Masthead".to_string())]);
+
+    // Again: nothing changes.
+    let again = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 5), "{again}");
+}
+
+#[tokio::test]
+async fn an_unknown_type_or_a_page_named_like_a_part_of_the_site_is_refused_with_its_place() {
+    let f = fixture().await;
+    write(&f.source.join("a.md"), "+++\ntitle = \"A\"\ntype = \"essay\"\n+++\nx\n");
+    write(&f.source.join("b.md"), "+++\ntype = \"page\"\ntitle = \"Films\"\n+++\nx\n");
+    write(&f.source.join("c.md"), "+++\ntype = \"article\"\n+++\nno title\n");
+    let error = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err();
+    let ImportError::BadFiles(problems) = error else { panic!("{error}") };
+    let messages: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert!(messages.iter().any(|m| m.contains("a.md:3: type: \"essay\" is not a kind of text here")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("b.md:3: slug: /films is a part of the site")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("c.md") && m.contains("title: required")), "{messages:?}");
+    assert_eq!(count(&f.store, "posts").await, 0);
 }

@@ -2,11 +2,12 @@
 //! structure (split CDATA, zero GMT dates, attachments, shortcodes, Gutenberg comments, pages),
 //! with its uploads beside it, and against hostile XML.
 
+use marquee_core::PostKind;
 use marquee_core::ReviewStatus;
 use marquee_import::wordpress::{import, Options};
 use marquee_import::{ImportError, Silent};
 use marquee_media::MediaStore;
-use marquee_store::{reviews, revisions, Store};
+use marquee_store::{posts, reviews, revisions, Store};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -45,13 +46,23 @@ async fn all_reviews(store: &Store) -> Vec<revisions::EditableReview> {
     out
 }
 
+/// Puts Close-Up (1990) in the catalogue, as `import imdb --all` would.
+async fn catalogue_knows_close_up(store: &Store) {
+    let mut tx = store.begin().await.unwrap();
+    let slug = marquee_core::Slug::for_film("Close-Up", 1990).unwrap();
+    marquee_store::films::upsert(&mut tx, &marquee_store::films::FilmInput::titled(slug, "Close-Up", Some(1990)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 #[tokio::test]
-async fn posts_that_review_a_film_become_reviews_with_their_facts_images_and_dates() {
+async fn every_post_and_page_arrives_once_as_what_it_is_with_its_facts_images_and_dates() {
     let Fixture { store, media, export, test: _test } = fixture().await;
+    catalogue_knows_close_up(&store).await;
     let summary = import(&store, &media, &export, Options::default(), &Silent).await.unwrap();
-    assert_eq!(summary.created, 2, "{summary}");
-    assert_eq!(summary.skipped.len(), 1, "the top-ten post names no film: {:?}", summary.skipped);
-    assert!(summary.skipped[0].to_string().contains("My ten favourite films of the year"));
+    assert_eq!(summary.created, 6, "{summary}");
+    assert!(summary.skipped.is_empty(), "nothing is dropped: {:?}", summary.skipped);
 
     let all = all_reviews(&store).await;
     let heat = all.iter().find(|r| r.film_title == "Heat").unwrap();
@@ -74,11 +85,55 @@ async fn posts_that_review_a_film_become_reviews_with_their_facts_images_and_dat
 
     let amelie = all.iter().find(|r| r.film_title == "Amélie").unwrap();
     assert_eq!((amelie.status, amelie.film_year), (ReviewStatus::Draft, Some(2001)), "drafts stay drafts");
-    assert!(!all.iter().any(|r| r.film_title == "About"), "pages only when asked");
+
+    // In the "Reviews" category, titled as a film of the catalogue without its year: a review.
+    let close_up = all.iter().find(|r| r.film_title == "Close-Up").unwrap();
+    assert_eq!(close_up.film_year, Some(1990));
+    assert!(close_up.tags.is_empty(), "the category that marked it is not kept as a tag: {:?}", close_up.tags);
+
+    // The others are an article, a draft article and a page.
+    let (articles, _) = posts::list(&store, PostKind::Article, None, 10, 0).await.unwrap();
+    let mut titles: Vec<(&str, ReviewStatus)> = articles.iter().map(|a| (a.title.as_str(), a.status)).collect();
+    titles.sort_by_key(|(title, _)| *title);
+    assert_eq!(
+        titles,
+        [
+            ("My ten favourite films of the year", ReviewStatus::Published),
+            ("Notes on Tár, unfinished", ReviewStatus::Draft)
+        ]
+    );
+    let (pages, _) = posts::list(&store, PostKind::Page, None, 10, 0).await.unwrap();
+    assert_eq!((pages.len(), pages[0].slug.as_str()), (1, "about"));
+    let about = posts::published_by_slug(&store, PostKind::Page, "about").await.unwrap().unwrap();
+    assert!(about.body_html.as_str().contains("Who writes here."));
+
+    // Old addresses lead to the new pages.
+    for (old, new) in [
+        ("/2024/03/heat/", "/reviews/heat"),
+        ("/?p=10", "/reviews/heat"),
+        ("/2024/12/top-ten/", "/articles/top-ten"),
+        ("/?p=30", "/articles/top-ten"),
+        ("/2024/04/close-up", "/reviews/close-up"),
+        ("/?page_id=40", "/about"),
+    ] {
+        assert_eq!(marquee_store::redirects::target(&store, old).await.unwrap().as_deref(), Some(new), "{old}");
+    }
+    assert_eq!(marquee_store::redirects::target(&store, "/about/").await.unwrap(), None, "the page answers itself");
 
     // The same export again changes nothing.
     let again = import(&store, &media, &export, Options::default(), &Silent).await.unwrap();
-    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2), "{again}");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 6), "{again}");
+}
+
+#[tokio::test]
+async fn a_review_post_naming_no_film_that_can_be_found_is_an_article_with_a_warning() {
+    let Fixture { store, media, export, test: _test } = fixture().await;
+    let summary = import(&store, &media, &export, Options::default(), &Silent).await.unwrap();
+    assert_eq!(summary.created, 6, "{summary}");
+    let warning = summary.warnings.iter().map(|w| w.to_string()).find(|w| w.contains("Close-Up")).unwrap();
+    assert!(warning.contains("looks like a review") && warning.contains("taken for an article"), "{warning}");
+    assert!(warning.contains("export.xml:"), "says where: {warning}");
+    assert!(posts::published_by_slug(&store, PostKind::Article, "close-up").await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -103,13 +158,22 @@ async fn doctype_entities_are_refused_before_anything_is_read() {
 }
 
 #[tokio::test]
-async fn pages_come_too_when_asked_and_a_dry_run_writes_nothing() {
+async fn a_dry_run_says_how_each_post_is_taken_and_writes_nothing() {
     let Fixture { store, media, export, test: _test } = fixture().await;
+    catalogue_knows_close_up(&store).await;
     let dry = import(&store, &media, &export, Options { dry_run: true, ..Options::default() }, &Silent).await.unwrap();
-    assert_eq!(dry.created, 2);
-    assert_eq!(store.row_counts().await.unwrap()["reviews"], 0);
-    // "About" names no film, so even asked for, it is reported rather than imported.
-    let with_pages =
-        import(&store, &media, &export, Options { include_pages: true, ..Options::default() }, &Silent).await.unwrap();
-    assert_eq!(with_pages.skipped.len(), 2, "{:?}", with_pages.skipped);
+    assert_eq!(dry.created, 6);
+    let counts = store.row_counts().await.unwrap();
+    assert_eq!((counts["reviews"], counts["posts"]), (0, 0));
+    let taken = dry.taken.join("\n");
+    for line in [
+        "\"Heat (1995)\" → a review of Heat (1995)",
+        "\"Amélie (2001) & me\" → a review of Amélie (2001) (draft)",
+        "\"Close-Up\" → a review of Close-Up (1990)",
+        "\"My ten favourite films of the year\" → an article",
+        "\"Notes on Tár, unfinished\" → an article (draft)",
+        "\"About\" → a page",
+    ] {
+        assert!(taken.contains(line), "{line} in:\n{taken}");
+    }
 }

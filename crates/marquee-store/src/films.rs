@@ -640,6 +640,10 @@ pub async fn id_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<i64>> {
 }
 
 /// The film with this Letterboxd link (links are case-sensitive).
+pub async fn id_by_imdb(conn: &mut Conn, imdb_id: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM films WHERE imdb_id = $1").bind(imdb_id).fetch_optional(conn).await?)
+}
+
 pub async fn id_by_letterboxd(conn: &mut Conn, uri: &str) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM films WHERE letterboxd_uri = $1 ORDER BY id LIMIT 1")
         .bind(uri)
@@ -684,6 +688,24 @@ pub async fn set_poster_if_missing(conn: &mut Conn, film_id: i64, media_id: i64)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Of these titles, those that exactly one film of the catalogue has (any case or accents),
+/// with that film's title and year (a film without a year is left out).
+pub async fn single_films_titled(store: &Store, titles: &[String]) -> Result<HashMap<String, (String, i32)>> {
+    let mut found = HashMap::new();
+    if titles.is_empty() {
+        return Ok(found);
+    }
+    let mut conn = store.pool().acquire().await?;
+    for title in titles {
+        if let [(id, Some(year))] = titled(&mut conn, title).await?.as_slice() {
+            let name: String =
+                sqlx::query_scalar("SELECT title FROM films WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+            found.insert(title.clone(), (name, *year));
+        }
+    }
+    Ok(found)
 }
 
 /// Films titled exactly `title` (any case), as (id, year), for matching a title typed without

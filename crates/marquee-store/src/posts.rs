@@ -793,3 +793,17 @@ pub async fn timeline(store: &Store, limit: i64, offset: i64) -> Result<(Vec<Ent
         .collect::<Result<_>>()?;
     Ok((entries, total))
 }
+
+/// Every post's id, oldest first (the Markdown export).
+pub async fn all_ids(store: &Store) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM posts ORDER BY id").fetch_all(store.pool()).await?)
+}
+
+/// The library images a post's body shows: destination and media id.
+pub async fn images_of(store: &Store, post_id: i64) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT src, media_id FROM post_images WHERE post_id = $1 ORDER BY src")
+        .bind(post_id)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(|row| Ok((row.try_get("src")?, row.try_get("media_id")?))).collect()
+}

@@ -179,9 +179,6 @@ struct ImdbArgs {
 struct PostsArgs {
     /// The export file (WordPress: Tools › Export; Ghost: Settings › Advanced › Export).
     file: PathBuf,
-    /// Import pages too, not only posts.
-    #[arg(long)]
-    pages: bool,
     /// Report what would change without changing anything.
     #[arg(long)]
     dry_run: bool,
@@ -454,7 +451,13 @@ async fn export_markdown(config: Config, args: DirArgs) -> anyhow::Result<()> {
     let report = marquee_import::markdown_export::export(&store, &media, &args.dir, progress.as_ref()).await;
     store.close().await;
     let report = report?;
-    println!("Exported {} reviews and {} images to {}", report.reviews, report.images, args.dir.display());
+    println!(
+        "Exported {} reviews, {} articles and pages and {} images to {}",
+        report.reviews,
+        report.posts,
+        report.images,
+        args.dir.display()
+    );
     Ok(())
 }
 
@@ -466,8 +469,7 @@ enum Blog {
 async fn import_posts(config: Config, args: PostsArgs, blog: Blog) -> anyhow::Result<()> {
     let (store, media) = config.open_for_batch().await?;
     let progress = progress::for_terminal();
-    let options =
-        marquee_import::posts::Options { dry_run: args.dry_run, include_pages: args.pages, skip_bad: args.skip_bad };
+    let options = marquee_import::posts::Options { dry_run: args.dry_run, skip_bad: args.skip_bad };
     let result = match blog {
         Blog::Wordpress => {
             marquee_import::wordpress::import(&store, &media, &args.file, options, progress.as_ref()).await
@@ -558,6 +560,9 @@ fn print_summary(summary: &marquee_import::Summary, dry_run: bool, done: &str) {
         eprintln!("skipped: {skipped}");
     }
     if dry_run {
+        for taken in &summary.taken {
+            println!("{taken}");
+        }
         println!("Dry run, nothing changed: would be {summary}");
     } else {
         println!("{done}: {summary}");

@@ -85,7 +85,6 @@ impl Format {
 struct Choices {
     dry_run: bool,
     skip_bad: bool,
-    pages: bool,
     all: bool,
 }
 
@@ -212,7 +211,6 @@ pub async fn start(
                     }
                     "dry_run" => choices.dry_run = !value.is_empty(),
                     "skip_bad" => choices.skip_bad = !value.is_empty(),
-                    "pages" => choices.pages = !value.is_empty(),
                     "all" => choices.all = !value.is_empty(),
                     _ => {}
                 }
@@ -357,11 +355,7 @@ async fn run(
 ) -> Outcome {
     let (store, media) = (&state.store, &state.media);
     let first = &files[0];
-    let blog = marquee_import::posts::Options {
-        dry_run: choices.dry_run,
-        include_pages: choices.pages,
-        skip_bad: choices.skip_bad,
-    };
+    let blog = marquee_import::posts::Options { dry_run: choices.dry_run, skip_bad: choices.skip_bad };
     let result: Result<(Summary, Option<String>), ImportError> = async {
         match format {
             Format::Letterboxd => {
@@ -414,6 +408,9 @@ async fn run(
     match result.map(|(summary, note)| (summary.relative_to(folder), note)).map_err(|e| e.relative_to(folder)) {
         Ok((summary, note)) => {
             let mut details: Vec<String> = note.into_iter().collect();
+            if choices.dry_run {
+                details.extend(summary.taken.iter().map(|taken| format!("Would take {taken}")));
+            }
             details.extend(summary.warnings.iter().map(|w| format!("Warning: {w}")));
             details.extend(summary.skipped.iter().map(|s| format!("Skipped: {s}")));
             let summary = match choices.dry_run {
