@@ -807,3 +807,25 @@ pub async fn images_of(store: &Store, post_id: i64) -> Result<Vec<(String, i64)>
         .await?;
     rows.iter().map(|row| Ok((row.try_get("src")?, row.try_get("media_id")?))).collect()
 }
+
+/// Published articles matching `filter` after a cursor (publication time and id), newest first.
+pub async fn published_after(
+    store: &Store,
+    filter: &Filter,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<PostCard>> {
+    let (condition, value) = condition(filter);
+    let n = if value.is_some() { 2 } else { 1 };
+    let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    let sql = format!(
+        "{CARD_SELECT} WHERE p.kind = $1 AND p.status = 'published'{condition} \
+         AND (p.published_at < ${a} OR (p.published_at = ${a} AND p.id < ${b})) \
+         ORDER BY p.published_at DESC, p.id DESC LIMIT ${c}",
+        a = n + 1,
+        b = n + 2,
+        c = n + 3
+    );
+    let rows = bind_filter(sqlx::query(&sql), &value).bind(at).bind(id).bind(limit).fetch_all(store.pool()).await?;
+    rows.iter().map(card_from_row).collect()
+}

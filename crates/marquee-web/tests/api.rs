@@ -468,3 +468,62 @@ fn bounds_of(value: &Value, found: &mut Vec<(String, Option<i64>, Option<i64>)>)
         _ => {}
     }
 }
+
+#[tokio::test]
+async fn articles_are_written_with_a_token_and_read_by_anyone_pages_too() {
+    let site = site().await;
+    let api = Api::new(&site);
+    let editor = token(&site, "editor@example.com", Scope::Write).await;
+    let writer = token(&site, "writer@example.com", Scope::Write).await;
+    let created =
+        api.send("POST", "/api/v1/reviews", Some(&editor), Some(review("Night Train", 1961, "published"))).await;
+    assert_eq!(created.status, 201, "{}", created.json);
+
+    let essay = json!({
+        "title": "Trains at night",
+        "standfirst": "A short essay.",
+        "body": "On *Night Train* and others.",
+        "tags": ["trains"],
+        "films": ["Night Train (1961)"],
+        "status": "published",
+    });
+    // A writer may not publish; a film the catalogue does not have is a field to fix.
+    assert_problem(&api.send("POST", "/api/v1/articles", Some(&writer), Some(essay.clone())).await, 403);
+    let mut unknown = essay.clone();
+    unknown["films"] = json!(["Day Train (1999)"]);
+    let refused = api.send("POST", "/api/v1/articles", Some(&editor), Some(unknown)).await;
+    assert_problem(&refused, 422);
+    assert_eq!(field_errors(&refused), ["films"]);
+    assert_problem(&api.send("POST", "/api/v1/articles", None, Some(essay.clone())).await, 401);
+
+    let saved = api.send("POST", "/api/v1/articles", Some(&editor), Some(essay.clone())).await;
+    assert_eq!(saved.status, 201, "{}", saved.json);
+    assert_eq!(saved.json["slug"], "trains-at-night");
+    assert_eq!(saved.json["status"], "published");
+    site.state.refresh().await.unwrap();
+
+    let list = api.get("/api/v1/articles").await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.json["items"][0]["title"], "Trains at night");
+    let one = api.get("/api/v1/articles/trains-at-night").await;
+    assert_eq!(one.status, 200, "{}", one.json);
+    assert_eq!(one.json["films"][0]["slug"], "night-train-1961");
+    assert!(one.json["body_html"].as_str().unwrap().contains("<em>Night Train</em>"));
+    assert_eq!(one.json["tags"], json!(["trains"]));
+
+    // A change from an old revision is refused; one from the current revision is saved.
+    let id = saved.json["id"].as_i64().unwrap();
+    let mut stale = essay.clone();
+    stale["revision"] = json!(saved.json["revision"].as_i64().unwrap() - 0);
+    stale["body"] = json!("Changed.");
+    let changed = api.send("PUT", &format!("/api/v1/articles/{id}/draft"), Some(&editor), Some(stale.clone())).await;
+    assert_eq!(changed.status, 200, "{}", changed.json);
+    assert_problem(&api.send("PUT", &format!("/api/v1/articles/{id}/draft"), Some(&editor), Some(stale)).await, 409);
+    assert_problem(&api.get("/api/v1/pages/about").await, 404);
+
+    // The OpenAPI document describes them.
+    let document = api.get("/api/v1/openapi.json").await;
+    for path in ["/api/v1/articles", "/api/v1/articles/{slug}", "/api/v1/pages/{slug}", "/api/v1/articles/{id}/draft"] {
+        assert!(document.json["paths"][path].is_object(), "{path}");
+    }
+}

@@ -208,3 +208,34 @@ async fn the_home_page_mixes_articles_with_reviews_when_the_owner_says_so() {
     assert!(home.contains("href=\"/reviews/heat-1995\""), "and so is the review");
     assert!(home.contains("<p class=\"card-note\">Article</p>"), "marked as an article");
 }
+
+#[tokio::test]
+async fn the_static_export_holds_the_articles_and_pages() {
+    let site = site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    editor
+        .create_review(&[("film_title", "Heat"), ("film_year", "1995"), ("body", "The diner."), ("action", "publish")])
+        .await;
+    for (path, fields) in [
+        (
+            "/admin/articles/new",
+            vec![("title", "Festival notes"), ("body", "Cannes, day one."), ("films", "Heat (1995)")],
+        ),
+        ("/admin/pages/new", vec![("title", "Contact"), ("body", "Write to us."), ("nav_position", "1")]),
+    ] {
+        let mut fields = fields;
+        fields.push(("action", "publish"));
+        let response = editor.post(path, &fields).await;
+        assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    }
+    site.state.refresh().await.unwrap();
+    let out = site.test.dir.path().join("static");
+    marquee_web::static_site::export(site.state.clone(), &out, &marquee_import::Silent).await.unwrap();
+    let article = std::fs::read_to_string(out.join("articles/festival-notes/index.html")).unwrap();
+    assert!(article.contains("Cannes, day one."), "{article}");
+    assert!(std::fs::read_to_string(out.join("articles/index.html")).unwrap().contains("/articles/festival-notes"));
+    let contact = std::fs::read_to_string(out.join("contact/index.html")).unwrap();
+    assert!(contact.contains("Write to us."), "{contact}");
+    let film = std::fs::read_to_string(out.join("films/heat-1995/index.html")).unwrap();
+    assert!(film.contains("/articles/festival-notes"), "the film's page links to the article");
+}

@@ -7,6 +7,7 @@
 
 //!
 //! - `reviews`: published reviews (and those of a year, genre, tag or writer), and writing one;
+//! - `posts`: published articles and pages, and writing an article;
 //! - `films`: films and people; `lists`: published lists; `search`;
 //! - `diary`: the token's user's diary, read, logged and deleted.
 //!
@@ -18,6 +19,7 @@ mod etag;
 mod films;
 mod lists;
 mod paging;
+mod posts;
 mod problem;
 mod refs;
 mod reviews;
@@ -42,6 +44,10 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/genres/{slug}/reviews", get(reviews::genre_reviews))
         .route("/api/v1/tags/{slug}/reviews", get(reviews::tag_reviews))
         .route("/api/v1/writers/{slug}/reviews", get(reviews::writer_reviews))
+        .route("/api/v1/articles", get(posts::list_articles).post(posts::create_article))
+        .route("/api/v1/articles/{slug}", get(posts::get_article))
+        .route("/api/v1/articles/{id}/draft", put(posts::update_article))
+        .route("/api/v1/pages/{slug}", get(posts::get_page))
         .route("/api/v1/films", get(films::list_films))
         .route("/api/v1/films/{slug}", get(films::get_film))
         .route("/api/v1/people", get(films::list_people))
@@ -78,20 +84,21 @@ impl utoipa::Modify for BearerScheme {
     info(
         title = "Marquee API",
         version = "1",
-        description = "Published reviews, films, people, lists and search for anyone; reviews and diary entries \
-            written with an API token (Admin › API tokens). Lists page with `cursor` and `limit`; errors are \
+        description = "Published reviews, articles, pages, films, people, lists and search for anyone; reviews, \
+            articles and diary entries written with an API token (Admin › API tokens). Lists page with `cursor` and `limit`; errors are \
             application/problem+json."
     ),
     paths(
         reviews::list_reviews, reviews::year_reviews, reviews::genre_reviews, reviews::tag_reviews,
         reviews::writer_reviews, reviews::get_review, reviews::create_review, reviews::update_review,
+        posts::list_articles, posts::get_article, posts::get_page, posts::create_article, posts::update_article,
         films::list_films, films::get_film, films::list_people, films::get_person, lists::list_lists,
         lists::get_list, search::search_all, diary::list_diary, diary::create_diary_entry,
         diary::delete_diary_entry
     ),
     modifiers(&BearerScheme),
     tags(
-        (name = "reviews"), (name = "films"), (name = "people"), (name = "lists"), (name = "search"), (name = "diary")
+        (name = "reviews"), (name = "articles"), (name = "films"), (name = "people"), (name = "lists"), (name = "search"), (name = "diary")
     )
 )]
 pub struct ApiDoc;

@@ -353,12 +353,12 @@ fn draft_from(input: &ReviewInput, problems: &mut Problems) -> ReviewDraft {
 }
 
 /// A text field, trimmed; `None` when empty.
-fn text(value: &Option<String>) -> Option<String> {
+pub(super) fn text(value: &Option<String>) -> Option<String> {
     value.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 /// A list field's items, trimmed, empty ones left out.
-fn items(values: &[String]) -> Vec<String> {
+pub(super) fn items(values: &[String]) -> Vec<String> {
     values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string).collect()
 }
 
