@@ -3,13 +3,13 @@
 //! rules of reviews: a writer writes their own, an editor publishes anything; a save names the
 //! revision it was made from and is refused when someone saved since.
 
-use crate::catalogue::{film_slug, FilmName};
+use crate::catalogue::{film_named, FilmName};
 use crate::reviews::{body_problems, render};
 use crate::{ChangeError, Desk, Member, Problems, Result};
 use marquee_core::lifecycle::{next_standing, Intent, Standing};
 use marquee_core::{Action, PostKind, ReviewAccess, ReviewStatus, Slug};
+use marquee_store::audit;
 use marquee_store::posts::{self, EditablePost, PostInput, Saved as Written};
-use marquee_store::{audit, films, Conn};
 
 /// An article or page as its writer sends it, every value typed.
 #[derive(Clone, Debug)]
@@ -22,7 +22,7 @@ pub struct PostDraft {
     /// Markdown.
     pub body: String,
     pub tags: Vec<String>,
-    /// The films an article discusses, each found in the catalogue.
+    /// The films an article discusses, each found in the catalogue (or added by title and year).
     pub films: Vec<FilmName>,
     /// A page's place in the site's navigation.
     pub nav_position: Option<i64>,
@@ -51,27 +51,6 @@ pub async fn editable(desk: &Desk, member: &Member, id: i64) -> Result<EditableP
     let post = posts::editable(&desk.store, id).await?.ok_or(ChangeError::NotFound)?;
     member.require(Action::ViewReview(access(Some(&post), member))).map_err(|_| ChangeError::NotFound)?;
     Ok(post)
-}
-
-/// The film of the catalogue a name means, if exactly one: by title and year, or by title alone
-/// when only one film has it.
-pub async fn film_in_catalogue(conn: &mut Conn, name: &FilmName) -> Result<std::result::Result<i64, String>> {
-    let title = name.title.as_str();
-    if name.year.is_none() {
-        return Ok(match films::titled(conn, title).await?.as_slice() {
-            [(id, _)] => Ok(*id),
-            [] => Err(format!("No film called {title} is in the catalogue: add it under Films first.")),
-            several => {
-                let years: Vec<String> = several.iter().filter_map(|(_, y)| y.map(|y| y.to_string())).collect();
-                Err(format!("Several films are called {title} ({}): add the year.", years.join(", ")))
-            }
-        });
-    }
-    let label = crate::film_label(title, name.year.map(|y| y.get()));
-    let Ok(slug) = film_slug(title, name.year) else { return Ok(Err(format!("{label} is not a film's name."))) };
-    Ok(films::id_by_slug(conn, slug.as_str())
-        .await?
-        .ok_or_else(|| format!("{label} is not in the catalogue: add it under Films first.")))
 }
 
 /// Saves an article or page: a new one (`post` is `None`) or a new revision of one, moving it as
@@ -112,33 +91,45 @@ pub async fn save(
     }
     let rendered = render(&desk.store, &draft.body).await?;
     body_problems(&draft.body, &rendered, &mut problems);
-    let slug = match post {
-        Some(post) => Slug::parse(&post.slug).map_err(|e| marquee_store::Error::Corrupt(e.to_string()))?,
-        None => match draft.slug.clone().map(Ok).unwrap_or_else(|| Slug::from_text(&draft.title)) {
-            Ok(slug) => slug,
-            Err(e) => {
-                if !problems.names("title") {
-                    problems.add("slug", format!("Cannot make an address from it: {e}."));
-                }
-                Slug::parse("post").expect("a valid slug")
+    let mut tx = desk.store.begin().await?;
+    // A new post's address: the one asked for, which must be free, or one made from its title,
+    // numbered when another post has it.
+    let slug = match (post, &draft.slug) {
+        (Some(post), _) => Slug::parse(&post.slug).map_err(|e| marquee_store::Error::Corrupt(e.to_string()))?,
+        (None, Some(asked)) => {
+            if posts::slug_taken(&mut tx, kind, asked.as_str()).await? {
+                problems.add("slug", format!("{} is taken: choose another address.", kind.path(asked.as_str())));
             }
-        },
+            asked.clone()
+        }
+        (None, None) => {
+            let base = Slug::from_text(&draft.title).unwrap_or_else(|_| Slug::parse(kind.as_str()).expect("a slug"));
+            let base = match kind == PostKind::Page && !marquee_core::post::page_slug_is_free(base.as_str()) {
+                true => Slug::parse(&format!("{base}-page")).expect("a slug"),
+                false => base,
+            };
+            posts::free_slug(&mut tx, kind, &base).await?
+        }
     };
     if kind == PostKind::Page && !marquee_core::post::page_slug_is_free(slug.as_str()) {
         problems.add("slug", format!("/{slug} is a part of the site already: choose another address."));
     }
-    let mut tx = desk.store.begin().await?;
-    if post.is_none() && posts::slug_taken(&mut tx, kind, slug.as_str()).await? {
-        problems.add("slug", format!("{} is taken: choose another address.", kind.path(slug.as_str())));
-    }
+    problems.check()?;
     let mut film_ids = Vec::new();
-    for name in &draft.films {
-        match film_in_catalogue(&mut tx, name).await? {
-            Ok(id) => film_ids.push(id),
-            Err(message) => problems.add("films", message),
+    if kind == PostKind::Article {
+        for name in &draft.films {
+            // The film's problems are the `films` field's.
+            let id = film_named(&mut tx, name).await.map_err(|e| match e {
+                ChangeError::Invalid(problems) => ChangeError::Invalid(
+                    problems.into_iter().map(|p| crate::Problem::new("films", p.message)).collect(),
+                ),
+                other => other,
+            })?;
+            if !film_ids.contains(&id) {
+                film_ids.push(id);
+            }
         }
     }
-    problems.check()?;
 
     let standing = next_standing(
         intent,

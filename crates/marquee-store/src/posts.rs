@@ -738,6 +738,23 @@ pub async fn revisions(store: &Store, post_id: i64) -> Result<Vec<Revision>> {
         .collect()
 }
 
+/// `base`, or `base-2`, `base-3` … : the first slug no post of this kind has.
+pub async fn free_slug(conn: &mut Conn, kind: PostKind, base: &Slug) -> Result<Slug> {
+    let mut slug = base.clone();
+    let mut n = 2;
+    while slug_taken(conn, kind, slug.as_str()).await? {
+        slug = Slug::parse(&format!("{base}-{n}")).map_err(|e| Error::Corrupt(e.to_string()))?;
+        n += 1;
+    }
+    Ok(slug)
+}
+
+/// Whether a post of this kind, whatever its status, has this slug.
+pub async fn slug_in_use(store: &Store, kind: PostKind, slug: &str) -> Result<bool> {
+    let mut conn = store.pool().acquire().await?;
+    slug_taken(&mut conn, kind, slug).await
+}
+
 /// Whether a post of this kind already has this slug.
 pub async fn slug_taken(conn: &mut Conn, kind: PostKind, slug: &str) -> Result<bool> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE kind = $1 AND slug = $2")

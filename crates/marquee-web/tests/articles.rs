@@ -30,7 +30,10 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
         ])
         .await;
 
-    // A film the catalogue does not have is refused, with the field and what to do.
+    // A film named without its year that several films have is refused, with what to do.
+    editor
+        .create_review(&[("film_title", "Heat"), ("film_year", "1986"), ("body", "Another Heat."), ("action", "save")])
+        .await;
     let refused = editor
         .post(
             "/admin/articles/new",
@@ -38,7 +41,7 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
                 ("title", "Michael Mann’s Los Angeles"),
                 ("standfirst", "A city of night and glass."),
                 ("body", "## The city\n\nMann films **Los Angeles** at night."),
-                ("films", "Heat (1995)\nThief (1981)"),
+                ("films", "Heat"),
                 ("tags", "crime, essays"),
                 ("action", "publish"),
             ],
@@ -46,7 +49,7 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
         .await;
     assert_eq!(refused.status(), 422);
     let page = refused.text().await.unwrap();
-    assert!(page.contains("Thief (1981) is not in the catalogue"), "{page}");
+    assert!(page.contains("Several films are called Heat (1986, 1995): add the year."), "{page}");
     assert!(page.contains("Mann films **Los Angeles** at night."), "the text stays in the form");
 
     let published = editor
@@ -56,7 +59,7 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
                 ("title", "Michael Mann’s Los Angeles"),
                 ("standfirst", "A city of night and glass."),
                 ("body", "## The city\n\nMann films **Los Angeles** at night.<script>alert(1)</script>"),
-                ("films", "Heat (1995)"),
+                ("films", "Heat (1995)\nThief (1981)"),
                 ("tags", "crime, essays"),
                 ("action", "publish"),
             ],
@@ -73,6 +76,7 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
     assert!(article.contains("<strong>Los Angeles</strong>"));
     assert!(!article.contains("<script>alert"), "the body is sanitized");
     assert!(article.contains("href=\"/films/heat-1995\""), "the film's card links to its page");
+    assert!(article.contains("href=\"/films/thief-1981\""), "a film not in the catalogue was added to it");
     assert!(article.contains("\"@type\":\"Article\""), "structured data");
     assert!(article.contains("rel=\"author\" href=\"/writers/eddie-editor\""));
     assert!(article.contains("1-minute read"));
@@ -154,9 +158,16 @@ async fn a_page_is_at_its_address_and_in_the_navigation_but_not_in_lists_or_feed
     let response = Site::client().get(format!("{}/about/", site.base)).send().await.unwrap();
     assert_eq!(response.status(), 301);
     assert_eq!(response.headers()["location"], "/about");
-    let taken = owner.post("/admin/pages/new", &[("title", "Films"), ("body", "x"), ("action", "save")]).await;
+    let taken = owner
+        .post("/admin/pages/new", &[("title", "Our films"), ("slug", "films"), ("body", "x"), ("action", "save")])
+        .await;
     assert_eq!(taken.status(), 422);
     assert!(taken.text().await.unwrap().contains("/films is a part of the site already"));
+    let again = owner.post("/admin/pages/new", &[("title", "About"), ("body", "Twice."), ("action", "save")]).await;
+    assert_eq!(again.status(), 303, "a title another page has gets a numbered address");
+    let (pages, _) =
+        marquee_store::posts::list(&site.state.store, marquee_core::PostKind::Page, None, 10, 0).await.unwrap();
+    assert!(pages.iter().any(|p| p.slug == "about-2"), "{pages:?}");
 
     // A writer's draft page is not public.
     let mut writer = site.sign_in("writer@example.com").await;

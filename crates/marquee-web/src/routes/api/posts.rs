@@ -10,7 +10,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use marquee_changes as changes;
-use marquee_changes::catalogue::FilmName;
 use marquee_changes::posts::PostDraft;
 use marquee_changes::{ChangeError, Member, Problems};
 use marquee_core::lifecycle::Intent;
@@ -166,7 +165,9 @@ pub(super) async fn get_page(
 pub struct ArticleInput {
     #[schema(min_length = 1, pattern = "\\S")]
     pub title: String,
-    /// Its address (`/articles/slug`) when new; made from the title when left out.
+    /// Its address (`/articles/slug`) when new: letters, digits and hyphens; made from the title
+    /// (and numbered when taken) when left out. One another article has is a conflict (409).
+    #[schema(pattern = "[A-Za-z0-9]")]
     pub slug: Option<String>,
     pub standfirst: Option<String>,
     /// Markdown.
@@ -174,9 +175,9 @@ pub struct ArticleInput {
     pub body: String,
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Films of the catalogue, each as "Title (Year)" or a title only one film has.
+    /// The films it discusses: each found in the catalogue, or added to it.
     #[serde(default)]
-    pub films: Vec<String>,
+    pub films: Vec<FilmName>,
     pub status: StatusInput,
     /// With `published`: when it is (or was) published, RFC 3339. Ignored otherwise.
     #[schema(format = DateTime)]
@@ -187,17 +188,22 @@ pub struct ArticleInput {
     pub revision: Option<i64>,
 }
 
-/// "Heat (1995)" as a film's name; the year is optional.
-fn film_name(text: &str) -> Result<FilmName, String> {
-    let text = text.trim();
-    let (title, year) = match text.rsplit_once('(') {
-        Some((title, rest)) if rest.ends_with(')') => match rest.trim_end_matches(')').trim().parse::<i64>() {
-            Ok(year) => (title.trim(), Some(Year::new(year).map_err(|e| format!("\"{text}\": {e}"))?)),
-            Err(_) => (text, None),
-        },
-        _ => (text, None),
-    };
-    Ok(FilmName { title: Title::parse(title, "the film's title").map_err(|e| format!("\"{text}\": {e}"))?, year })
+/// A film an article discusses: found by title and year (or by title alone when only one film
+/// has it), or added to the catalogue.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilmName {
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
+    pub title: String,
+    #[schema(minimum = 1870, maximum = 2100)]
+    #[serde(default, deserialize_with = "super::refs::whole")]
+    pub year: Option<i32>,
+}
+
+fn film_name(film: &FilmName) -> Result<changes::catalogue::FilmName, String> {
+    let title = Title::parse(&film.title, "the film's title").map_err(|e| e.to_string())?;
+    let year = film.year.map(|y| Year::new(y.into())).transpose().map_err(|e| e.to_string())?;
+    Ok(changes::catalogue::FilmName { title, year })
 }
 
 fn draft_from(input: &ArticleInput, problems: &mut Problems) -> PostDraft {
@@ -217,8 +223,6 @@ fn draft_from(input: &ArticleInput, problems: &mut Problems) -> PostDraft {
     let slug = input
         .slug
         .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
         .and_then(|s| problems.keep("slug", Slug::from_text(s).map_err(|e| format!("\"{s}\": {e}."))));
     let now = marquee_store::now();
     PostDraft {
@@ -228,7 +232,7 @@ fn draft_from(input: &ArticleInput, problems: &mut Problems) -> PostDraft {
         standfirst: text(&input.standfirst),
         body: input.body.replace("\r\n", "\n"),
         tags: items(&input.tags),
-        films: items(&input.films).iter().filter_map(|f| problems.keep("films", film_name(f))).collect(),
+        films: input.films.iter().filter_map(|f| problems.keep("films", film_name(f))).collect(),
         nav_position: None,
         publish_at: at.filter(|at| *at > now),
         backdate: at.filter(|at| *at <= now),
@@ -287,6 +291,7 @@ async fn write(
         (status = 400, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another article has that slug", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not sent as application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields to fix", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -297,6 +302,12 @@ pub(super) async fn create_article(
 ) -> ApiResult<Response> {
     let member = member(&token.require(Scope::Write)?);
     let Json(input) = body?;
+    if let Some(slug) = input.slug.as_deref().and_then(|s| Slug::from_text(s).ok()) {
+        if posts::slug_in_use(&state.store, PostKind::Article, slug.as_str()).await? {
+            let detail = format!("/articles/{slug} is taken: choose another slug, or leave it out.");
+            return Err(Problem::new(StatusCode::CONFLICT, &detail));
+        }
+    }
     let saved = write(&state, &member, None, &input).await?;
     let location = format!("/api/v1/articles/{}/draft", saved.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(saved)).into_response())
