@@ -1,7 +1,15 @@
-//! `serve --demo`: sample films and reviews written for Marquee (fictional films, original
-//! text), with posters and stills drawn here, imported through the ordinary Markdown importer.
+//! `serve --demo`: sample films, reviews, articles and an About page written for Marquee
+//! (fictional films, original text), with posters and stills drawn here, imported through the
+//! ordinary Markdown importer; then one critic's public diary across two years (and so her year
+//! in review), a ranked list and a watchlist, written through the changes layer as a member's
+//! own would be.
 
 use image::{Rgb, RgbImage};
+use marquee_changes::catalogue::FilmName;
+use marquee_changes::diary::{self, EntryDraft};
+use marquee_changes::lists::{self, ListDraft};
+use marquee_changes::{Desk, Member};
+use marquee_core::{Day, Role, Score, Title, Year};
 use marquee_import::markdown::{self, Options};
 use marquee_media::MediaStore;
 use marquee_store::Store;
@@ -25,12 +33,66 @@ const REVIEWS: &[(&str, &str)] = &[
     ("winter-ledger.md", include_str!("../demo/winter-ledger.md")),
 ];
 
+const ARTICLES: &[(&str, &str)] = &[
+    ("articles/listening-to-the-quiet-hour.md", include_str!("../demo/articles/listening-to-the-quiet-hour.md")),
+    (
+        "articles/notes-from-the-tarrow-film-festival.md",
+        include_str!("../demo/articles/notes-from-the-tarrow-film-festival.md"),
+    ),
+    ("articles/why-we-score-out-of-ten.md", include_str!("../demo/articles/why-we-score-out-of-ten.md")),
+    ("about.md", include_str!("../demo/about.md")),
+];
+
+/// The critic whose diary, list and watchlist the demo shows.
+const DIARIST: &str = "maren-achterberg";
+
+/// A diary line: film, year, date watched, rating, rewatch, a line of her own.
+type Watch = (&'static str, i32, &'static str, Option<&'static str>, bool, &'static str);
+
+/// Her diary.
+#[rustfmt::skip]
+const DIARY: &[Watch] = &[
+    ("Winter Ledger", 1988, "2025-01-11", Some("8.5"), true, "Third time. The ledger scene still lands like a verdict."),
+    ("The Salt Orchard", 1974, "2025-02-02", Some("7.5"), false, ""),
+    ("Backlot Saints", 1999, "2025-02-23", Some("8"), false, "Funnier than I remembered, and angrier."),
+    ("A Timetable for Two", 2016, "2025-03-30", Some("6.5"), false, ""),
+    ("The Nights of Élodie", 1962, "2025-05-04", Some("9"), false, "A film that seems to breathe between its scenes."),
+    ("Undertow Street", 2006, "2025-06-21", Some("7"), false, ""),
+    ("Dust Rider Serenade", 2017, "2025-08-09", Some("5.5"), false, "Lovely songs, a film that never quite arrives."),
+    ("Signal from Tarrow Deep", 2019, "2025-09-13", Some("7.5"), false, ""),
+    ("The Lantern Moth", 2023, "2025-10-31", Some("8"), true, "Halloween rewatch. The moth sequence is pure nerve."),
+    ("The Ninth Floor Hums", 2011, "2025-12-27", Some("6"), false, ""),
+    ("The Long Tally of Ezra Cole", 1971, "2026-01-04", Some("8.5"), true, "Better every decade."),
+    ("The Quiet Hour", 2023, "2026-01-18", Some("8"), false, "Watched with the sound low, as it seems to ask."),
+    ("Glasshouse Weather", 2024, "2026-02-07", Some("7"), false, ""),
+    ("Midnight at the Kestrel", 2025, "2026-02-21", Some("8.5"), false, "The festival film of the winter for me."),
+    ("Maximum Velocity Protocol", 2022, "2026-03-08", Some("4.5"), false, "Loud, and not in a good way."),
+    ("Winter Ledger", 1988, "2026-03-15", Some("9"), true, "Once a year is not too often."),
+];
+
+/// Her ranked list: film, year, note.
+#[rustfmt::skip]
+const LIST: &[(&str, i32, &str)] = &[
+    ("The Nights of Élodie", 1962, "The one I would take to a desert island, and to every other island."),
+    ("Winter Ledger", 1988, "A thriller about bookkeeping that plays like a ghost story."),
+    ("The Long Tally of Ezra Cole", 1971, "A western that counts its dead and makes you feel every number."),
+    ("Midnight at the Kestrel", 2025, "The newest film here, and already a fixture."),
+    ("The Lantern Moth", 2023, "For the moth sequence alone."),
+];
+
+/// Films waiting on her watchlist.
+const WATCHLIST: &[(&str, i32)] = &[("Dust Rider Serenade", 2017), ("The Salt Orchard", 1974)];
+
 /// Writes the sample folder under the data directory and imports it; running it again
 /// changes nothing.
 pub async fn fill(store: &Store, media: &MediaStore, data_dir: &Path) -> anyhow::Result<()> {
     let dir = data_dir.join("demo-source");
     std::fs::create_dir_all(dir.join("posters"))?;
     std::fs::create_dir_all(dir.join("stills"))?;
+    std::fs::create_dir_all(dir.join("articles"))?;
+    for (name, text) in ARTICLES {
+        std::fs::write(dir.join(name), text)?;
+    }
     for (name, text) in REVIEWS {
         std::fs::write(dir.join(name), text)?;
         let slug = name.trim_end_matches(".md");
@@ -44,7 +106,52 @@ pub async fn fill(store: &Store, media: &MediaStore, data_dir: &Path) -> anyhow:
         }
     }
     let summary = markdown::import_dir(store, media, &dir, Options::default(), &marquee_import::Silent).await?;
+    cinephile(store, media).await?;
     tracing::info!(%summary, "demo content ready");
+    Ok(())
+}
+
+fn film(title: &str, year: i32) -> anyhow::Result<FilmName> {
+    Ok(FilmName { title: Title::parse(title, "a film's title")?, year: Some(Year::new(year.into())?) })
+}
+
+/// The diarist's public diary, ranked list and watchlist, written once.
+async fn cinephile(store: &Store, media: &MediaStore) -> anyhow::Result<()> {
+    let Some(user) = marquee_store::users::by_slug(store, DIARIST).await? else { return Ok(()) };
+    if !marquee_store::diary::recent(store, user.id, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let desk = Desk::new(store.clone(), media.clone());
+    let member = Member { id: user.id, name: user.display_name.clone(), role: Role::Writer };
+    let bio = "Writes about westerns, thrillers and anything with a ledger in it. Keeps her diary in public.";
+    let name = Title::parse(&user.display_name, "a name")?;
+    marquee_changes::accounts::save_profile(&desk, &member, &name, bio, true).await?;
+    for (title, year, watched, rating, rewatch, text) in DIARY {
+        let rating = rating.map(Score::parse).transpose()?;
+        let draft = EntryDraft {
+            film: film(title, *year)?,
+            watched_on: Day::parse(watched)?,
+            rating,
+            rewatch: *rewatch,
+            liked: rating.is_some_and(|r| r.tenths() >= 80),
+            tags: Vec::new(),
+            review_text: text.to_string(),
+        };
+        diary::log(&desk, &member, &draft, false).await?;
+    }
+    let list = ListDraft {
+        title: Title::parse("Five films that reward a rewatch", "a list's title")?,
+        description: "The films I return to, best first. Each has given me something new on every viewing.".into(),
+        ranked: true,
+        published: true,
+    };
+    let id = lists::create(&desk, &member, &list).await?;
+    for (title, year, note) in LIST {
+        lists::add_film(&desk, &member, id, &film(title, *year)?, note).await?;
+    }
+    for (title, year) in WATCHLIST {
+        lists::watch_later(&desk, &member, &film(title, *year)?).await?;
+    }
     Ok(())
 }
 

@@ -114,7 +114,7 @@ fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
 }
 
 #[test]
-fn the_demo_fills_a_new_store_with_reviews_across_years_genres_and_bands() {
+fn the_demo_fills_a_new_store_with_reviews_articles_a_page_and_a_public_diary() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut child = marquee()
@@ -132,8 +132,27 @@ fn the_demo_fills_a_new_store_with_reviews_across_years_genres_and_bands() {
     let years = http_text(port, "/years").unwrap();
     let genres = http_text(port, "/genres").unwrap();
     let scores = http_text(port, "/scores").unwrap();
+    let home = http_text(port, "/").unwrap();
+    let articles = http_text(port, "/articles").unwrap();
+    let about = http_text(port, "/about").unwrap();
+    let diary = http_text(port, "/writers/maren-achterberg/diary").unwrap();
+    let years_in_review = [2025, 2026].map(|year| {
+        let page = http_text(port, &format!("/writers/maren-achterberg/diary/{year}/in-review")).unwrap_or_default();
+        (year, page)
+    });
+    let lists = http_text(port, "/lists").unwrap();
+    let watchlist = http_text(port, "/writers/maren-achterberg/watchlist").unwrap();
     let _ = child.kill();
     let _ = child.wait();
+    assert!(articles.matches("class=\"article-card\"").count() >= 3, "{articles}");
+    assert!(home.contains("href=\"/about\""), "the About page is in the navigation: {home}");
+    assert!(about.contains("<h1>About</h1>"), "{about}");
+    assert!(diary.contains("Winter Ledger") && diary.contains("The Quiet Hour"), "{diary}");
+    for (year, page) in years_in_review {
+        assert!(page.contains(&format!("’s {year} in film</h1>")), "a year in review for {year}: {page}");
+    }
+    assert!(lists.contains("Five films that reward a rewatch"), "{lists}");
+    assert!(watchlist.contains("Dust Rider Serenade"), "{watchlist}");
     assert!(films.matches("href=\"/films/").count() >= 12, "{films}");
     assert!(years.matches("href=\"/years/").count() >= 5);
     assert!(genres.matches("href=\"/genres/").count() >= 5);
