@@ -7,7 +7,7 @@
 # target/debug/marquee, then target/release/marquee). Installs what is missing
 # on a fresh Debian machine: Chromium (apt), node/npm (apt), node_modules (npm ci).
 # Runs site.test.mjs (the public site), admin.test.mjs (the admin area) and cinephile.test.mjs
-# (the diary, lists and watchlist); each starts its own server on a fresh temporary data directory.
+# (the diary, lists and watchlist) and articles.test.mjs (articles and pages); each starts its own server on a fresh temporary data directory.
 # Extra arguments are passed to `node --test` (e.g. --test-name-pattern=axe).
 set -euo pipefail
 
@@ -38,4 +38,4 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
 fi
 
 mkdir -p screenshots
-exec node --test --test-reporter=spec "$@" site.test.mjs admin.test.mjs cinephile.test.mjs
+exec node --test --test-reporter=spec "$@" site.test.mjs admin.test.mjs cinephile.test.mjs articles.test.mjs
