@@ -183,3 +183,46 @@ pub async fn delete(desk: &Desk, member: &Member, id: i64) -> Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Makes a kept revision's text the post's newest revision (its status, dates, films and place
+/// stay). `based_on` is the revision the member was looking at when they asked.
+pub async fn restore(desk: &Desk, member: &Member, id: i64, revision: i64, based_on: i64) -> Result<Saved> {
+    let post = editable(desk, member, id).await?;
+    member.require(Action::EditReview(access(Some(&post), member)))?;
+    let old = posts::revisions(&desk.store, id)
+        .await?
+        .into_iter()
+        .find(|r| r.revision == revision)
+        .ok_or(ChangeError::NotFound)?;
+    let rendered = render(&desk.store, &old.body_markdown).await?;
+    let input = PostInput {
+        kind: post.kind,
+        slug: Slug::parse(&post.slug).map_err(|e| marquee_store::Error::Corrupt(e.to_string()))?,
+        author_id: post.author_id,
+        title: old.title.clone(),
+        standfirst: old.standfirst.clone(),
+        body_markdown: old.body_markdown.clone(),
+        body_html: rendered.body.html,
+        body_text: rendered.body.plain_text,
+        word_count: rendered.body.words,
+        status: post.status,
+        published_at: post.published_at,
+        updated_at: Some(marquee_store::now()),
+        nav_position: post.nav_position,
+        tags: old.tags.clone(),
+        films: post.films.iter().map(|f| f.id).collect(),
+        images: rendered.images,
+        source_hash: None,
+    };
+    let mut tx = desk.store.begin().await?;
+    match posts::update(&mut tx, id, based_on, &input, member.id).await? {
+        Written::Written { id, revision: now_at } => {
+            let action = format!("{}.restored", post.kind);
+            audit::record(&mut tx, member.id, &member.name, &action, &post.title, &format!("revision {revision}"))
+                .await?;
+            tx.commit().await?;
+            Ok(Saved { id, revision: now_at })
+        }
+        Written::Conflict { current_revision } => Err(ChangeError::Conflict { current_revision }),
+    }
+}

@@ -111,15 +111,18 @@ impl PageCache {
 }
 
 /// Pages differ only by path and page number; other query parameters must not mint new entries.
-/// Most requests have no query, and their key is their path as it is.
-pub(crate) fn cache_key(uri: &axum::http::Uri) -> Cow<'_, str> {
-    if uri.query().is_none() {
-        return Cow::Borrowed(uri.path());
+/// Most requests have no query, and their key is their path as it is. WordPress's addresses of a
+/// post (`/?p=55`, `/?page_id=2`) are old addresses the home page's handler sends on, so they
+/// have no key: never answered from the cache, never stored in it.
+pub(crate) fn cache_key(uri: &axum::http::Uri) -> Option<Cow<'_, str>> {
+    let Some(query) = uri.query() else { return Some(Cow::Borrowed(uri.path())) };
+    if uri.path() == "/" && (query.starts_with("p=") || query.starts_with("page_id=")) {
+        return None;
     }
-    match crate::query::page_param(uri.query()) {
+    Some(match crate::query::page_param(Some(query)) {
         Ok(Some(page)) => Cow::Owned(format!("{}?page={page}", uri.path())),
         _ => Cow::Borrowed(uri.path()),
-    }
+    })
 }
 
 /// A body's entity tag: the start of its SHA-256, quoted.

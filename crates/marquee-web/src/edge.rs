@@ -34,7 +34,7 @@ pub async fn serve_cached(State(state): State<Arc<AppState>>, request: Request, 
         }
     }
     let encoding = encoding_of(&request);
-    let key = cache_key(request.uri()).into_owned();
+    let Some(key) = cache_key(request.uri()).map(|key| key.into_owned()) else { return next.run(request).await };
     state.metrics.cache_misses.fetch_add(1, Ordering::Relaxed);
     let generation = state.cache.generation();
     let last_modified = state.changed_at();
@@ -175,7 +175,7 @@ fn cached(state: &AppState, request: &Request) -> Option<Response> {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return None;
     }
-    let page = state.cache.get(&cache_key(request.uri()))?;
+    let page = state.cache.get(&cache_key(request.uri())?)?;
     state.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
     Some(respond(&page, crate::cache::Conditions::of(request.headers()), encoding_of(request)))
 }

@@ -250,3 +250,68 @@ async fn the_static_export_holds_the_articles_and_pages() {
     let film = std::fs::read_to_string(out.join("films/heat-1995/index.html")).unwrap();
     assert!(film.contains("/articles/festival-notes"), "the film's page links to the article");
 }
+
+#[tokio::test]
+async fn a_scheduled_article_publishes_itself_once_at_its_time() {
+    let site = site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    let at = marquee_store::now() + 3600;
+    let when = time::OffsetDateTime::from_unix_timestamp(at).unwrap();
+    let local = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        when.year(),
+        u8::from(when.month()),
+        when.day(),
+        when.hour(),
+        when.minute()
+    );
+    let response = editor
+        .post(
+            "/admin/articles/new",
+            &[("title", "Coming soon"), ("body", "Next week."), ("publish_at", &local), ("action", "schedule")],
+        )
+        .await;
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    site.state.refresh().await.unwrap();
+    assert_eq!(site.public("/articles/coming-soon").await.0, 404, "not before its time");
+    let due = at - at % 60;
+    let store = &site.state.store;
+    assert_eq!(marquee_store::posts::publish_due(store, due - 1).await.unwrap(), 0);
+    assert_eq!(marquee_store::posts::publish_due(store, due).await.unwrap(), 1);
+    assert_eq!(marquee_store::posts::publish_due(store, due + 60).await.unwrap(), 0, "once");
+    site.state.refresh().await.unwrap();
+    assert_eq!(site.public("/articles/coming-soon").await.0, 200);
+}
+
+#[tokio::test]
+async fn an_articles_revisions_are_listed_compared_and_restored() {
+    let site = site().await;
+    let mut editor = site.sign_in("editor@example.com").await;
+    let first = editor
+        .post("/admin/articles/new", &[("title", "Drafting"), ("body", "First words."), ("action", "save")])
+        .await;
+    assert_eq!(first.status(), 303);
+    let id = post_id(&first, "/admin/articles");
+    let second = editor
+        .post(
+            &format!("/admin/articles/{id}"),
+            &[("title", "Drafting"), ("body", "Second words."), ("revision", "1"), ("action", "save")],
+        )
+        .await;
+    assert_eq!(second.status(), 303, "{}", second.text().await.unwrap());
+    let page = editor.page(&format!("/admin/articles/{id}/revisions")).await;
+    assert!(page.contains("Revisions of “Drafting”"), "{page}");
+    assert!(page.contains("<del>- First words.</del>") && page.contains("<ins>+ Second words.</ins>"), "{page}");
+
+    // Restoring the first revision makes its text the newest; a stale restore is refused.
+    let restored = editor.post(&format!("/admin/articles/{id}/revisions/1/restore"), &[("revision", "2")]).await;
+    assert_eq!(restored.status(), 303);
+    assert!(restored.headers()["location"].to_str().unwrap().ends_with("notice=restored"));
+    let post = marquee_store::posts::editable(&site.state.store, id).await.unwrap().unwrap();
+    assert_eq!((post.body_markdown.as_str(), post.revision), ("First words.", 3));
+    let stale = editor.post(&format!("/admin/articles/{id}/revisions/2/restore"), &[("revision", "2")]).await;
+    assert!(stale.headers()["location"].to_str().unwrap().ends_with("notice=changed-meanwhile"));
+    // Another writer may not look.
+    let mut other = site.sign_in("other@example.com").await;
+    assert_eq!(other.get(&format!("/admin/articles/{id}/revisions")).await.status(), 403);
+}

@@ -33,7 +33,7 @@ async fn a_reviews_old_addresses_lead_to_it_while_it_is_published() {
     import_dir(&site.state.store, &media, &source, Options::default(), &Silent).await.unwrap();
 
     for old in ["/2019/05/heat", "/2019/05/heat/", "/heat-review", "/heat-review?utm_source=x"] {
-        assert_eq!(status_and_location(&site, old).await, (308, "/reviews/heat-1995".to_string()), "{old}");
+        assert_eq!(status_and_location(&site, old).await, (301, "/reviews/heat-1995".to_string()), "{old}");
     }
     assert_eq!(status_and_location(&site, "/2019/05/other").await.0, 404);
     // The site's own pages are never shadowed.
@@ -82,16 +82,35 @@ async fn wordpress_and_ghost_permalinks_lead_to_the_imported_reviews() {
     let export = fixtures.join("wordpress/export.xml");
     marquee_import::wordpress::import(&site.state.store, &site.state.media, &export, options, &Silent).await.unwrap();
     let (status, location) = status_and_location(&site, "/2024/03/heat/").await;
-    assert_eq!(status, 308);
+    assert_eq!(status, 301);
     assert!(location.starts_with("/reviews/"), "{location}");
     assert_eq!(status_and_location(&site, &location).await.0, 200);
+    // The articles and the page of the export: their permalinks and WordPress's own addresses.
+    for (old, new) in [
+        ("/2024/12/top-ten/", "/articles/top-ten"),
+        ("/?p=30", "/articles/top-ten"),
+        ("/?p=10", "/reviews/heat"),
+        ("/?page_id=40", "/about"),
+    ] {
+        assert_eq!(status_and_location(&site, old).await, (301, new.to_string()), "{old}");
+        assert_eq!(status_and_location(&site, new).await.0, 200, "{new}");
+    }
+    assert_eq!(status_and_location(&site, "/about/").await, (301, "/about".to_string()));
+    // A draft article's WordPress address leads nowhere: the home page answers it.
+    assert_eq!(status_and_location(&site, "/?p=60").await.0, 200);
+    // Imported again, nothing changes and the addresses still lead where they did.
+    let again = marquee_import::wordpress::import(&site.state.store, &site.state.media, &export, options, &Silent)
+        .await
+        .unwrap();
+    assert_eq!((again.created, again.updated), (0, 0), "{again}");
+    assert_eq!(status_and_location(&site, "/?p=30").await, (301, "/articles/top-ten".to_string()));
 
     let ghost = site.test.dir.path().join("ghost.json");
     std::fs::copy(fixtures.join("ghost/long-take.ghost.2024-11-25-10-00-00.json"), &ghost).unwrap();
     let options = marquee_import::ghost::Options::default();
     marquee_import::ghost::import(&site.state.store, &site.state.media, &ghost, options, &Silent).await.unwrap();
     let (status, location) = status_and_location(&site, "/beau-travail/").await;
-    assert_eq!((status, location.starts_with("/reviews/beau-travail")), (308, true), "{location}");
+    assert_eq!((status, location.starts_with("/reviews/beau-travail")), (301, true), "{location}");
     // A draft's old address leads nowhere until it is published: written with its slash, it is
     // sent to the address without one, which answers 404.
     assert_eq!(status_and_location(&site, "/vertigo/").await, (301, "/vertigo".to_string()));

@@ -52,36 +52,33 @@ type Watch = (&'static str, i32, &'static str, Option<&'static str>, bool, &'sta
 /// Her diary.
 #[rustfmt::skip]
 const DIARY: &[Watch] = &[
-    ("Winter Ledger", 1988, "2025-01-11", Some("8.5"), true, "Third time. The ledger scene still lands like a verdict."),
+    ("The Long Tally of Ezra Cole", 1971, "2025-01-11", Some("8.5"), true, "Third time. The count at the river still lands like a verdict."),
     ("The Salt Orchard", 1974, "2025-02-02", Some("7.5"), false, ""),
     ("Backlot Saints", 1999, "2025-02-23", Some("8"), false, "Funnier than I remembered, and angrier."),
     ("A Timetable for Two", 2016, "2025-03-30", Some("6.5"), false, ""),
-    ("The Nights of Élodie", 1962, "2025-05-04", Some("9"), false, "A film that seems to breathe between its scenes."),
     ("Undertow Street", 2006, "2025-06-21", Some("7"), false, ""),
     ("Dust Rider Serenade", 2017, "2025-08-09", Some("5.5"), false, "Lovely songs, a film that never quite arrives."),
-    ("Signal from Tarrow Deep", 2019, "2025-09-13", Some("7.5"), false, ""),
     ("The Lantern Moth", 2023, "2025-10-31", Some("8"), true, "Halloween rewatch. The moth sequence is pure nerve."),
     ("The Ninth Floor Hums", 2011, "2025-12-27", Some("6"), false, ""),
-    ("The Long Tally of Ezra Cole", 1971, "2026-01-04", Some("8.5"), true, "Better every decade."),
     ("The Quiet Hour", 2023, "2026-01-18", Some("8"), false, "Watched with the sound low, as it seems to ask."),
-    ("Glasshouse Weather", 2024, "2026-02-07", Some("7"), false, ""),
-    ("Midnight at the Kestrel", 2025, "2026-02-21", Some("8.5"), false, "The festival film of the winter for me."),
+    ("Backlot Saints", 1999, "2026-02-07", Some("8.5"), true, "Better every time; the last reel is a small miracle."),
     ("Maximum Velocity Protocol", 2022, "2026-03-08", Some("4.5"), false, "Loud, and not in a good way."),
-    ("Winter Ledger", 1988, "2026-03-15", Some("9"), true, "Once a year is not too often."),
+    ("The Long Tally of Ezra Cole", 1971, "2026-03-15", Some("9"), true, "Once a year is not too often."),
 ];
 
 /// Her ranked list: film, year, note.
 #[rustfmt::skip]
 const LIST: &[(&str, i32, &str)] = &[
-    ("The Nights of Élodie", 1962, "The one I would take to a desert island, and to every other island."),
-    ("Winter Ledger", 1988, "A thriller about bookkeeping that plays like a ghost story."),
     ("The Long Tally of Ezra Cole", 1971, "A western that counts its dead and makes you feel every number."),
-    ("Midnight at the Kestrel", 2025, "The newest film here, and already a fixture."),
+    ("Backlot Saints", 1999, "A heist comedy that gets sharper with each viewing."),
     ("The Lantern Moth", 2023, "For the moth sequence alone."),
+    ("The Quiet Hour", 2023, "A documentary you can return to like a favourite walk."),
+    ("The Salt Orchard", 1974, "An island elegy that keeps its secrets until the third time."),
 ];
 
-/// Films waiting on her watchlist.
-const WATCHLIST: &[(&str, i32)] = &[("Dust Rider Serenade", 2017), ("The Salt Orchard", 1974)];
+/// Films waiting on her watchlist. (The films the browser suite's own writer logs and lists are
+/// kept out of all three, so its film pages show that writer alone.)
+const WATCHLIST: &[(&str, i32)] = &[("Glasshouse Weather", 2024), ("Winter Ledger", 1988)];
 
 /// Writes the sample folder under the data directory and imports it; running it again
 /// changes nothing.

@@ -71,6 +71,42 @@ fn import_reports_bad_files_with_their_place_and_exits_non_zero() {
 }
 
 #[test]
+fn a_wordpress_dry_run_says_how_each_post_would_be_taken_then_the_import_takes_them_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("../marquee-import/tests/fixtures/wordpress/export.xml");
+    let out = marquee().args(["import", "wordpress", "--dry-run", "--data"]).arg(&data).arg(&export).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "\"Heat (1995)\" → a review of Heat (1995)",
+        "\"My ten favourite films of the year\" → an article",
+        "\"Close-Up\" → an article",
+        "\"Notes on Tár, unfinished\" → an article (draft)",
+        "\"About\" → a page",
+        "Dry run, nothing changed: would be 6 created",
+    ] {
+        assert!(stdout.contains(line), "{line} in:\n{stdout}");
+    }
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("\"Close-Up\" looks like a review"), "the warning says why: {stderr}");
+
+    let out = marquee().args(["import", "wordpress", "--data"]).arg(&data).arg(&export).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("6 created"));
+    let out = marquee().args(["import", "wordpress", "--data"]).arg(&data).arg(&export).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("0 created, 0 updated, 6 unchanged"), "twice: once");
+
+    // Exported as Markdown, the articles and the page come along.
+    let out_dir = dir.path().join("markdown");
+    let out = marquee().args(["export", "markdown", "--data"]).arg(&data).arg(&out_dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("4 articles and pages"));
+    let about = std::fs::read_to_string(out_dir.join("pages/about/index.md")).unwrap();
+    assert!(about.contains("type = \"page\"") && about.contains("Who writes here."), "{about}");
+}
+
+#[test]
 fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("new").join("data");
@@ -147,12 +183,12 @@ fn the_demo_fills_a_new_store_with_reviews_articles_a_page_and_a_public_diary() 
     assert!(articles.matches("class=\"article-card\"").count() >= 3, "{articles}");
     assert!(home.contains("href=\"/about\""), "the About page is in the navigation: {home}");
     assert!(about.contains("<h1>About</h1>"), "{about}");
-    assert!(diary.contains("Winter Ledger") && diary.contains("The Quiet Hour"), "{diary}");
+    assert!(diary.contains("The Long Tally of Ezra Cole") && diary.contains("The Quiet Hour"), "{diary}");
     for (year, page) in years_in_review {
         assert!(page.contains(&format!("’s {year} in film</h1>")), "a year in review for {year}: {page}");
     }
     assert!(lists.contains("Five films that reward a rewatch"), "{lists}");
-    assert!(watchlist.contains("Dust Rider Serenade"), "{watchlist}");
+    assert!(watchlist.contains("Glasshouse Weather"), "{watchlist}");
     assert!(films.matches("href=\"/films/").count() >= 12, "{films}");
     assert!(years.matches("href=\"/years/").count() >= 5);
     assert!(genres.matches("href=\"/genres/").count() >= 5);

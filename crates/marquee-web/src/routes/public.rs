@@ -9,7 +9,7 @@ use crate::views::structured::{self, TOP_BILLED};
 use crate::views::*;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use marquee_core::PageNumber;
@@ -59,7 +59,7 @@ pub async fn not_found(
     uri: axum::http::Uri,
 ) -> Result<Response, Error> {
     if let Some(target) = marquee_store::redirects::target(&state.store, uri.path()).await? {
-        return Ok(Redirect::permanent(&target).into_response());
+        return Ok(moved(&target));
     }
     let reading = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
     // A page is at the root (`/about`): whatever the site does not answer itself.
@@ -78,6 +78,12 @@ pub async fn not_found(
         );
     }
     Err(Error::NotFound)
+}
+
+/// A 301 to where an old address's review, article or page is now: the permanent redirect every
+/// crawler and old browser knows.
+fn moved(target: &str) -> Response {
+    (axum::http::StatusCode::MOVED_PERMANENTLY, [(axum::http::header::LOCATION, target.to_string())]).into_response()
 }
 
 /// `/a/b/?q` as `/a/b?q`; `None` for the root and for addresses without a trailing slash.
@@ -190,7 +196,7 @@ async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> Result<Re
     // WordPress's own addresses of a post (`/?p=55`, `/?page_id=2`) lead to where it is now.
     if let Some(old) = query.0.as_deref().filter(|q| q.starts_with("p=") || q.starts_with("page_id=")) {
         if let Some(target) = marquee_store::redirects::target(&state.store, &format!("/?{old}")).await? {
-            return Ok(Redirect::permanent(&target).into_response());
+            return Ok(moved(&target));
         }
     }
     let site = state.site();

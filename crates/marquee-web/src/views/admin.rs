@@ -257,8 +257,9 @@ pub struct DiffView {
 #[template(path = "admin/revisions.html")]
 pub struct RevisionsPage {
     pub layout: AdminLayout,
-    pub review_id: i64,
-    pub film: String,
+    pub heading: String,
+    /// The editor's address (`/admin/reviews/5`); the revisions are under it.
+    pub base: String,
     pub rows: Vec<RevisionRow>,
     pub diff: Option<DiffView>,
     pub can_restore: bool,

@@ -42,6 +42,11 @@ fn post_routes(kind: PostKind) -> Router<Arc<AppState>> {
             get(move |s, a, p, u| posts::edit_page(s, a, p, u, kind))
                 .post(move |s, a, p, f| posts::save(s, a, p, f, kind)),
         )
+        .route(&format!("{base}/{{id}}/revisions"), get(move |s, a, p, u| posts::revisions_page(s, a, p, u, kind)))
+        .route(
+            &format!("{base}/{{id}}/revisions/{{revision}}/restore"),
+            post(move |s, a, p, f| posts::restore(s, a, p, f, kind)),
+        )
         .route(
             &format!("{base}/{{id}}/delete"),
             get(move |s, a, p| posts::delete_page(s, a, p, kind))

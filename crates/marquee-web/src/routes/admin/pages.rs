@@ -51,6 +51,7 @@ pub(super) fn notice(query: Option<&str>) -> Option<&'static str> {
         "unpublished" => "Unpublished: the review is a draft again and no longer public.",
         "deleted" => "Deleted.",
         "restored" => "Restored as a new revision.",
+        "changed-meanwhile" => "Not restored: someone saved meanwhile. Look again, then restore.",
         "uploaded" => "Uploaded.",
         "started" => "Started. You can leave this page; the import goes on.",
         "merged" => "Merged: the credits moved to this person.",

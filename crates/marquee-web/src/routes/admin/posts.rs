@@ -381,3 +381,70 @@ pub async fn delete(
     state.refresh().await?;
     Ok(see_other(base(kind), "deleted"))
 }
+
+pub async fn revisions_page(
+    State(state): State<Arc<AppState>>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    uri: Uri,
+    kind: PostKind,
+) -> Result<Response> {
+    let post = load(&state, kind, id).await?;
+    admin.require(Action::ViewReview(access(Some(&post), &admin)))?;
+    let kept = marquee_store::posts::revisions(&state.store, id).await?;
+    let pick = |name: &str| super::pages::query_value(uri.query(), name).parse::<i64>().ok();
+    let newest = kept.first().map(|r| r.revision);
+    let (from, to) = match (pick("from"), pick("to")) {
+        (Some(from), Some(to)) => (Some(from), Some(to)),
+        _ => (kept.get(1).map(|r| r.revision), newest),
+    };
+    let text = |r: &marquee_store::posts::Revision| {
+        format!("# {}\n\n{}\n\n{}\n", r.title, r.standfirst.clone().unwrap_or_default(), r.body_markdown.trim_end())
+    };
+    let find = |n: Option<i64>| n.and_then(|n| kept.iter().find(|r| r.revision == n));
+    let diff = match (find(from), find(to)) {
+        (Some(a), Some(b)) => Some(super::reviews::diff_view(a.revision, b.revision, &text(a), &text(b))),
+        _ => None,
+    };
+    render(&RevisionsPage {
+        layout: AdminLayout::new(&state, &admin, &format!("Revisions: {}", post.title), section(kind))
+            .with_notice(notice(uri.query())),
+        heading: format!("Revisions of “{}”", post.title),
+        base: format!("{}/{id}", base(kind)),
+        rows: kept
+            .iter()
+            .map(|r| RevisionRow {
+                revision: r.revision,
+                saved_by: r.saved_by.clone().unwrap_or_else(|| "import".into()),
+                saved_at: admin_time(r.saved_at),
+                status: r.status.parse::<ReviewStatus>().map(|s| s.label().to_string()).unwrap_or_default(),
+                words: marquee_core::markdown::count_words(&r.body_markdown),
+                current: Some(r.revision) == newest,
+            })
+            .collect(),
+        diff,
+        can_restore: admin.actor().may(Action::EditReview(access(Some(&post), &admin))),
+    })
+}
+
+/// Restoring a revision saves its text as a new revision; the text it replaces stays listed.
+pub async fn restore(
+    State(state): State<Arc<AppState>>,
+    admin: Admin,
+    Path((id, revision)): Path<(i64, i64)>,
+    form: FormData,
+    kind: PostKind,
+) -> Result<Response> {
+    load(&state, kind, id).await?;
+    let based_on = form.text("revision").parse::<i64>().unwrap_or(0);
+    match posts::restore(&state.desk, &admin.member(), id, revision, based_on).await {
+        Ok(_) => {
+            state.refresh().await?;
+            Ok(see_other(&format!("{}/{id}", base(kind)), "restored"))
+        }
+        Err(ChangeError::Conflict { .. }) => {
+            Ok(see_other(&format!("{}/{id}/revisions", base(kind)), "changed-meanwhile"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

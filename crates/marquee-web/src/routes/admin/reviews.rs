@@ -446,14 +446,14 @@ pub async fn revisions_page(
     };
     let find = |n: Option<i64>| n.and_then(|n| kept.iter().find(|r| r.revision == n));
     let diff = match (find(from), find(to)) {
-        (Some(a), Some(b)) => Some(diff_view(a, b)),
+        (Some(a), Some(b)) => Some(diff_view(a.revision, b.revision, &revision_text(a), &revision_text(b))),
         _ => None,
     };
     let page = RevisionsPage {
         layout: AdminLayout::new(&state, &admin, &format!("Revisions: {}", review.film_title), "reviews")
             .with_notice(notice(uri.query())),
-        review_id: id,
-        film: review.film_title.clone(),
+        heading: format!("Revisions of the review of {}", review.film_title),
+        base: format!("/admin/reviews/{id}"),
         rows: kept
             .iter()
             .map(|r| RevisionRow {
@@ -471,19 +471,20 @@ pub async fn revisions_page(
     render(&page)
 }
 
-/// A line diff of two revisions' text: headline, summary and body.
-fn diff_view(from: &revisions::Revision, to: &revisions::Revision) -> DiffView {
-    let text = |r: &revisions::Revision| {
-        format!(
-            "# {}\n\n{}\n\nSummary: {}\nScore: {}\n",
-            r.headline.clone().unwrap_or_default(),
-            r.body_markdown.trim_end(),
-            r.summary.clone().unwrap_or_default(),
-            r.score.map(|s| s.to_string()).unwrap_or_default()
-        )
-    };
-    let (old, new) = (text(from), text(to));
-    let diff = similar::TextDiff::from_lines(&old, &new);
+/// A revision's text as a diff compares it: headline, body, summary and score.
+fn revision_text(r: &revisions::Revision) -> String {
+    format!(
+        "# {}\n\n{}\n\nSummary: {}\nScore: {}\n",
+        r.headline.clone().unwrap_or_default(),
+        r.body_markdown.trim_end(),
+        r.summary.clone().unwrap_or_default(),
+        r.score.map(|s| s.to_string()).unwrap_or_default()
+    )
+}
+
+/// A line diff of two revisions' texts.
+pub(super) fn diff_view(from: i64, to: i64, old: &str, new: &str) -> DiffView {
+    let diff = similar::TextDiff::from_lines(old, new);
     let lines: Vec<DiffLine> = diff
         .iter_all_changes()
         .map(|change| DiffLine {
@@ -496,8 +497,8 @@ fn diff_view(from: &revisions::Revision, to: &revisions::Revision) -> DiffView {
         })
         .collect();
     DiffView {
-        from: from.revision,
-        to: to.revision,
+        from,
+        to,
         added: lines.iter().filter(|l| l.kind == "added").count(),
         removed: lines.iter().filter(|l| l.kind == "removed").count(),
         lines,
