@@ -105,7 +105,7 @@ pub async fn save(
         (None, None) => {
             let base = Slug::from_text(&draft.title).unwrap_or_else(|_| Slug::parse(kind.as_str()).expect("a slug"));
             let base = match kind == PostKind::Page && !marquee_core::post::page_slug_is_free(base.as_str()) {
-                true => Slug::parse(&format!("{base}-page")).expect("a slug"),
+                true => base.suffixed("page"),
                 false => base,
             };
             posts::free_slug(&mut tx, kind, &base).await?
@@ -118,6 +118,17 @@ pub async fn save(
     let mut film_ids = Vec::new();
     if kind == PostKind::Article {
         for name in &draft.films {
+            // A film the post names already is the one it links, even when the film's address
+            // no longer follows its (corrected) title and year.
+            let linked = post.and_then(|p| {
+                p.films.iter().find(|f| f.title == name.title.as_str() && f.year == name.year.map(|y| y.get()))
+            });
+            if let Some(film) = linked {
+                if !film_ids.contains(&film.id) {
+                    film_ids.push(film.id);
+                }
+                continue;
+            }
             // The film's problems are the `films` field's.
             let id = film_named(&mut tx, name).await.map_err(|e| match e {
                 ChangeError::Invalid(problems) => ChangeError::Invalid(

@@ -76,6 +76,14 @@ impl Slug {
         }
     }
 
+    /// The slug with a suffix (`heat` → `heat-2`, `about` → `about-page`), shortened to stay a
+    /// slug when it is long already.
+    pub fn suffixed(&self, suffix: &str) -> Slug {
+        let room = 120usize.saturating_sub(suffix.len() + 1);
+        let base = self.0[..self.0.len().min(room)].trim_end_matches('-');
+        Slug(if base.is_empty() { suffix.to_string() } else { format!("{base}-{suffix}") })
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -147,6 +155,19 @@ mod tests {
         assert_eq!(slugify("東京物語"), "dong-jing-wu-yu");
         assert_eq!(slugify("!!!"), "");
         assert_eq!(Slug::for_film("Vertigo", 1958).unwrap().as_str(), "vertigo-1958");
+    }
+
+    #[test]
+    fn a_suffixed_slug_stays_a_slug_however_long() {
+        let heat = Slug::parse("heat").unwrap();
+        assert_eq!(heat.suffixed("2").as_str(), "heat-2");
+        let long = Slug::parse(&["a"; 60].join("-")).unwrap();
+        assert_eq!(long.as_str().len(), 119);
+        for suffix in ["2", "10", "page"] {
+            let numbered = long.suffixed(suffix);
+            assert!(Slug::parse(numbered.as_str()).is_ok(), "{numbered}");
+            assert!(numbered.as_str().ends_with(&format!("-{suffix}")));
+        }
     }
 
     #[test]

@@ -353,23 +353,31 @@ const POST_KEYS: &[&str] = &[
 
 /// The kind a file is: its `type` (`review`, `article`, `page`), or an article when it sits in a
 /// section folder of articles (`posts`, `articles`, `essays`, `news`) and names no film's year.
-/// `None` for a review.
-pub fn post_kind(doc: &Document, section: Option<&str>) -> Result<Option<marquee_core::PostKind>, Problem> {
+/// `None` for a review. Any other `type` (Hugo's layout types: `post`, `reviews` …) is left to
+/// the folder rule, with a warning.
+pub fn post_kind(
+    doc: &Document,
+    section: Option<&str>,
+) -> Result<(Option<marquee_core::PostKind>, Option<Problem>), Problem> {
+    let by_folder = || {
+        let in_articles = section.is_some_and(|s| matches!(s, "posts" | "post" | "articles" | "essays" | "news"));
+        (in_articles && !doc.front.contains_key("year")).then_some(marquee_core::PostKind::Article)
+    };
     match doc.front.get("type") {
         Some(Value::String(kind)) => match kind.trim().to_ascii_lowercase().as_str() {
-            "review" | "" => Ok(None),
-            other => other.parse().map(Some).map_err(|_| {
-                problem(
-                    doc.line_of("type"),
-                    Some("type"),
-                    format!("\"{other}\" is not a kind of text here: review, article or page"),
-                )
-            }),
+            "review" => Ok((None, None)),
+            other => match other.parse() {
+                Ok(kind) => Ok((Some(kind), None)),
+                Err(_) => {
+                    let kind = by_folder();
+                    let taken = if kind.is_some() { "an article" } else { "a review" };
+                    let message =
+                        format!("\"{other}\" is not a kind of text here (review, article or page): read as {taken}");
+                    Ok((kind, Some(problem(doc.line_of("type"), Some("type"), message))))
+                }
+            },
         },
-        Some(Value::Null) | None => {
-            let in_articles = section.is_some_and(|s| matches!(s, "posts" | "post" | "articles" | "essays" | "news"));
-            Ok((in_articles && !doc.front.contains_key("year")).then_some(marquee_core::PostKind::Article))
-        }
+        Some(Value::Null) | None => Ok((by_folder(), None)),
         Some(_) => Err(problem(doc.line_of("type"), Some("type"), "expected review, article or page")),
     }
 }

@@ -299,6 +299,11 @@ fn posts_of(file: &Path, text: &str, export_dir: &Folder) -> Result<Vec<Post>, I
             // Ghost puts a post at /SLUG/ unless its routes say otherwise.
             old_address: post["slug"].as_str().map(|slug| format!("/{slug}/")),
             page: kind == "page",
+            restricted: match post["visibility"].as_str().unwrap_or("public") {
+                "public" => None,
+                "paid" | "tiers" => Some("for paying members only".to_string()),
+                _ => Some("for members only".to_string()),
+            },
             poster,
             ..Post::default()
         });

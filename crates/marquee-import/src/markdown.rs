@@ -234,10 +234,16 @@ async fn prepare(folder: &Folder, root: &Path, file: &Path, media_store: &MediaS
     }
     let doc = frontmatter::parse(&text).map_err(|p| vec![p])?;
     let section = section_of(root, file);
-    if let Some(kind) = frontmatter::post_kind(&doc, section.as_deref()).map_err(|p| vec![p])? {
-        return prepare_post(folder, root, file, &text, &doc, kind, media_store, options).await;
+    let (kind, kind_warning) = frontmatter::post_kind(&doc, section.as_deref()).map_err(|p| vec![p])?;
+    if let Some(kind) = kind {
+        let prepared = prepare_post(folder, root, file, &text, &doc, kind, media_store, options).await;
+        return prepared.map(|(item, mut warnings)| {
+            warnings.extend(kind_warning);
+            (item, warnings)
+        });
     }
     let (mut source, mut warnings) = frontmatter::review_source(&doc)?;
+    warnings.extend(kind_warning);
     let dir = file.parent().unwrap_or(root);
     let mut errors = Vec::new();
     let mut hasher = Sha256::new();
@@ -710,7 +716,7 @@ async fn write_post(
         updated_at: post.updated.map(|d| d.unix_timestamp()),
         nav_position: if post.kind == PostKind::Page { post.nav } else { None },
         tags: if post.kind == PostKind::Article { post.tags.clone() } else { Vec::new() },
-        films: film_ids,
+        films: if post.kind == PostKind::Article { film_ids } else { Vec::new() },
         images,
         source_hash: Some(item.fingerprint.clone()),
     };

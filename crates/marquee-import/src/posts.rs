@@ -11,9 +11,10 @@
 
 use crate::markdown::{import_dir, Options as MarkdownOptions};
 use crate::{FileProblem, ImportError, Progress, Summary};
+use marquee_core::Slug;
 use marquee_media::MediaStore;
 use marquee_store::Store;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -52,6 +53,9 @@ pub struct Post {
     pub aliases: Vec<String>,
     /// A page (About, Contact), not a post.
     pub page: bool,
+    /// Why readers of the old site could not all read it ("password-protected", "for members
+    /// only"): such a post arrives as a draft, for its owner to decide.
+    pub restricted: Option<String>,
 }
 
 /// What a post is taken for.
@@ -95,6 +99,16 @@ fn bare_title(title: &str) -> &str {
     name.trim_matches(|c: char| c == '“' || c == '”' || c == '"' || c == '‘' || c == '’' || c == '\'')
 }
 
+/// What an earlier import took this post for, found by its own slug.
+async fn earlier_kind(store: &Store, post: &Post) -> Result<Option<Taken>, ImportError> {
+    let Some(slug) = post.slug.as_deref().filter(|s| Slug::parse(s).is_ok() && !post.page) else { return Ok(None) };
+    if let Some((film, Some(year))) = marquee_store::reviews::film_of_slug(store, slug).await? {
+        return Ok(Some(Taken::Review { film, year }));
+    }
+    let article = marquee_store::posts::slug_in_use(store, marquee_core::PostKind::Article, slug).await?;
+    Ok(article.then_some(Taken::Article))
+}
+
 /// What a post is, given the film of the catalogue its title alone names (when exactly one);
 /// the warning says why a post that looks like a review is taken for an article.
 pub fn classify(post: &Post, catalogue: Option<(String, i32)>) -> (Taken, Option<String>) {
@@ -111,8 +125,8 @@ pub fn classify(post: &Post, catalogue: Option<(String, i32)>) -> (Taken, Option
             Taken::Article,
             Some(format!(
                 "looks like a review, but its title names no film that can be found (no year, and no single film \
-                 of the catalogue is called \"{}\"): taken for an article. Add the film (marquee import imdb --all \
-                 fills the catalogue) and import again to make it a review",
+                 of the catalogue is called \"{}\"): taken for an article. To have it as a review, add the film \
+                 (marquee import imdb --all fills the catalogue), delete the article and import again",
                 bare_title(&post.title)
             )),
         ),
@@ -213,12 +227,37 @@ fn extension_of(file: &Path) -> &str {
     file.extension().and_then(|e| e.to_str()).unwrap_or("jpg")
 }
 
+/// The address a post gets: its own slug, or one made from its title (a review's from its film);
+/// a page never takes the name of a part of the site, and two posts of the export never share
+/// one (`used`, by kind): the later is numbered.
+fn slug_for(post: &Post, taken: &Taken, used: &mut HashSet<(u8, Slug)>) -> Slug {
+    let own = post.slug.as_deref().and_then(|s| Slug::parse(s).ok());
+    let (kind, made) = match taken {
+        Taken::Review { film, year } => (0, Slug::for_film(film, *year)),
+        Taken::Article => (1, Slug::from_text(&post.title)),
+        Taken::Page => (2, Slug::from_text(&post.title)),
+    };
+    let fallback = || Slug::parse(if kind == 2 { "page" } else { "post" }).expect("a slug");
+    let mut slug = own.or(made.ok()).unwrap_or_else(fallback);
+    if kind == 2 && !marquee_core::post::page_slug_is_free(slug.as_str()) {
+        slug = slug.suffixed("page");
+    }
+    let base = slug.clone();
+    let mut n = 2;
+    while !used.insert((kind, slug.clone())) {
+        slug = base.suffixed(&n.to_string());
+        n += 1;
+    }
+    slug
+}
+
 /// Writes one post as `dir/post-N/index.md` with its images, as what it is taken for.
 fn bundle(
     dir: &Path,
     n: usize,
     post: &Post,
     taken: &Taken,
+    slug: &Slug,
     local: &dyn Fn(&str) -> Option<PathBuf>,
 ) -> Result<PathBuf, String> {
     let folder = dir.join(format!("post-{n}"));
@@ -243,9 +282,7 @@ fn bundle(
     if let Some(author) = post.author.as_deref().filter(|a| !a.is_empty()) {
         front.insert("author".into(), text(author));
     }
-    if let Some(slug) = post.slug.as_deref().filter(|s| marquee_core::Slug::parse(s).is_ok()) {
-        front.insert("slug".into(), text(slug));
-    }
+    front.insert("slug".into(), text(slug.as_str()));
     // The tags that marked a review are not kept on it: every review would carry them.
     let tags: Vec<&String> = match taken {
         Taken::Review { .. } => post.tags.iter().filter(|t| !marks_review(t)).collect(),
@@ -349,6 +386,7 @@ pub async fn import_posts(
     let mut skipped = Vec::new();
     let mut warnings = Vec::new();
     let mut taken_as = Vec::new();
+    let mut used = HashSet::new();
     let mut origins: HashMap<PathBuf, (usize, String)> = HashMap::new();
     let catalogue_titles: Vec<String> = posts
         .iter()
@@ -358,7 +396,19 @@ pub async fn import_posts(
     let catalogue = marquee_store::films::single_films_titled(store, &catalogue_titles).await?;
     for (n, post) in posts.iter().enumerate() {
         let found = catalogue.get(bare_title(&post.title)).cloned();
-        let (taken, warning) = classify(post, found);
+        // A post imported before stays what it was taken for then, whatever the catalogue
+        // holds now: a second import never leaves a review and an article of the same post.
+        let (taken, warning) = match earlier_kind(store, post).await? {
+            Some(taken) => (taken, None),
+            None => classify(post, found),
+        };
+        let mut post = post.clone();
+        if let Some(restricted) = post.restricted.as_deref().filter(|_| !post.draft) {
+            let message = format!("\"{}\" was {restricted} on the old site: imported as a draft", post.title);
+            warnings.push(FileProblem::new(export, Some(post.line), None, message));
+            post.draft = true;
+        }
+        let post = &post;
         if let Some(warning) = warning {
             warnings.push(FileProblem::new(
                 export,
@@ -374,7 +424,8 @@ pub async fn import_posts(
             taken.describe(),
             if post.draft { " (draft)" } else { "" }
         ));
-        match bundle(work.path(), n, post, &taken, local) {
+        let slug = slug_for(post, &taken, &mut used);
+        match bundle(work.path(), n, post, &taken, &slug, local) {
             Ok(file) => {
                 origins.insert(file, (post.line, post.title.clone()));
             }
@@ -419,6 +470,44 @@ mod tests {
         assert_eq!(film_of("My top ten of the year"), None);
         assert_eq!(film_of("Notes (draft)"), None);
         assert_eq!(film_of("(1995)"), None);
+    }
+
+    #[test]
+    fn posts_get_addresses_of_their_own_that_pages_never_take_from_the_site() {
+        let mut used = HashSet::new();
+        let post = |title: &str, slug: Option<&str>| Post {
+            title: title.into(),
+            slug: slug.map(String::from),
+            ..Post::default()
+        };
+        let films = post("Films", None);
+        assert_eq!(slug_for(&films, &Taken::Page, &mut used).as_str(), "films-page");
+        let draft = post("Untitled", Some(""));
+        assert_eq!(slug_for(&draft, &Taken::Article, &mut used).as_str(), "untitled");
+        assert_eq!(slug_for(&draft, &Taken::Article, &mut used).as_str(), "untitled-2", "a second draft of the title");
+        assert_eq!(slug_for(&draft, &Taken::Page, &mut used).as_str(), "untitled", "pages and articles apart");
+        let heat = post("My favourite film", Some("heat"));
+        let review = Taken::Review { film: "Heat".into(), year: 1995 };
+        assert_eq!(slug_for(&heat, &review, &mut used).as_str(), "heat");
+        assert_eq!(slug_for(&post("Heat (1995)", None), &review, &mut used).as_str(), "heat-1995");
+    }
+
+    #[test]
+    fn review_markers_and_classification() {
+        assert!(marks_review("Reviews") && marks_review("film review") && marks_review("Movie Reviews"));
+        assert!(!marks_review("Review roundups") && !marks_review("Essays"));
+        let tagged = Post { title: "Close-Up".into(), tags: vec!["Review".into()], ..Post::default() };
+        assert_eq!(
+            classify(&tagged, Some(("Close-Up".into(), 1990))).0,
+            Taken::Review { film: "Close-Up".into(), year: 1990 }
+        );
+        let (taken, warning) = classify(&tagged, None);
+        assert_eq!(taken, Taken::Article);
+        assert!(warning.unwrap().contains("taken for an article"));
+        let essay = Post { title: "On silence".into(), ..Post::default() };
+        assert_eq!(classify(&essay, None), (Taken::Article, None));
+        let page = Post { title: "About".into(), page: true, ..Post::default() };
+        assert_eq!(classify(&page, None).0, Taken::Page);
     }
 
     #[test]

@@ -42,6 +42,7 @@ struct Item {
     post_name: String,
     status: String,
     post_type: String,
+    post_password: String,
     attachment_url: String,
     /// (domain, name): `category`, `post_tag` or a custom taxonomy.
     terms: Vec<(String, String)>,
@@ -130,6 +131,7 @@ fn parse(file: &Path, text: &str) -> Result<Parsed, FileProblem> {
                         ("item", "wp:post_name") => current.post_name = value.trim().to_string(),
                         ("item", "wp:status") => current.status = value.trim().to_string(),
                         ("item", "wp:post_type") => current.post_type = value.trim().to_string(),
+                        ("item", "wp:post_password") => current.post_password = value,
                         ("item", "wp:attachment_url") => current.attachment_url = value.trim().to_string(),
                         ("item", "category") => {
                             if let Some((domain, _)) = term.take() {
@@ -260,6 +262,7 @@ fn post_of(
             .into_iter()
             .collect(),
         page: item.post_type == "page",
+        restricted: (!item.post_password.is_empty()).then(|| "password-protected".to_string()),
     }
 }
 

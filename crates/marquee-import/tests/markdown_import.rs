@@ -311,16 +311,34 @@ async fn articles_and_pages_come_by_their_type_or_their_section_folder() {
 }
 
 #[tokio::test]
-async fn an_unknown_type_or_a_page_named_like_a_part_of_the_site_is_refused_with_its_place() {
+async fn a_page_named_like_a_part_of_the_site_or_an_article_without_title_is_refused_with_its_place() {
     let f = fixture().await;
-    write(&f.source.join("a.md"), "+++\ntitle = \"A\"\ntype = \"essay\"\n+++\nx\n");
     write(&f.source.join("b.md"), "+++\ntype = \"page\"\ntitle = \"Films\"\n+++\nx\n");
     write(&f.source.join("c.md"), "+++\ntype = \"article\"\n+++\nno title\n");
     let error = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap_err();
     let ImportError::BadFiles(problems) = error else { panic!("{error}") };
     let messages: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-    assert!(messages.iter().any(|m| m.contains("a.md:3: type: \"essay\" is not a kind of text here")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("b.md:3: slug: /films is a part of the site")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("c.md") && m.contains("title: required")), "{messages:?}");
     assert_eq!(count(&f.store, "posts").await, 0);
+}
+
+#[tokio::test]
+async fn hugos_own_layout_types_are_read_by_the_folder_rule_with_a_warning() {
+    let f = fixture().await;
+    write(&f.source.join("heat.md"), "+++\ntitle = \"Heat\"\nyear = 1995\ntype = \"reviews\"\n+++\nThe diner.\n");
+    write(&f.source.join("posts/notes.md"), "+++\ntitle = \"Notes\"\ntype = \"post\"\n+++\nOn the week.\n");
+    let summary = import_dir(&f.store, &f.media, &f.source, Options::default(), &Silent).await.unwrap();
+    assert_eq!((count(&f.store, "reviews").await, count(&f.store, "posts").await), (1, 1), "{summary}");
+    let warnings: Vec<String> = summary.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        warnings.iter().any(|w| w.contains(
+            "heat.md:4: type: \"reviews\" is not a kind of text here (review, article or page): read as a review"
+        )),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("notes.md:3: type: \"post\"") && w.contains("read as an article")),
+        "{warnings:?}"
+    );
 }

@@ -134,6 +134,13 @@ async fn a_review_post_naming_no_film_that_can_be_found_is_an_article_with_a_war
     assert!(warning.contains("looks like a review") && warning.contains("taken for an article"), "{warning}");
     assert!(warning.contains("export.xml:"), "says where: {warning}");
     assert!(posts::published_by_slug(&store, PostKind::Article, "close-up").await.unwrap().is_some());
+
+    // Once the film is in the catalogue, importing again leaves the post what it was taken for:
+    // never an article and a review of the same post.
+    catalogue_knows_close_up(&store).await;
+    let again = import(&store, &media, &export, Options::default(), &Silent).await.unwrap();
+    assert_eq!((again.created, again.unchanged), (0, 6), "{again}");
+    assert!(reviews::published_by_slug(&store, "close-up").await.unwrap().is_none());
 }
 
 #[tokio::test]

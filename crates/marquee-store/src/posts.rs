@@ -743,7 +743,7 @@ pub async fn free_slug(conn: &mut Conn, kind: PostKind, base: &Slug) -> Result<S
     let mut slug = base.clone();
     let mut n = 2;
     while slug_taken(conn, kind, slug.as_str()).await? {
-        slug = Slug::parse(&format!("{base}-{n}")).map_err(|e| Error::Corrupt(e.to_string()))?;
+        slug = base.suffixed(&n.to_string());
         n += 1;
     }
     Ok(slug)

@@ -9,7 +9,10 @@ pub(crate) const FILM_BECAUSE: [(&str, &str); 4] = [
     ("reviews pr WHERE pr.status = 'published'", "pr.film_id"),
     ("diary_entries pd JOIN users pu ON pu.id = pd.user_id WHERE pu.diary_public = 1", "pd.film_id"),
     ("list_items pi JOIN lists pl ON pl.id = pi.list_id WHERE pl.published = 1", "pi.film_id"),
-    ("post_films pf JOIN posts pp ON pp.id = pf.post_id WHERE pp.status = 'published'", "pf.film_id"),
+    (
+        "post_films pf JOIN posts pp ON pp.id = pf.post_id WHERE pp.status = 'published' AND pp.kind = 'article'",
+        "pf.film_id",
+    ),
 ];
 
 /// The SQL condition (on films aliased `f`) under which a film has a public page.

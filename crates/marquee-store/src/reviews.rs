@@ -392,6 +392,19 @@ pub async fn published_after(
     rows.iter().map(card_from_row).collect()
 }
 
+/// The film (title and year) of the review with this slug, whatever its status.
+pub async fn film_of_slug(store: &Store, slug: &str) -> Result<Option<(String, Option<i32>)>> {
+    let row = sqlx::query("SELECT f.title, f.year FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.slug = $1")
+        .bind(slug)
+        .fetch_optional(store.pool())
+        .await?;
+    row.map(|row| {
+        let year: Option<i64> = row.try_get("year")?;
+        Ok((row.try_get("title")?, year.map(|y| y as i32)))
+    })
+    .transpose()
+}
+
 /// Every review's id, whatever its status, oldest first (for exports).
 pub async fn all_ids(store: &Store) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM reviews ORDER BY id").fetch_all(store.pool()).await?)

@@ -451,6 +451,10 @@ pub async fn export(state: Arc<AppState>, dir: &Path, progress: &dyn Progress) -
         .await
         .map_err(|e| ExportError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })?;
     for (old, target) in moved {
+        // WordPress's `/?p=55` names no file: a static server answers it with the home page.
+        if old.contains('?') {
+            continue;
+        }
         let file = file_for(&percent_decoded(&old), true);
         let safe = file.components().all(|c| matches!(c, std::path::Component::Normal(_)));
         if !safe || files.contains(&file) {

@@ -91,6 +91,8 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
         ("/feed.xml", "the site's feed"),
         ("/writers/eddie-editor/feed.xml", "the writer's feed"),
         ("/tags/essays/feed.json", "the tag's feed"),
+        ("/tags/essays/articles", "the tag's articles"),
+        ("/writers/eddie-editor/articles", "the writer's articles"),
         ("/sitemaps/1.xml", "the sitemap"),
         ("/sitemap.xml", "the sitemap"),
         ("/search?q=glass", "search"),

@@ -43,6 +43,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/writers/{slug}", get(writer))
         .route("/articles", get(articles_index))
         .route("/articles/{slug}", get(article))
+        .route("/tags/{slug}/articles", get(tag_articles))
+        .route("/writers/{slug}/articles", get(writer_articles))
 }
 
 const PAGE_SIZE: i64 = 12;
@@ -58,17 +60,18 @@ pub async fn not_found(
     method: axum::http::Method,
     uri: axum::http::Uri,
 ) -> Result<Response, Error> {
-    if let Some(target) = marquee_store::redirects::target(&state.store, uri.path()).await? {
-        return Ok(moved(&target));
-    }
     let reading = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
-    // A page is at the root (`/about`): whatever the site does not answer itself.
+    // A page is at the root (`/about`): whatever the site does not answer itself. It comes
+    // before old addresses, so an imported post's old `/about` never hides the page.
     if let Some(slug) = uri.path().strip_prefix('/').filter(|s| !s.is_empty() && !s.contains('/')) {
         if reading {
             if let Some(page) = marquee_store::posts::published_by_slug(&state.store, PostKind::Page, slug).await? {
                 return Ok(render(post_page(&state, &page, Vec::new()))?.into_response());
             }
         }
+    }
+    if let Some(target) = marquee_store::redirects::target(&state.store, uri.path()).await? {
+        return Ok(moved(&target));
     }
     // Hugo and Zola addresses end in a slash (`/years/2009/`): each is sent for good to the
     // address without it, the one the site answers at.
@@ -193,11 +196,14 @@ async fn articles_beside(state: &AppState, filter: &PostFilter, more: Link) -> R
 }
 
 async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> Result<Response> {
-    // WordPress's own addresses of a post (`/?p=55`, `/?page_id=2`) lead to where it is now.
+    // WordPress's own addresses of a post (`/?p=55`, `/?page_id=2`) lead to where it is now;
+    // one that leads nowhere is not found (never the home page drawn afresh: these addresses
+    // stay out of the page cache).
     if let Some(old) = query.0.as_deref().filter(|q| q.starts_with("p=") || q.starts_with("page_id=")) {
-        if let Some(target) = marquee_store::redirects::target(&state.store, &format!("/?{old}")).await? {
-            return Ok(moved(&target));
-        }
+        return match marquee_store::redirects::target(&state.store, &format!("/?{old}")).await? {
+            Some(target) => Ok(moved(&target)),
+            None => Err(Error::NotFound),
+        };
     }
     let site = state.site();
     if site.home_mixed {
@@ -264,23 +270,53 @@ async fn mixed_home(state: &AppState, query: &PageQuery) -> AppResult {
 
 /// Every published article, newest first.
 async fn articles_index(State(state): State<Arc<AppState>>, query: PageQuery) -> AppResult {
-    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
-    let (cards, total) = posts::published(&state.store, &PostFilter::All, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
-    let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
-    if page > 1 && page > pages {
-        return Err(Error::NotFound);
-    }
-    let mut layout = Layout::new(&state, "Articles", "/articles")
+    let layout = Layout::new(&state, "Articles", "/articles")
         .in_section("articles")
         .describe("Essays, features, interviews and news.");
+    articles_list(&state, &PostFilter::All, layout, "Articles", "/articles", &query).await
+}
+
+/// The articles of a tag, newest first.
+async fn tag_articles(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
+    let name = films::name_of(&state.store, NamedKind::Tag, &slug).await?.ok_or(Error::NotFound)?;
+    let path = format!("/tags/{slug}/articles");
+    let heading = format!("Articles tagged “{name}”");
+    let layout = Layout::new(&state, &heading, &path).describe(&format!("Articles tagged {name}."));
+    articles_list(&state, &PostFilter::TagSlug(slug), layout, &heading, &path, &query).await
+}
+
+/// A writer's articles, newest first.
+async fn writer_articles(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query: PageQuery) -> AppResult {
+    let user = users::public_by_slug(&state.store, &slug).await?.ok_or(Error::NotFound)?;
+    let path = format!("/writers/{slug}/articles");
+    let heading = format!("Articles by {}", user.display_name);
+    let layout = Layout::new(&state, &heading, &path).describe(&format!("Articles by {}.", user.display_name));
+    articles_list(&state, &PostFilter::Author(user.id), layout, &heading, &path, &query).await
+}
+
+/// One page of a list of articles; a page past the end (or of an empty list) is not found.
+async fn articles_list(
+    state: &AppState,
+    filter: &PostFilter,
+    mut layout: Layout,
+    heading: &str,
+    path: &str,
+    query: &PageQuery,
+) -> AppResult {
+    let number = page_param(query.0.as_deref()).map_err(|BadPage| Error::NotFound)?.unwrap_or_default();
+    let (cards, total) = posts::published(&state.store, filter, PAGE_SIZE, number.offset(PAGE_SIZE)).await?;
+    let (page, pages) = (number.get(), PageNumber::count(total, PAGE_SIZE));
+    if (page > 1 && page > pages) || (total == 0 && path != "/articles") {
+        return Err(Error::NotFound);
+    }
     if page > 1 {
-        layout.canonical = state.absolute_url(&format!("/articles?page={page}"));
+        layout.canonical = state.absolute_url(&format!("{path}?page={page}"));
     }
     render(ArticlesPage {
         layout,
-        heading: "Articles".into(),
+        heading: heading.to_string(),
         articles: cards.iter().map(PostCardView::new).collect(),
-        pagination: Pagination::new("/articles", page, pages),
+        pagination: Pagination::new(path, page, pages),
     })
 }
 

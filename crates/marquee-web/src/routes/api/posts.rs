@@ -188,21 +188,25 @@ pub struct ArticleInput {
     pub revision: Option<i64>,
 }
 
-/// A film an article discusses: found by title and year (or by title alone when only one film
-/// has it), or added to the catalogue.
+/// A film an article discusses: found by its title and year, or added to the catalogue.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilmName {
     #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub title: String,
     #[schema(minimum = 1870, maximum = 2100)]
-    #[serde(default, deserialize_with = "super::refs::whole")]
-    pub year: Option<i32>,
+    #[serde(deserialize_with = "whole_year")]
+    pub year: i32,
+}
+
+/// A year as JSON may write it (`1995` or `1995.0`); never null.
+fn whole_year<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
+    super::refs::whole::<D, i32>(deserializer)?.ok_or_else(|| serde::de::Error::custom("a film's year is needed"))
 }
 
 fn film_name(film: &FilmName) -> Result<changes::catalogue::FilmName, String> {
     let title = Title::parse(&film.title, "the film's title").map_err(|e| e.to_string())?;
-    let year = film.year.map(|y| Year::new(y.into())).transpose().map_err(|e| e.to_string())?;
+    let year = Some(Year::new(film.year.into()).map_err(|e| e.to_string())?);
     Ok(changes::catalogue::FilmName { title, year })
 }
 
