@@ -870,6 +870,16 @@ mod fuzz {
         "imdb = \"tt0113277\"\n",
         "<!--more-->",
         "Body text.\n",
+        "type = \"article\"\n",
+        "type = \"page\"\n",
+        "type = \"posts\"\n",
+        "type: [page]\n",
+        "films = [\"Heat (1995)\", \"tt0113277\", \"(\", \"x (99999)\"]\n",
+        "films: Heat (1995)\n",
+        "nav = -7\n",
+        "menu = \"main\"\n",
+        "weight = 9223372036854775807\n",
+        "standfirst = \"\"\n",
     ];
 
     proptest! {
@@ -887,6 +897,24 @@ mod fuzz {
                 }
             }
             let _ = parse_datetime(&text);
+        }
+
+        #[test]
+        fn an_articles_or_pages_front_matter_is_read_or_refused_never_a_panic(
+            text in text_of(PIECES, 24),
+            section in prop::sample::select(vec![None, Some("posts"), Some("reviews"), Some("news")]),
+        ) {
+            if let Ok(document) = parse(&text) {
+                if let Ok((Some(kind), _)) = post_kind(&document, section) {
+                    match post_source(&document, kind) {
+                        Ok((post, _warnings)) => {
+                            prop_assert!(!post.title.is_empty());
+                            prop_assert!(post.nav.is_none_or(|n| (0..=1000).contains(&n)));
+                        }
+                        Err(problems) => prop_assert!(!problems.is_empty()),
+                    }
+                }
+            }
         }
     }
 }

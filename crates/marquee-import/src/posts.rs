@@ -551,6 +551,27 @@ mod fuzz {
 
     proptest! {
         #[test]
+        fn any_post_is_taken_for_something_with_an_address_of_its_own(
+            title in text_of(PIECES, 12),
+            slug in proptest::option::of(".{0,130}"),
+            tags in proptest::collection::vec(".{0,20}", 0..3),
+            page in any::<bool>(),
+            known in any::<bool>(),
+        ) {
+            let post = Post { title: title.clone(), slug, tags, page, ..Post::default() };
+            let catalogue = known.then(|| (bare_title(&title).to_string(), 1999));
+            let (taken, _) = classify(&post, catalogue.filter(|(t, _)| !t.is_empty()));
+            let mut used = HashSet::new();
+            let first = slug_for(&post, &taken, &mut used);
+            let second = slug_for(&post, &taken, &mut used);
+            prop_assert!(Slug::parse(first.as_str()).is_ok() && Slug::parse(second.as_str()).is_ok());
+            prop_assert_ne!(first.clone(), second, "two posts of an export never share an address");
+            if taken == Taken::Page {
+                prop_assert!(marquee_core::post::page_slug_is_free(first.as_str()));
+            }
+        }
+
+        #[test]
         fn post_bodies_and_titles_are_read_never_a_panic(text in text_of(PIECES, 30)) {
             let _ = images(&text, &mut |url| (!url.is_empty()).then(|| "image-1.jpg".to_string()));
             let _ = strip_tags(&text);
