@@ -4,7 +4,7 @@
 //! revision it was made from and is refused when someone saved since.
 
 use crate::catalogue::{film_named, FilmName};
-use crate::reviews::{body_problems, render};
+use crate::reviews::{body_problems, intent_problems, may_save, render};
 use crate::{ChangeError, Desk, Member, Problems, Result};
 use marquee_core::lifecycle::{next_standing, Intent, Standing};
 use marquee_core::{Action, PostKind, ReviewAccess, ReviewStatus, Slug};
@@ -63,32 +63,13 @@ pub async fn save(
     intent: Intent,
     mut problems: Problems,
 ) -> Result<Saved> {
-    match post {
-        None => member.require(Action::CreateReview)?,
-        Some(post) => {
-            member.require(Action::ViewReview(access(Some(post), member))).map_err(|_| ChangeError::NotFound)?
-        }
-    }
-    for action in intent.required(access(post, member)) {
-        member.require(action)?;
-    }
+    may_save(member, access(post, member), post.is_some(), intent)?;
     let now = marquee_store::now();
     let kind = post.map(|p| p.kind).unwrap_or(draft.kind);
     if draft.title.trim().is_empty() {
         problems.add("title", "Give it a title.");
     }
-    if intent == Intent::Schedule {
-        match draft.publish_at {
-            None => problems.add("publish_at", "Choose when it should publish itself."),
-            Some(at) if at <= now => {
-                problems.add("publish_at", "That time has passed: choose a time in the future, or publish now.")
-            }
-            Some(_) => {}
-        }
-    }
-    if intent.goes_out() && draft.body.trim().is_empty() {
-        problems.add("body", "Write it before it goes to readers.");
-    }
+    intent_problems(&draft.body, draft.publish_at, intent, now, &mut problems);
     let rendered = render(&desk.store, &draft.body).await?;
     body_problems(&draft.body, &rendered, &mut problems);
     let mut tx = desk.store.begin().await?;

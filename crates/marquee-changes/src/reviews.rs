@@ -113,18 +113,34 @@ pub fn body_problems(body: &str, rendered: &Rendered, problems: &mut Problems) {
 
 /// The problems a draft has for `intent`, beyond its fields' own: a review going to readers must
 /// be written, a scheduled one needs a time to come.
-fn intent_problems(draft: &ReviewDraft, intent: Intent, now: i64, problems: &mut Problems) {
+/// Whether the member may save a review or article with this `access` (`exists` when it is saved
+/// already) and move it as `intent` asks; one they may not see is not found.
+pub(crate) fn may_save(member: &Member, access: ReviewAccess, exists: bool, intent: Intent) -> Result<()> {
+    if exists {
+        member.require(Action::ViewReview(access)).map_err(|_| ChangeError::NotFound)?;
+    } else {
+        member.require(Action::CreateReview)?;
+    }
+    for action in intent.required(access) {
+        member.require(action)?;
+    }
+    Ok(())
+}
+
+/// The problems a review's or an article's text and time have for `intent`: one going to readers
+/// must be written, a scheduled one needs a time to come.
+pub(crate) fn intent_problems(body: &str, publish_at: Option<i64>, intent: Intent, now: i64, problems: &mut Problems) {
     if intent == Intent::Schedule {
-        match draft.publish_at {
-            None => problems.add("publish_at", "Choose when the review should publish itself."),
+        match publish_at {
+            None => problems.add("publish_at", "Choose when it should publish itself."),
             Some(at) if at <= now => {
                 problems.add("publish_at", "That time has passed: choose a time in the future, or publish now.")
             }
             Some(_) => {}
         }
     }
-    if intent.goes_out() && draft.body.trim().is_empty() {
-        problems.add("body", "Write the review before it goes to readers.");
+    if intent.goes_out() && body.trim().is_empty() {
+        problems.add("body", "Write it before it goes to readers.");
     }
 }
 
@@ -139,17 +155,9 @@ pub async fn save(
     intent: Intent,
     mut problems: Problems,
 ) -> Result<Saved> {
-    match review {
-        None => member.require(Action::CreateReview)?,
-        Some(review) => {
-            member.require(Action::ViewReview(access(Some(review), member))).map_err(|_| ChangeError::NotFound)?
-        }
-    }
-    for action in intent.required(access(review, member)) {
-        member.require(action)?;
-    }
+    may_save(member, access(review, member), review.is_some(), intent)?;
     let now = marquee_store::now();
-    intent_problems(draft, intent, now, &mut problems);
+    intent_problems(&draft.body, draft.publish_at, intent, now, &mut problems);
     let rendered = render(&desk.store, &draft.body).await?;
     body_problems(&draft.body, &rendered, &mut problems);
     let film_slug = match &draft.film.title {

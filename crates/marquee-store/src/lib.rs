@@ -380,6 +380,30 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
 
 /// `($1, $2), ($3, $4), …`: the `VALUES` of a multi-row insert of `rows` rows of `width`
 /// parameters each, numbered from `$first`.
+/// Links `owner` to each of `ids` in `table` (`owner_column`, `other_column`, position), in
+/// their order, in one statement; links already there stay.
+pub(crate) async fn insert_ordered(
+    conn: &mut Conn,
+    table: &str,
+    (owner_column, owner): (&str, i64),
+    other_column: &str,
+    ids: &[i64],
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO {table} ({owner_column}, {other_column}, position) VALUES {} ON CONFLICT DO NOTHING",
+        value_rows(1, ids.len(), 3)
+    );
+    let mut insert = sqlx::query(&sql);
+    for (position, id) in ids.iter().enumerate() {
+        insert = insert.bind(owner).bind(*id).bind(position as i64);
+    }
+    insert.execute(&mut *conn).await?;
+    Ok(())
+}
+
 pub(crate) fn value_rows(first: usize, rows: usize, width: usize) -> String {
     (0..rows).map(|row| format!("({})", placeholders(first + row * width, width))).collect::<Vec<_>>().join(", ")
 }

@@ -269,20 +269,8 @@ async fn write_parts(
     }
     let mut films = post.films.clone();
     films.dedup();
-    for (table, column, ids) in [("post_tags", "tag_id", &tags), ("post_films", "film_id", &films)] {
-        if ids.is_empty() {
-            continue;
-        }
-        let sql = format!(
-            "INSERT INTO {table} (post_id, {column}, position) VALUES {} ON CONFLICT DO NOTHING",
-            crate::value_rows(1, ids.len(), 3)
-        );
-        let mut insert = sqlx::query(&sql);
-        for (position, other) in ids.iter().enumerate() {
-            insert = insert.bind(id).bind(*other).bind(position as i64);
-        }
-        insert.execute(&mut *conn).await?;
-    }
+    crate::insert_ordered(conn, "post_tags", ("post_id", id), "tag_id", &tags).await?;
+    crate::insert_ordered(conn, "post_films", ("post_id", id), "film_id", &films).await?;
     for (src, media_id) in &post.images {
         sqlx::query("INSERT INTO post_images (post_id, src, media_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(id)
@@ -767,18 +755,7 @@ pub async fn slug_taken(conn: &mut Conn, kind: PostKind, slug: &str) -> Result<b
 
 /// The plain text of these published articles, by id (for search snippets).
 pub async fn texts(store: &Store, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql = format!(
-        "SELECT id, body_text FROM posts WHERE status = 'published' AND id IN ({})",
-        placeholders(1, ids.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    query.fetch_all(store.pool()).await?.iter().map(|row| Ok((row.try_get("id")?, row.try_get("body_text")?))).collect()
+    crate::reviews::published_texts(store, "posts", ids).await
 }
 
 /// One entry of the home page's mixed list: a review or an article, by id.

@@ -152,17 +152,7 @@ pub(crate) async fn write_parts(
     for tag in &review.tags {
         tags.push(batch.id_of(conn, crate::Named::Tag, tag).await?);
     }
-    if !tags.is_empty() {
-        let sql = format!(
-            "INSERT INTO review_tags (review_id, tag_id, position) VALUES {} ON CONFLICT DO NOTHING",
-            crate::value_rows(1, tags.len(), 3)
-        );
-        let mut insert = sqlx::query(&sql);
-        for (position, tag_id) in tags.iter().enumerate() {
-            insert = insert.bind(id).bind(*tag_id).bind(position as i64);
-        }
-        insert.execute(&mut *conn).await?;
-    }
+    crate::insert_ordered(conn, "review_tags", ("review_id", id), "tag_id", &tags).await?;
     for (src, media_id) in &review.images {
         sqlx::query("INSERT INTO review_images (review_id, src, media_id) VALUES ($1, $2, $3)")
             .bind(id)
@@ -663,11 +653,16 @@ pub async fn sitemap_rows(store: &Store) -> Result<SitemapRows> {
 
 /// The plain text of these published reviews, by id (for search snippets).
 pub async fn texts(store: &Store, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    published_texts(store, "reviews", ids).await
+}
+
+/// The plain text of these published rows of `table` (reviews or posts), by id.
+pub(crate) async fn published_texts(store: &Store, table: &str, ids: &[i64]) -> Result<HashMap<i64, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let sql = format!(
-        "SELECT id, body_text FROM reviews WHERE status = 'published' AND id IN ({})",
+        "SELECT id, body_text FROM {table} WHERE status = 'published' AND id IN ({})",
         placeholders(1, ids.len())
     );
     let mut query = sqlx::query(&sql);

@@ -3,6 +3,7 @@
 //! and moved through draft, awaiting review, scheduled and published as reviews are.
 
 use super::pages::{notice, page_of, pager, render, render_status, see_other};
+use super::reviews::{datetime_local, editor_actions, parse_datetime_local};
 use crate::auth::{Admin, FormData};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -73,33 +74,7 @@ fn access(post: Option<&EditablePost>, admin: &Admin) -> ReviewAccess {
 }
 
 fn actions(admin: &Admin, post: Option<&EditablePost>) -> EditorActions {
-    let actor = admin.actor();
-    let access = access(post, admin);
-    let status = access.status;
-    let publisher = actor.may(Action::PublishReview(access));
-    EditorActions {
-        save_label: match status {
-            ReviewStatus::Published => "Update the published text",
-            ReviewStatus::Scheduled => "Save",
-            _ => "Save draft",
-        },
-        submit: !publisher && actor.may(Action::SubmitReview(access)) && status == ReviewStatus::Draft,
-        withdraw: !publisher && actor.may(Action::SubmitReview(access)) && status == ReviewStatus::Pending,
-        publish: publisher && status != ReviewStatus::Published,
-        schedule: publisher && status != ReviewStatus::Published,
-        unpublish: publisher && matches!(status, ReviewStatus::Published | ReviewStatus::Scheduled),
-        delete: post.is_some() && actor.may(Action::DeleteReview(access)),
-    }
-}
-
-fn datetime_local(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
-}
-
-fn parse_datetime_local(text: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    time::PrimitiveDateTime::parse(text, &format).ok().map(|t| t.assume_utc().unix_timestamp())
+    editor_actions(admin, access(post, admin), post.is_some(), "Update the published text")
 }
 
 fn fields_from_post(post: &EditablePost) -> PostFields {

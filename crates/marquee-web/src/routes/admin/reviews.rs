@@ -125,12 +125,14 @@ fn fields_from_review(review: &EditableReview) -> EditorFields {
     }
 }
 
-fn datetime_local(unix: i64) -> String {
+/// A time as a `datetime-local` field shows it (UTC).
+pub(super) fn datetime_local(unix: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     time::OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }
 
-fn parse_datetime_local(text: &str) -> Option<i64> {
+/// A `datetime-local` field's value (UTC) as Unix seconds.
+pub(super) fn parse_datetime_local(text: &str) -> Option<i64> {
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let with_seconds = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     time::PrimitiveDateTime::parse(text, &format)
@@ -190,14 +192,20 @@ fn access(review: Option<&EditableReview>, admin: &Admin) -> ReviewAccess {
     reviews::access(review, &admin.member())
 }
 
-fn editor_actions(admin: &Admin, review: Option<&EditableReview>) -> EditorActions {
+/// The buttons an editor offers the member for a review or article with this `access`
+/// (`exists` when it is saved already); `published_label` names the save of a published one.
+pub(super) fn editor_actions(
+    admin: &Admin,
+    access: ReviewAccess,
+    exists: bool,
+    published_label: &'static str,
+) -> EditorActions {
     let actor = admin.actor();
-    let access = access(review, admin);
     let status = access.status;
     let publisher = actor.may(Action::PublishReview(access));
     EditorActions {
         save_label: match status {
-            ReviewStatus::Published => "Update published review",
+            ReviewStatus::Published => published_label,
             ReviewStatus::Scheduled => "Save",
             _ => "Save draft",
         },
@@ -206,7 +214,7 @@ fn editor_actions(admin: &Admin, review: Option<&EditableReview>) -> EditorActio
         publish: publisher && status != ReviewStatus::Published,
         schedule: publisher && status != ReviewStatus::Published,
         unpublish: publisher && matches!(status, ReviewStatus::Published | ReviewStatus::Scheduled),
-        delete: review.is_some() && actor.may(Action::DeleteReview(access)),
+        delete: exists && actor.may(Action::DeleteReview(access)),
     }
 }
 
@@ -246,7 +254,7 @@ fn editor_page(state: &AppState, admin: &Admin, editor: EditorState) -> EditorPa
         preview: editor.preview,
         verdict,
         conflict: editor.conflict,
-        actions: editor_actions(admin, review),
+        actions: editor_actions(admin, access(review, admin), review.is_some(), "Update published review"),
         bands: site.bands.bands().iter().map(|b| (b.min.to_string(), b.label.clone())).collect(),
     }
 }

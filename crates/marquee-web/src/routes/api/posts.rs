@@ -2,7 +2,7 @@ use super::access::*;
 use super::paging::*;
 use super::problem::*;
 use super::refs::*;
-use super::reviews::{items, text, StatusInput};
+use super::reviews::{intent_for, items, text, StatusInput};
 use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -12,7 +12,6 @@ use axum::Json;
 use marquee_changes as changes;
 use marquee_changes::posts::PostDraft;
 use marquee_changes::{ChangeError, Member, Problems};
-use marquee_core::lifecycle::Intent;
 use marquee_core::{PostKind, ReviewStatus, Slug, Title, Year};
 use marquee_store::posts::{self, EditablePost, Filter, PostCard};
 use marquee_store::tokens::Scope;
@@ -244,17 +243,6 @@ fn draft_from(input: &ArticleInput, problems: &mut Problems) -> PostDraft {
     }
 }
 
-fn intent_for(status: StatusInput, current: Option<ReviewStatus>, draft: &PostDraft) -> Intent {
-    match (status, current) {
-        (StatusInput::Draft, Some(ReviewStatus::Pending)) => Intent::Withdraw,
-        (StatusInput::Draft, Some(ReviewStatus::Published | ReviewStatus::Scheduled)) => Intent::Unpublish,
-        (StatusInput::Draft, _) => Intent::Save,
-        (StatusInput::Pending, _) => Intent::Submit,
-        (StatusInput::Published, _) if draft.publish_at.is_some() => Intent::Schedule,
-        (StatusInput::Published, _) => Intent::Publish,
-    }
-}
-
 async fn write(
     state: &AppState,
     member: &Member,
@@ -263,7 +251,7 @@ async fn write(
 ) -> ApiResult<SavedArticle> {
     let mut problems = Problems::default();
     let draft = draft_from(input, &mut problems);
-    let intent = intent_for(input.status, existing.map(|p| p.status), &draft);
+    let intent = intent_for(input.status, existing.map(|p| p.status), draft.publish_at.is_some());
     let saved = match changes::posts::save(&state.desk, member, existing, &draft, intent, problems).await {
         Ok(saved) => saved,
         Err(ChangeError::Forbidden) => {

@@ -362,14 +362,15 @@ pub(super) fn items(values: &[String]) -> Vec<String> {
     values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_string).collect()
 }
 
-/// What the request's `status` asks of a review now in `current` (a new one: `None`).
-fn intent_for(status: StatusInput, current: Option<ReviewStatus>, draft: &ReviewDraft) -> Intent {
+/// What the request's `status` asks of a review or article now in `current` (a new one:
+/// `None`); `scheduled` when it names a time to come.
+pub(super) fn intent_for(status: StatusInput, current: Option<ReviewStatus>, scheduled: bool) -> Intent {
     match (status, current) {
         (StatusInput::Draft, Some(ReviewStatus::Pending)) => Intent::Withdraw,
         (StatusInput::Draft, Some(ReviewStatus::Published | ReviewStatus::Scheduled)) => Intent::Unpublish,
         (StatusInput::Draft, _) => Intent::Save,
         (StatusInput::Pending, _) => Intent::Submit,
-        (StatusInput::Published, _) if draft.publish_at.is_some() => Intent::Schedule,
+        (StatusInput::Published, _) if scheduled => Intent::Schedule,
         (StatusInput::Published, _) => Intent::Publish,
     }
 }
@@ -395,7 +396,7 @@ pub(super) async fn write_review(
 ) -> ApiResult<SavedReview> {
     let mut problems = Problems::default();
     let draft = draft_from(input, &mut problems);
-    let intent = intent_for(input.status, existing.map(|r| r.status), &draft);
+    let intent = intent_for(input.status, existing.map(|r| r.status), draft.publish_at.is_some());
     match changes::reviews::save(&state.desk, member, existing, &draft, intent, problems).await {
         Ok(saved) => saved_review(state, member, saved.id).await,
         Err(ChangeError::Forbidden) => {
