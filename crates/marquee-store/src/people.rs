@@ -141,8 +141,21 @@ pub async fn update(conn: &mut Conn, id: i64, name: &str, imdb_id: Option<&str>)
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    crate::search::index_person(conn, id).await?;
+    reindex_with_films(conn, id).await?;
     crate::content::bump(conn).await
+}
+
+/// Brings a person's search document up to date, and those of the films crediting them and so
+/// of those films' reviews, which carry the names of the people credited.
+async fn reindex_with_films(conn: &mut Conn, id: i64) -> Result<()> {
+    let films: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT film_id FROM credits WHERE person_id = $1")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut pending = crate::search::Pending::default();
+    pending.person(id);
+    films.into_iter().for_each(|film| pending.film(film));
+    pending.write(conn).await
 }
 
 /// Merges person `from` into person `into`: their credits move (a credit `into` already has on
@@ -179,6 +192,7 @@ pub async fn merge(conn: &mut Conn, from: i64, into: i64) -> Result<u64> {
         .bind(into)
         .execute(&mut *conn)
         .await?;
+    reindex_with_films(conn, into).await?;
     crate::content::bump(conn).await?;
     Ok(moved)
 }

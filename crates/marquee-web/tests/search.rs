@@ -242,3 +242,26 @@ async fn search_finds_only_what_has_a_public_page() {
     assert!(search(&site, "q=zanzibur").await.contains("Zanzibar Nocturne"), "the typo is corrected to a public title");
     assert!(!search(&site, "q=quillon").await.contains("Quillon"));
 }
+
+#[tokio::test]
+async fn renaming_or_merging_a_person_reindexes_the_reviews_of_their_films() {
+    let (site, _editor) = site_with_reviews().await;
+    let store = &site.state.store;
+    let kubrick = marquee_store::people::by_slug(store, "stanley-kubrick").await.unwrap().unwrap();
+    let mut tx = store.begin().await.unwrap();
+    marquee_store::people::update(&mut tx, kubrick.id, "Stanley Kubrik Corrected", None).await.unwrap();
+    tx.commit().await.unwrap();
+    site.state.refresh().await.unwrap();
+    let found = search(&site, "q=corrected").await;
+    assert!(found.contains("/reviews/the-shining-1980"), "the review carries the new name: {found}");
+
+    // Merged into another person, the credits' new name is found through the review too.
+    let mut tx = store.begin().await.unwrap();
+    let other = marquee_store::people::ensure(&mut tx, "Stan Kubrickson").await.unwrap();
+    marquee_store::people::merge(&mut tx, kubrick.id, other).await.unwrap();
+    tx.commit().await.unwrap();
+    site.state.refresh().await.unwrap();
+    let found = search(&site, "q=corrected").await;
+    assert!(!found.contains("/reviews/the-shining-1980"), "the old name is gone: {found}");
+    assert!(search(&site, "q=kubrickson").await.contains("/reviews/the-shining-1980"));
+}
