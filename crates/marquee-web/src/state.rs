@@ -143,6 +143,9 @@ pub struct AppState {
     pub desk: marquee_changes::Desk,
     /// The `Strict-Transport-Security` header, for a site served over https.
     pub hsts: Option<axum::http::HeaderValue>,
+    /// What `/admin/setup` asks for before it makes the first owner: drawn when the server
+    /// starts and shown in its log only, so the first visitor of a new site cannot take it.
+    setup_code: String,
     site: RwLock<Arc<Site>>,
     related: Held<RelatedIndex>,
     /// The genres the search form offers (slug, name), read once per content change.
@@ -178,6 +181,7 @@ impl AppState {
                     .expect("a number makes a valid header value")
             }),
             cache: PageCache::new(PAGE_CACHE_BYTES),
+            setup_code: setup_code(),
             related: Held::default(),
             genres: Held::default(),
             vocabulary: Held::default(),
@@ -187,6 +191,11 @@ impl AppState {
             changed_at: AtomicI64::new(marquee_store::now()),
         });
         Ok(state)
+    }
+
+    /// The code the setup page asks for (see `setup_code`).
+    pub fn setup_code(&self) -> &str {
+        &self.setup_code
     }
 
     pub fn site(&self) -> Arc<Site> {
@@ -288,6 +297,16 @@ impl AppState {
     pub fn absolute_url(&self, path: &str) -> String {
         format!("{}{}", self.config.base_url, path)
     }
+}
+
+/// A new setup code: twelve letters and digits in three groups (`k7qm-2xwd-9hta`), easy to copy
+/// from a log, about 60 bits of chance.
+fn setup_code() -> String {
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    let chars: Vec<char> = bytes.iter().map(|b| LETTERS[usize::from(*b) % LETTERS.len()] as char).collect();
+    chars.chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
 }
 
 /// Something worked out from the store once per content change, and dropped when it changes.

@@ -20,6 +20,7 @@ async fn setup_creates_the_first_owner_once_and_never_again() {
     let media = marquee_media::MediaStore::new(test.dir.path().join("media"));
     let config = marquee_web::WebConfig::new(base.clone());
     let state = marquee_web::AppState::new(test.store.clone(), media, config).await.unwrap();
+    let code = state.setup_code().to_string();
     tokio::spawn(marquee_web::serve(listener, state, std::future::pending()));
     let mut browser =
         Browser { base, client: Site::client(), cookies: Vec::new(), csrf: String::new(), forwarded_for: None };
@@ -30,11 +31,31 @@ async fn setup_creates_the_first_owner_once_and_never_again() {
     assert!(browser.page("/admin/login").await.contains("href=\"/admin/setup\""), "the login page points to setup");
 
     let csrf = csrf_in(&browser.page("/admin/setup").await);
+    // Without the code the server printed, nobody becomes the owner of a new site.
+    for wrong in ["", "aaaa-bbbb-cccc", &code[..code.len() - 1]] {
+        let refused = browser
+            .post_raw(
+                "/admin/setup",
+                &[
+                    ("csrf", &csrf),
+                    ("setup_code", wrong),
+                    ("name", "Mallory"),
+                    ("email", "mallory@example.com"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{wrong:?}");
+        assert!(refused.text().await.unwrap().contains("That is not the setup code this server printed"));
+    }
+    assert!(marquee_store::accounts::by_email(&test.store, "mallory@example.com").await.unwrap().is_none());
     let mismatch = browser
         .post_raw(
             "/admin/setup",
             &[
                 ("csrf", &csrf),
+                ("setup_code", &code),
                 ("name", "Ada"),
                 ("email", "ada@example.com"),
                 ("password", PASSWORD),
@@ -49,6 +70,7 @@ async fn setup_creates_the_first_owner_once_and_never_again() {
             "/admin/setup",
             &[
                 ("csrf", &csrf),
+                ("setup_code", &code),
                 ("name", "Ada"),
                 ("email", "ada@example.com"),
                 ("password", "short"),
@@ -64,6 +86,7 @@ async fn setup_creates_the_first_owner_once_and_never_again() {
             "/admin/setup",
             &[
                 ("csrf", &csrf),
+                ("setup_code", &code),
                 ("name", "Ada"),
                 ("email", "Ada@Example.com"),
                 ("password", PASSWORD),

@@ -305,6 +305,12 @@ async fn serve(config: Config, args: ServeArgs, access_log: marquee_web::AccessL
         tracing::info!(%address, "metrics on their own address");
     }
     tracing::info!(address = %listener.local_addr()?, data = %config.data_dir.display(), "Marquee is serving");
+    if !marquee_store::accounts::owner_exists(&state.store).await? {
+        tracing::warn!(
+            setup_code = state.setup_code(),
+            "no owner yet: open /admin/setup and enter this setup code, or run `marquee user add --role owner`"
+        );
+    }
     marquee_web::serve(listener, Arc::clone(&state), shutdown_signal()).await?;
     background.abort();
     store.close().await;

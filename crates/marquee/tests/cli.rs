@@ -147,6 +147,9 @@ fn serve_creates_its_data_directory_and_stops_cleanly_on_sigterm() {
         "one line per request: {log}"
     );
     assert!(log.contains("stopped"), "{log}");
+    // A new site without an owner tells whoever runs it the code its setup page asks for.
+    let code = log.split("setup_code=").nth(1).map(|rest| rest.chars().take(14).collect::<String>());
+    assert!(code.as_deref().is_some_and(|c| c.len() == 14 && c.chars().filter(|ch| *ch == '-').count() == 2), "{log}");
 }
 
 #[test]

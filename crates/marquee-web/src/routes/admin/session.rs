@@ -188,6 +188,18 @@ pub async fn setup(State(state): State<Arc<AppState>>, headers: HeaderMap, form:
         return Err(Error::NotFound);
     }
     let mut problems = Problems::default();
+    // Compared in constant time: the code is the one secret standing between a new site and
+    // whoever finds it first.
+    let typed = form.text("setup_code");
+    let expected = state.setup_code();
+    let same = typed.len() == expected.len()
+        && typed.bytes().zip(expected.bytes()).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0;
+    if !same {
+        problems.add(
+            "setup_code",
+            "That is not the setup code this server printed when it started: copy it from its log (setup_code=…).",
+        );
+    }
     let account = new_owner(&form, &mut problems).filter(|_| problems.is_empty());
     let result = match &account {
         Some(account) => marquee_changes::accounts::set_up(&state.desk, account).await,
