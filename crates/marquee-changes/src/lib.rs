@@ -97,6 +97,9 @@ pub enum ChangeError {
     /// Fields to fix.
     #[error("{} field(s) to fix: {}", .0.len(), .0.iter().map(|p| format!("{}: {}", p.field, p.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<Problem>),
+    /// The address asked for is another's (the field says which, and what to do).
+    #[error("{}: {}", .0.field, .0.message)]
+    Taken(Problem),
     /// Someone saved the review since the revision the change was based on.
     #[error("the review was saved meanwhile: it is at revision {current_revision}")]
     Conflict { current_revision: i64 },

@@ -75,12 +75,11 @@ pub async fn save(
     let mut tx = desk.store.begin().await?;
     // A new post's address: the one asked for, which must be free, or one made from its title,
     // numbered when another post has it.
+    let mut taken = false;
     let slug = match (post, &draft.slug) {
         (Some(post), _) => Slug::parse(&post.slug).map_err(|e| marquee_store::Error::Corrupt(e.to_string()))?,
         (None, Some(asked)) => {
-            if posts::slug_taken(&mut tx, kind, asked.as_str()).await? {
-                problems.add("slug", format!("{} is taken: choose another address.", kind.path(asked.as_str())));
-            }
+            taken = posts::slug_taken(&mut tx, kind, asked.as_str()).await?;
             asked.clone()
         }
         (None, None) => {
@@ -96,6 +95,10 @@ pub async fn save(
         problems.add("slug", format!("/{slug} is a part of the site already: choose another address."));
     }
     problems.check()?;
+    if taken {
+        let message = format!("{} is taken: choose another address.", kind.path(slug.as_str()));
+        return Err(ChangeError::Taken(crate::Problem::new("slug", message)));
+    }
     let mut film_ids = Vec::new();
     if kind == PostKind::Article {
         for name in &draft.films {

@@ -478,10 +478,17 @@ pub async fn list(
     Ok((posts, total))
 }
 
-const CARD_SELECT: &str = "SELECT p.id, p.kind, p.slug, p.title, p.standfirst, \
-    SUBSTR(p.body_text, 1, 600) AS body_start, p.published_at, p.updated_at, p.word_count, \
-    u.slug AS author_slug, u.display_name AS author_name, p.body_html \
-    FROM posts p LEFT JOIN users u ON u.id = p.author_id";
+/// The columns of a card (and, with its HTML, of a whole post).
+macro_rules! card_columns {
+    () => {
+        "p.id, p.kind, p.slug, p.title, p.standfirst, SUBSTR(p.body_text, 1, 600) AS body_start, p.published_at, \
+         p.updated_at, p.word_count, u.slug AS author_slug, u.display_name AS author_name"
+    };
+}
+
+const CARD_SELECT: &str = concat!("SELECT ", card_columns!(), " FROM posts p LEFT JOIN users u ON u.id = p.author_id");
+const POST_SELECT: &str =
+    concat!("SELECT ", card_columns!(), ", p.body_html FROM posts p LEFT JOIN users u ON u.id = p.author_id");
 
 fn card_from_row(row: &AnyRow) -> Result<PostCard> {
     Ok(PostCard {
@@ -501,7 +508,7 @@ fn card_from_row(row: &AnyRow) -> Result<PostCard> {
 
 /// The published post of this kind and slug, with its body, tags and films.
 pub async fn published_by_slug(store: &Store, kind: PostKind, slug: &str) -> Result<Option<Post>> {
-    let row = sqlx::query(&format!("{CARD_SELECT} WHERE p.kind = $1 AND p.slug = $2 AND p.status = 'published'"))
+    let row = sqlx::query(&format!("{POST_SELECT} WHERE p.kind = $1 AND p.slug = $2 AND p.status = 'published'"))
         .bind(kind.as_str())
         .bind(slug)
         .fetch_optional(store.pool())
@@ -594,7 +601,7 @@ pub async fn published_for_feed(store: &Store, filter: &Filter, limit: i64) -> R
     let (condition, value) = condition(filter);
     let next = if value.is_some() { 3 } else { 2 };
     let sql = format!(
-        "{CARD_SELECT} WHERE p.kind = $1 AND p.status = 'published'{condition} \
+        "{POST_SELECT} WHERE p.kind = $1 AND p.status = 'published'{condition} \
          ORDER BY p.published_at DESC, p.id DESC LIMIT ${next}"
     );
     let rows = bind_filter(sqlx::query(&sql), &value).bind(limit).fetch_all(store.pool()).await?;
@@ -617,7 +624,7 @@ pub async fn published_for_feed(store: &Store, filter: &Filter, limit: i64) -> R
 /// Every published post of either kind, oldest first, with its body, tags and films (the
 /// static export and the search index's rebuild).
 pub async fn all_published(store: &Store) -> Result<Vec<Post>> {
-    let rows = sqlx::query(&format!("{CARD_SELECT} WHERE p.status = 'published' ORDER BY p.published_at, p.id"))
+    let rows = sqlx::query(&format!("{POST_SELECT} WHERE p.status = 'published' ORDER BY p.published_at, p.id"))
         .fetch_all(store.pool())
         .await?;
     let ids: Vec<i64> = rows.iter().map(|row| row.try_get("id")).collect::<std::result::Result<_, _>>()?;

@@ -57,6 +57,7 @@ impl From<ChangeError> for Error {
             ChangeError::NotFound => Error::NotFound,
             ChangeError::Forbidden => Error::Forbidden,
             ChangeError::Invalid(problems) => Error::Invalid(problems),
+            ChangeError::Taken(problem) => Error::Invalid(vec![problem]),
             ChangeError::Conflict { current_revision } => Error::Conflict(current_revision),
             ChangeError::Store(e) => Error::Store(e),
             ChangeError::Media(message) | ChangeError::Internal(message) => Error::Internal(message),

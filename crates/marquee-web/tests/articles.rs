@@ -167,6 +167,11 @@ async fn a_page_is_at_its_address_and_in_the_navigation_but_not_in_lists_or_feed
     assert!(taken.text().await.unwrap().contains("/films is a part of the site already"));
     let again = owner.post("/admin/pages/new", &[("title", "About"), ("body", "Twice."), ("action", "save")]).await;
     assert_eq!(again.status(), 303, "a title another page has gets a numbered address");
+    let asked = owner
+        .post("/admin/pages/new", &[("title", "About us"), ("slug", "about"), ("body", "x"), ("action", "save")])
+        .await;
+    assert_eq!(asked.status(), 422, "an address asked for and taken is refused, not renumbered");
+    assert!(asked.text().await.unwrap().contains("/about is taken: choose another address."));
     let (pages, _) =
         marquee_store::posts::list(&site.state.store, marquee_core::PostKind::Page, None, 10, 0).await.unwrap();
     assert!(pages.iter().any(|p| p.slug == "about-2"), "{pages:?}");

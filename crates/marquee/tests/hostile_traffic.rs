@@ -108,6 +108,8 @@ async fn bodies_from_strangers_are_refused_by_their_declared_length_before_they_
             format!("POST /admin/media HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {huge}\r\n\r\n"),
             format!("POST /admin/setup HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {huge}\r\n\r\n"),
             format!("POST /api/v1/reviews HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {huge}\r\n\r\n"),
+            format!("POST /api/v1/articles HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {huge}\r\n\r\n"),
+            format!("POST /admin/articles/new HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {huge}\r\n\r\n"),
             format!("PUT /api/v1/diary/1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {huge}\r\n\r\n"),
             format!("POST /admin/reviews/new HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {huge}\r\n\r\n"),
         ];

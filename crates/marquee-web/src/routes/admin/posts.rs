@@ -309,6 +309,11 @@ async fn write(
             let editor = Editor { kind, post, fields, errors, preview: None, conflict: None, notice: None };
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &editor_page(state, admin, editor))
         }
+        Err(ChangeError::Taken(problem)) => {
+            let editor =
+                Editor { kind, post, fields, errors: vec![problem], preview: None, conflict: None, notice: None };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &editor_page(state, admin, editor))
+        }
         Err(ChangeError::Conflict { current_revision }) => {
             let current = load(state, kind, post.map(|p| p.id).unwrap_or_default()).await?;
             let mut fields = fields;

@@ -257,6 +257,10 @@ async fn write(
         Err(ChangeError::Forbidden) => {
             return Err(Problem::new(StatusCode::FORBIDDEN, "This token's user may not do that to this article."))
         }
+        Err(ChangeError::Taken(problem)) => {
+            let detail = format!("{} Or leave the slug out: one is made from the title.", problem.message);
+            return Err(Problem::new(StatusCode::CONFLICT, &detail));
+        }
         Err(ChangeError::Conflict { current_revision }) => {
             return Err(Problem::new(
                 StatusCode::CONFLICT,
@@ -294,12 +298,6 @@ pub(super) async fn create_article(
 ) -> ApiResult<Response> {
     let member = member(&token.require(Scope::Write)?);
     let Json(input) = body?;
-    if let Some(slug) = input.slug.as_deref().and_then(|s| Slug::from_text(s).ok()) {
-        if posts::slug_in_use(&state.store, PostKind::Article, slug.as_str()).await? {
-            let detail = format!("/articles/{slug} is taken: choose another slug, or leave it out.");
-            return Err(Problem::new(StatusCode::CONFLICT, &detail));
-        }
-    }
     let saved = write(&state, &member, None, &input).await?;
     let location = format!("/api/v1/articles/{}/draft", saved.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(saved)).into_response())
