@@ -104,6 +104,25 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
         assert_eq!(status, 200, "{what}: {body}");
         assert!(body.contains("/articles/michael-manns-los-angeles"), "{what} ({path}) shows the article: {body}");
     }
+    let (_, found) = site.public("/search?q=glass").await;
+    assert!(found.contains("<p class=\"result-kind\">Article</p>"), "named as an article in search: {found}");
+    let api = Site::client().get(format!("{}/api/v1/search?q=glass", site.base)).send().await.unwrap();
+    let api: serde_json::Value = serde_json::from_str(&api.text().await.unwrap()).unwrap();
+    assert_eq!(api["items"][0]["kind"], "article", "{api}");
+
+    // A second article sharing a tag is the first one's further reading.
+    let second = editor
+        .post(
+            "/admin/articles/new",
+            &[("title", "Heat at thirty"), ("body", "Still the diner."), ("tags", "crime"), ("action", "publish")],
+        )
+        .await;
+    assert_eq!(second.status(), 303);
+    site.state.refresh().await.unwrap();
+    let (_, first) = site.public("/articles/michael-manns-los-angeles").await;
+    let further = &first[first.find("Further reading").expect("a further reading section")..];
+    assert!(further.contains("href=\"/articles/heat-at-thirty\""), "{further}");
+
     // Lists of reviews stay lists of reviews.
     for path in ["/years/1995", "/scores", "/genres"] {
         let (_, body) = site.public(path).await;
@@ -121,7 +140,11 @@ async fn an_article_about_a_film_is_written_published_and_found_everywhere_a_rea
     site.state.refresh().await.unwrap();
     assert_eq!(site.public("/articles/michael-manns-los-angeles").await.0, 404);
     assert!(!site.public("/search?q=glass").await.1.contains("/articles/"));
-    assert!(!site.public("/feed.xml").await.1.contains("/articles/"));
+    let feed = site.public("/feed.xml").await.1;
+    assert!(
+        !feed.contains("/articles/michael-manns-los-angeles") && feed.contains("/articles/heat-at-thirty"),
+        "{feed}"
+    );
 
     // Saving from an old revision is refused, never merged silently.
     let stale = editor

@@ -156,6 +156,7 @@ pub(crate) async fn results(state: &AppState, hits: &[Hit], words: &[String]) ->
                     results.push(SearchResult::Review {
                         card: Box::new(CardView::new(&site, card)),
                         snippet: marquee_core::SafeHtml::from_stored(snippet(text, words, 30)),
+                        article: false,
                     });
                 }
             }
@@ -165,6 +166,7 @@ pub(crate) async fn results(state: &AppState, hits: &[Hit], words: &[String]) ->
                     results.push(SearchResult::Review {
                         card: Box::new(CardView::of_article(card)),
                         snippet: marquee_core::SafeHtml::from_stored(snippet(text, words, 30)),
+                        article: true,
                     });
                 }
             }

@@ -5,9 +5,21 @@ use askama::Template;
 use marquee_core::SafeHtml;
 
 pub enum SearchResult {
-    Review { card: Box<CardView>, snippet: SafeHtml },
-    Film { href: Option<String>, label: String },
-    Person { href: Option<String>, name: String, credits: i64 },
+    /// A review, or an article (`article`), as a card with the matching words.
+    Review {
+        card: Box<CardView>,
+        snippet: SafeHtml,
+        article: bool,
+    },
+    Film {
+        href: Option<String>,
+        label: String,
+    },
+    Person {
+        href: Option<String>,
+        name: String,
+        credits: i64,
+    },
 }
 
 #[derive(Template)]

@@ -80,8 +80,8 @@ pub(super) async fn search_all(
     let items = results
         .into_iter()
         .map(|r| match r {
-            crate::views::search::SearchResult::Review { card, snippet } => SearchItem {
-                kind: if card.href.starts_with("/articles/") { SearchKind::Article } else { SearchKind::Review },
+            crate::views::search::SearchResult::Review { card, snippet, article } => SearchItem {
+                kind: if article { SearchKind::Article } else { SearchKind::Review },
                 title: card.film_title.clone(),
                 url: Some(state.absolute_url(&card.href)),
                 snippet_html: Some(snippet.as_str().to_string()),
