@@ -47,5 +47,8 @@ cargo build --locked -p marquee
 step "JSON API against its OpenAPI document (schemathesis)"
 MARQUEE_BIN="$PWD/target/debug/marquee" scripts/api-contract.sh
 
+step "ActivityPub against another project's implementation (bovine)"
+MARQUEE_BIN="$PWD/target/debug/marquee" scripts/federation-interop.sh
+
 step "browser tests (headless Chromium)"
 MARQUEE_BIN="$PWD/target/debug/marquee" e2e/run.sh

@@ -10,6 +10,7 @@
 //! - `diary`, `lists`: a member's diary, lists and watchlist.
 //! - `catalogue`: films and people (and finding the film a title and year name).
 //! - `accounts`: the first owner, members, profiles, passwords (hashing included), API tokens.
+//! - `comments`: replies from the fediverse (moderated), blocks, followers, federation's switch.
 //! - `settings`, `media`.
 //!
 //! Every function writes through `marquee-store` in one transaction: a change is whole or not at
@@ -20,6 +21,7 @@
 
 pub mod accounts;
 pub mod catalogue;
+pub mod comments;
 pub mod diary;
 pub mod lists;
 pub mod media;

@@ -331,6 +331,42 @@ pub fn sanitize(html: &str) -> SafeHtml {
     SafeHtml::trusted(sanitizer().clean(html).to_string())
 }
 
+/// Sanitizes a reply from another server (ActivityPub `content`): text, paragraphs, emphasis,
+/// lists, quotes, code and links, the links marked as the reader's own (`rel="nofollow ugc"`);
+/// no images or media (a page never loads a remote image), no classes, ids or styles.
+pub fn sanitize_remote(html: &str) -> SafeHtml {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    let builder = BUILDER.get_or_init(|| {
+        let mut builder = ammonia::Builder::empty();
+        builder
+            .add_tags([
+                "p",
+                "br",
+                "a",
+                "span",
+                "em",
+                "strong",
+                "i",
+                "b",
+                "u",
+                "s",
+                "del",
+                "ul",
+                "ol",
+                "li",
+                "blockquote",
+                "code",
+                "pre",
+            ])
+            .add_tag_attributes("a", ["href"])
+            .url_schemes(["http", "https"].into_iter().collect())
+            .link_rel(Some("nofollow ugc noopener noreferrer"))
+            .clean_content_tags(["script", "style"].into_iter().collect());
+        builder
+    });
+    SafeHtml::trusted(builder.clean(html).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

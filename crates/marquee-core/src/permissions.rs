@@ -47,6 +47,8 @@ pub enum Action {
     ManageUsers,
     ManageSettings,
     ViewActivity,
+    /// Approve or reject replies from the fediverse, block their authors or instances.
+    ModerateComments,
 }
 
 impl Actor {
@@ -61,7 +63,7 @@ impl Actor {
                 at_least_editor || (own(review) && unpublished(review))
             }
             Action::DeleteReview(review) => at_least_editor || (own(review) && review.status == ReviewStatus::Draft),
-            Action::PublishReview(_) | Action::ManageCatalogue => at_least_editor,
+            Action::PublishReview(_) | Action::ManageCatalogue | Action::ModerateComments => at_least_editor,
             Action::ManageCollection { owner } => owner == self.user_id,
             Action::ManageUsers | Action::ManageSettings | Action::ViewActivity => self.role == Role::Owner,
         }

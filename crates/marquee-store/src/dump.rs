@@ -38,6 +38,12 @@ fn order_by(table: &str) -> &'static str {
         "post_redirects" => "post_id, path",
         "list_items" => "list_id, film_id",
         "watchlist" | "film_marks" => "user_id, film_id",
+        "actor_keys" => "actor",
+        "remote_actors" => "uri",
+        "followers" => "actor, follower",
+        "federation_blocks" => "target",
+        "federated_objects" => "kind, source_id",
+        "reactions" => "activity",
         _ => "id",
     }
 }

@@ -11,6 +11,7 @@ pub mod content;
 pub mod diary;
 pub mod dump;
 pub mod facts;
+pub mod federation;
 pub mod films;
 pub mod lists;
 pub mod marks;
@@ -174,6 +175,7 @@ impl Store {
                 (9, "session_rotation", include_str!("../migrations/sqlite/0009_session_rotation.sql")),
                 (10, "search_contentless", include_str!("../migrations/sqlite/0010_search_contentless.sql")),
                 (11, "posts", include_str!("../migrations/sqlite/0011_posts.sql")),
+                (12, "federation", include_str!("../migrations/sqlite/0012_federation.sql")),
             ],
             Backend::Postgres => &[
                 (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -187,6 +189,7 @@ impl Store {
                 (9, "session_rotation", include_str!("../migrations/postgres/0009_session_rotation.sql")),
                 (10, "search_contentless", include_str!("../migrations/postgres/0010_search_contentless.sql")),
                 (11, "posts", include_str!("../migrations/postgres/0011_posts.sql")),
+                (12, "federation", include_str!("../migrations/postgres/0012_federation.sql")),
             ],
         };
         let migrations = sources
@@ -297,6 +300,13 @@ pub const TABLES: &[&str] = &[
     "list_items",
     "watchlist",
     "film_marks",
+    "actor_keys",
+    "remote_actors",
+    "followers",
+    "federation_blocks",
+    "federated_objects",
+    "comments",
+    "reactions",
 ];
 
 /// The current time as Unix seconds, the form every time is stored in.

@@ -513,6 +513,19 @@ pub async fn published_by_slug(store: &Store, kind: PostKind, slug: &str) -> Res
         .bind(slug)
         .fetch_optional(store.pool())
         .await?;
+    post_from(store, row).await
+}
+
+/// The published article or page with this id.
+pub async fn published_by_id(store: &Store, id: i64) -> Result<Option<Post>> {
+    let row = sqlx::query(&format!("{POST_SELECT} WHERE p.id = $1 AND p.status = 'published'"))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?;
+    post_from(store, row).await
+}
+
+async fn post_from(store: &Store, row: Option<AnyRow>) -> Result<Option<Post>> {
     let Some(row) = row else { return Ok(None) };
     let card = card_from_row(&row)?;
     let id = card.id;

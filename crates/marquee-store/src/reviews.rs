@@ -455,6 +455,16 @@ pub async fn published_by_slug(store: &Store, slug: &str) -> Result<Option<Revie
     review_from_row(&row, tags).map(Some)
 }
 
+/// The published review with this id.
+pub async fn published_by_id(store: &Store, id: i64) -> Result<Option<Review>> {
+    let Some(row) = sqlx::query(&review_select("r.id = $1")).bind(id).fetch_optional(store.pool()).await? else {
+        return Ok(None);
+    };
+    let id: i64 = row.try_get("id")?;
+    let tags = tags_where(store, "rt.review_id = $1", Some(id)).await?.remove(&id).unwrap_or_default();
+    review_from_row(&row, tags).map(Some)
+}
+
 /// Every published review as `published_by_slug` reads it, newest first (the order of every
 /// list), in two queries.
 pub async fn all_published(store: &Store) -> Result<Vec<Review>> {
@@ -670,4 +680,11 @@ pub(crate) async fn published_texts(store: &Store, table: &str, ids: &[i64]) -> 
         query = query.bind(*id);
     }
     query.fetch_all(store.pool()).await?.iter().map(|row| Ok((row.try_get("id")?, row.try_get("body_text")?))).collect()
+}
+
+/// How many members have a published review.
+pub async fn count_writers(store: &Store) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(DISTINCT author_id) FROM reviews WHERE status = 'published'")
+        .fetch_one(store.pool())
+        .await?)
 }

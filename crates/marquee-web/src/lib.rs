@@ -51,6 +51,7 @@ fn routes_of(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .merge(routes::search::router())
         .merge(routes::api::router(state.clone()))
         .merge(routes::assets::router())
+        .merge(routes::federation::router())
         .merge(routes::ops::router());
     if state.config.metrics != MetricsAccess::Off {
         router = router.merge(routes::ops::main_metrics_router());
@@ -61,7 +62,9 @@ fn routes_of(state: Arc<AppState>) -> Router<Arc<AppState>> {
 /// Starts the background work a server does: following the content version (so a change made
 /// by another server or a CLI import shows within a second) and publishing scheduled reviews.
 pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+    // Deliveries to followers run beside, in the same task: stopping it stops both.
+    let federation = state.federation.clone().run(state.content_changed.clone());
+    let chores = async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut ticks: u64 = 0;
         let mut drawing = None;
@@ -102,6 +105,9 @@ pub fn spawn_background(state: Arc<AppState>) -> tokio::task::JoinHandle<()> {
                 }
             }
         }
+    };
+    tokio::spawn(async move {
+        tokio::join!(federation, chores);
     })
 }
 

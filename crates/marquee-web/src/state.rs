@@ -30,6 +30,8 @@ pub struct WebConfig {
     pub hsts_max_age: u64,
     /// Where each request's log line goes.
     pub access_log: crate::AccessLog,
+    /// Whether federation may talk to peers on loopback and private addresses (tests only).
+    pub federation_allow_private: bool,
 }
 
 impl WebConfig {
@@ -43,6 +45,7 @@ impl WebConfig {
             limits: Limits::default(),
             hsts_max_age: DEFAULT_HSTS_MAX_AGE,
             access_log: crate::AccessLog::default(),
+            federation_allow_private: false,
         }
     }
 }
@@ -102,6 +105,9 @@ pub struct Site {
     pub has_articles: bool,
     /// The published pages in the navigation, as (slug, title), in their order.
     pub navigation: Vec<(String, String)>,
+    /// Whether the site federates (ActivityPub), and the site actor's user name.
+    pub federation: bool,
+    pub site_handle: String,
 }
 
 impl Default for Site {
@@ -115,6 +121,8 @@ impl Default for Site {
             home_mixed: false,
             has_articles: false,
             navigation: Vec::new(),
+            federation: true,
+            site_handle: "site".into(),
         }
     }
 }
@@ -141,6 +149,10 @@ pub struct AppState {
     pub jobs: crate::jobs::Jobs,
     /// Where changes are made: the store, the media store and password hashing.
     pub desk: marquee_changes::Desk,
+    /// ActivityPub: actors, the inbox, deliveries.
+    pub federation: Arc<marquee_federation::Federation>,
+    /// Told when the content changes (federation works out what followers are sent).
+    pub content_changed: Arc<tokio::sync::Notify>,
     /// The `Strict-Transport-Security` header, for a site served over https.
     pub hsts: Option<axum::http::HeaderValue>,
     /// What `/admin/setup` asks for before it makes the first owner: drawn when the server
@@ -167,7 +179,11 @@ pub struct AppState {
 impl AppState {
     pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> marquee_store::Result<Arc<AppState>> {
         let desk = marquee_changes::Desk::new(store.clone(), media.clone());
+        let federation =
+            marquee_federation::Federation::new(store.clone(), &config.base_url, config.federation_allow_private);
         let state = Arc::new(AppState {
+            federation,
+            content_changed: Arc::new(tokio::sync::Notify::new()),
             version: AtomicI64::new(marquee_store::content::version(&store).await?),
             site: RwLock::new(Arc::new(load_site(&store).await?)),
             store,
@@ -283,6 +299,7 @@ impl AppState {
             self.cache.clear();
             self.version.store(current, Ordering::Release);
             self.changed_at.store(marquee_store::now(), Ordering::Release);
+            self.content_changed.notify_one();
             tracing::info!(version = current, "content changed; caches dropped");
             return Ok(true);
         }
@@ -361,6 +378,10 @@ async fn load_site(store: &Store) -> marquee_store::Result<Site> {
     }
     if let Some(content) = settings.get("feed_content") {
         site.feed_full = content != "summary";
+    }
+    site.federation = settings.get("federation").is_none_or(|v| v != "off");
+    if let Some(handle) = settings.get("federation_handle").filter(|h| !h.is_empty()) {
+        site.site_handle = handle.clone();
     }
     site.home_mixed = settings.get("home_articles").is_some_and(|placing| placing == "mixed");
     site.navigation = marquee_store::posts::navigation(store).await?;

@@ -51,6 +51,17 @@ struct FileConfig {
     limits: LimitSettings,
     #[serde(default)]
     s3: S3Settings,
+    #[serde(default)]
+    federation: FederationSettings,
+}
+
+/// `[federation]` in the file.
+#[derive(Deserialize, Serialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSettings {
+    /// Lets federation talk to `http://` peers on loopback and private addresses: for tests on
+    /// one machine only (`MARQUEE_FEDERATION_ALLOW_PRIVATE=1`).
+    pub allow_private_addresses: Option<bool>,
 }
 
 /// What keeps slow or greedy clients from holding the server (`[limits]` in the file,
@@ -118,6 +129,7 @@ pub struct Config {
     pub hsts_max_age: u64,
     pub limits: LimitSettings,
     pub s3: S3Settings,
+    pub federation: FederationSettings,
     /// Where this configuration came from, for `marquee config`.
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -137,6 +149,8 @@ pub struct Environment {
     /// `MARQUEE_S3_BUCKET`, `…_ENDPOINT`, `…_REGION`, `…_ACCESS_KEY_ID`, `…_SECRET_ACCESS_KEY`,
     /// `…_ALLOW_HTTP`.
     pub s3: S3Settings,
+    /// `MARQUEE_FEDERATION_ALLOW_PRIVATE`.
+    pub federation_allow_private: Option<String>,
 }
 
 /// The variables of `[limits]`, in the order of `Environment::limits`.
@@ -175,6 +189,7 @@ impl Environment {
                 secret_access_key: std::env::var("MARQUEE_S3_SECRET_ACCESS_KEY").ok(),
                 allow_http: std::env::var("MARQUEE_S3_ALLOW_HTTP").ok().map(|v| v == "true" || v == "1"),
             },
+            federation_allow_private: std::env::var("MARQUEE_FEDERATION_ALLOW_PRIVATE").ok(),
         }
     }
 }
@@ -266,8 +281,15 @@ impl Config {
         if s3.bucket.is_some() && (s3.access_key_id.is_none() || s3.secret_access_key.is_none()) {
             bail!("s3: a bucket needs access_key_id and secret_access_key");
         }
+        let allow_private = match env.federation_allow_private.as_deref() {
+            Some("1" | "true") => Some(true),
+            Some("0" | "false") => Some(false),
+            Some(other) => bail!("MARQUEE_FEDERATION_ALLOW_PRIVATE: \"{other}\" is not true or false"),
+            None => file.federation.allow_private_addresses,
+        };
         Ok(Config {
             s3,
+            federation: FederationSettings { allow_private_addresses: allow_private },
             data_dir,
             database_url,
             listen,
@@ -305,6 +327,7 @@ impl Config {
                     .map_or(defaults.session_lifetime, |days| (days.min(3650) * 24 * 3600) as i64),
             },
             hsts_max_age: self.hsts_max_age,
+            federation_allow_private: self.federation.allow_private_addresses.unwrap_or(false),
             ..marquee_web::WebConfig::new(self.base_url.clone())
         }
     }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod cinephile;
+pub mod federation;
 pub mod feeds;
 pub mod ops;
 pub mod public;

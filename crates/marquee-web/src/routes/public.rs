@@ -117,6 +117,9 @@ struct ListSpec {
     /// Articles shown above the reviews on the list's first page.
     articles: Vec<PostCard>,
     articles_more: Option<Link>,
+    /// The fediverse handle that follows this list's writer (or the whole site), when
+    /// federation is on.
+    follow: Option<String>,
 }
 
 /// One page of a review list; a page number past the end (or not a number) is a 404.
@@ -152,6 +155,7 @@ async fn list(state: &AppState, spec: ListSpec, query: &PageQuery) -> AppResult 
         total,
         articles: spec.articles.iter().map(PostCardView::new).collect(),
         articles_more: spec.articles_more,
+        follow: spec.follow,
     })
 }
 
@@ -222,6 +226,7 @@ async fn home(State(state): State<Arc<AppState>>, query: PageQuery) -> Result<Re
         empty_is_not_found: false,
         articles,
         articles_more,
+        follow: site.federation.then(|| format!("{}@{}", site.site_handle, state.federation.host)),
     };
     Ok(list(&state, spec, &query).await?.into_response())
 }
@@ -265,6 +270,7 @@ async fn mixed_home(state: &AppState, query: &PageQuery) -> AppResult {
         total,
         articles: Vec::new(),
         articles_more: None,
+        follow: site.federation.then(|| format!("{}@{}", site.site_handle, state.federation.host)),
     })
 }
 
@@ -433,7 +439,32 @@ fn post_page(state: &AppState, post: &Post, related: Vec<PostCard>) -> ArticlePa
 
 async fn review(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -> AppResult {
     let data = Reader::of(&state).review(&slug).await?.ok_or(Error::NotFound)?;
-    render(review_page(&state, &data))
+    let mut page = review_page(&state, &data);
+    // Replies and reactions are the live site's; the static export is the publication alone.
+    if state.published().is_none() {
+        page.fediverse = fediverse(&state, "review", data.review.card.id).await?;
+    }
+    render(page)
+}
+
+/// The approved replies to a review or article, and its likes and boosts.
+pub(crate) async fn fediverse(state: &AppState, kind: &str, id: i64) -> Result<Fediverse> {
+    use marquee_store::federation as records;
+    let (likes, boosts) = records::reaction_counts(&state.store, kind, id).await?;
+    let replies = records::approved_comments(&state.store, kind, id)
+        .await?
+        .into_iter()
+        .map(|c| ReplyView {
+            id: c.id,
+            name: c.author_name,
+            handle: c.author_handle,
+            profile: c.author_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            link: c.url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            content: marquee_core::html::SafeHtml::from_stored(c.content_html),
+            date: DateView::from_unix(c.published_at),
+        })
+        .collect();
+    Ok(Fediverse { replies, likes, boosts })
 }
 
 /// The review's share image (OpenGraph and Twitter cards): poster, title, year, score, verdict.
@@ -513,6 +544,7 @@ fn review_page(state: &AppState, data: &ReviewData) -> ReviewPage {
         watched: review.watched_on.clone(),
         rewatch: review.rewatch,
         tags: review.tags.iter().map(|t| Link { href: format!("/tags/{}", t.slug), text: t.name.clone() }).collect(),
+        fediverse: Fediverse::default(),
     }
 }
 
@@ -725,6 +757,7 @@ async fn year(State(state): State<Arc<AppState>>, Path(year): Path<String>, quer
         empty_is_not_found: true,
         articles: Vec::new(),
         articles_more: None,
+        follow: None,
     };
     list(&state, spec, &query).await
 }
@@ -746,6 +779,7 @@ async fn genre(State(state): State<Arc<AppState>>, Path(slug): Path<String>, que
         empty_is_not_found: true,
         articles: Vec::new(),
         articles_more: None,
+        follow: None,
     };
     list(&state, spec, &query).await
 }
@@ -769,6 +803,7 @@ async fn tag(State(state): State<Arc<AppState>>, Path(slug): Path<String>, query
         kicker: kicker("/tags", "Tags"),
         parent: kicker("/tags", "Tags"),
         empty_is_not_found: true,
+        follow: None,
     };
     list(&state, spec, &query).await
 }
@@ -792,6 +827,7 @@ async fn score_band(State(state): State<Arc<AppState>>, Path(band): Path<String>
         empty_is_not_found: false,
         articles: Vec::new(),
         articles_more: None,
+        follow: None,
     };
     list(&state, spec, &query).await
 }
@@ -820,6 +856,7 @@ async fn writer(State(state): State<Arc<AppState>>, Path(slug): Path<String>, qu
         parent: None,
         // A writer with a public diary or a published list has a page before their first review.
         empty_is_not_found: false,
+        follow: state.site().federation.then(|| format!("{}@{}", user.slug, state.federation.host)),
     };
     list(&state, spec, &query).await
 }

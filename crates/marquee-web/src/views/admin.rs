@@ -73,6 +73,10 @@ impl AdminLayout {
     pub fn owner(&self) -> bool {
         self.may(Action::ManageUsers)
     }
+
+    pub fn moderator(&self) -> bool {
+        self.may(Action::ModerateComments)
+    }
 }
 
 /// A message about one field of a form, tied to it with `aria-describedby`.
@@ -676,4 +680,56 @@ pub struct PostDeletePage {
     pub title: String,
     pub status: &'static str,
     pub edit_url: String,
+}
+
+/// A reply waiting for a moderator.
+pub struct ReplyRow {
+    pub id: i64,
+    pub name: String,
+    pub handle: String,
+    pub host: String,
+    pub content: marquee_core::SafeHtml,
+    pub received: String,
+    /// The review or article it answers.
+    pub on: super::parts::Link,
+}
+
+#[derive(Template)]
+#[template(path = "admin/replies.html")]
+pub struct RepliesPage {
+    pub layout: AdminLayout,
+    pub rows: Vec<ReplyRow>,
+}
+
+pub struct FollowerRow {
+    pub handle: String,
+    pub name: String,
+    /// The local actor followed (`site`, `user:ID`) and its handle.
+    pub actor: String,
+    pub of: String,
+    pub follower: String,
+    pub since: String,
+}
+
+pub struct TroubleRow {
+    pub inbox: String,
+    pub state: String,
+    pub attempts: i64,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/federation.html")]
+pub struct FederationPage {
+    pub layout: AdminLayout,
+    pub enabled: bool,
+    pub handle: String,
+    pub host: String,
+    pub pending: i64,
+    pub done: i64,
+    pub failed: i64,
+    pub troubles: Vec<TroubleRow>,
+    pub followers: Vec<FollowerRow>,
+    pub blocks: Vec<(String, String)>,
+    pub errors: Vec<FieldError>,
 }

@@ -39,6 +39,35 @@ pub struct ReviewPage {
     pub watched: Option<String>,
     pub rewatch: bool,
     pub tags: Vec<Link>,
+    /// What the fediverse said: approved replies, likes and boosts.
+    pub fediverse: Fediverse,
+}
+
+/// Replies from the fediverse under a review (approved by a moderator), and its likes and boosts.
+#[derive(Clone, Debug, Default)]
+pub struct Fediverse {
+    pub replies: Vec<ReplyView>,
+    pub likes: i64,
+    pub boosts: i64,
+}
+
+impl Fediverse {
+    pub fn is_empty(&self) -> bool {
+        self.replies.is_empty() && self.likes == 0 && self.boosts == 0
+    }
+}
+
+/// One approved reply: who wrote it (their handle, linked to their profile), when, and what
+/// (sanitized when it arrived; its links `rel="nofollow ugc"`, no images).
+#[derive(Clone, Debug)]
+pub struct ReplyView {
+    pub id: i64,
+    pub name: String,
+    pub handle: String,
+    pub profile: Option<String>,
+    pub link: Option<String>,
+    pub content: SafeHtml,
+    pub date: Option<DateView>,
 }
 
 #[derive(Template)]
@@ -55,6 +84,8 @@ pub struct ListPage {
     pub articles: Vec<PostCardView>,
     /// Where all of them are, when there are more than shown.
     pub articles_more: Option<Link>,
+    /// The fediverse handle that follows this writer (or the site).
+    pub follow: Option<String>,
 }
 
 /// An article or page.

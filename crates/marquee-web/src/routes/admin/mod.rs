@@ -1,12 +1,14 @@
 //! The admin area under `/admin`: sign-in and accounts (`session`), the review editor with its
 //! revisions (`reviews`), the article and page editors (`posts`), the media library (`media`), films and people (`catalogue`), and the
 //! owner's settings, users and activity log (`site`), the diary, lists and watchlist
-//! (`cinephile`), imports (`imports`) and API tokens (`tokens`). `pages` holds what the
+//! (`cinephile`), imports (`imports`), API tokens (`tokens`), and the fediverse's replies,
+//! followers and blocks (`federation`). `pages` holds what the
 //! handlers share. Every request passes `auth::admin_guard`.
 
 mod catalogue;
 mod cinephile;
 mod dashboard;
+mod federation;
 mod imports;
 mod media;
 mod pages;
@@ -85,6 +87,12 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/admin/users", get(site::users_page).post(site::user_add))
         .route("/admin/users/{id}", post(site::user_update))
         .route("/admin/activity", get(site::activity))
+        .route("/admin/replies", get(federation::replies))
+        .route("/admin/replies/{id}", post(federation::decide))
+        .route("/admin/federation", get(federation::federation).post(federation::configure))
+        .route("/admin/federation/followers/remove", post(federation::remove_follower))
+        .route("/admin/federation/blocks", post(federation::block))
+        .route("/admin/federation/blocks/remove", post(federation::unblock))
         .route("/admin/diary", get(cinephile::diary_index).post(cinephile::diary_log))
         .route("/admin/diary/{id}", get(cinephile::diary_entry).post(cinephile::diary_update))
         .route("/admin/diary/{id}/delete", post(cinephile::diary_delete))

@@ -59,6 +59,11 @@ pub(super) fn notice(query: Option<&str>) -> Option<&'static str> {
         "signed-out" => "Signed out.",
         "logged" => "Logged in your diary.",
         "revoked" => "Revoked: the token no longer works.",
+        "approved" => "Approved: the reply shows under its review.",
+        "rejected" => "Rejected: the reply will not show.",
+        "blocked" => "Blocked: nothing from there is taken, and what came from there is removed.",
+        "unblocked" => "Unblocked.",
+        "removed" => "Removed: they are sent nothing more.",
         _ => return None,
     })
 }

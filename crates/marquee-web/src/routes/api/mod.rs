@@ -14,6 +14,7 @@
 //! Every write goes through the changes layer (`marquee_changes`), as the admin's forms do.
 
 mod access;
+mod comments;
 mod diary;
 mod etag;
 mod films;
@@ -29,7 +30,7 @@ use crate::state::AppState;
 use axum::http::{header, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, delete, get, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -57,6 +58,9 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/v1/search", get(search::search_all))
         .route("/api/v1/diary", get(diary::list_diary).post(diary::create_diary_entry))
         .route("/api/v1/diary/{id}", delete(diary::delete_diary_entry))
+        .route("/api/v1/comments", get(comments::list_comments))
+        .route("/api/v1/comments/{id}/approve", post(comments::approve_comment))
+        .route("/api/v1/comments/{id}/reject", post(comments::reject_comment))
         .route(
             "/api/v1/{*rest}",
             any(|| async { problem::Problem::new(StatusCode::NOT_FOUND, "No such API endpoint.") }),
@@ -94,11 +98,11 @@ impl utoipa::Modify for BearerScheme {
         posts::list_articles, posts::get_article, posts::get_page, posts::create_article, posts::update_article,
         films::list_films, films::get_film, films::list_people, films::get_person, lists::list_lists,
         lists::get_list, search::search_all, diary::list_diary, diary::create_diary_entry,
-        diary::delete_diary_entry
+        diary::delete_diary_entry, comments::list_comments, comments::approve_comment, comments::reject_comment
     ),
     modifiers(&BearerScheme),
     tags(
-        (name = "reviews"), (name = "articles"), (name = "films"), (name = "people"), (name = "lists"), (name = "search"), (name = "diary")
+        (name = "reviews"), (name = "articles"), (name = "films"), (name = "people"), (name = "lists"), (name = "search"), (name = "diary"), (name = "comments")
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,393 @@
+//! What arrives at an inbox. Every activity is signed (the key fetched from the signer's actor
+//! document and kept; the `Date` within a window; the `Digest` the body's) and signed by its own
+//! actor, or refused with 401. Then: a follow is accepted (and answered with a signed `Accept`);
+//! a reply to a review or article is held for moderation; its edits and deletion are honoured;
+//! likes and boosts are counted. Mentions, direct messages and everything else are taken and
+//! dropped, as is everything from a blocked actor or instance.
+
+use crate::signature::{self, SignatureError};
+use crate::{activities, host_of, Federation, Local};
+use marquee_store::federation::{self as records, NewComment, NewDelivery, RemoteActor};
+use serde_json::Value;
+
+/// Why an activity was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// 401: unsigned, wrongly signed, or signed by someone else.
+    #[error("{0}")]
+    Unsigned(String),
+    /// 400: not an activity.
+    #[error("{0}")]
+    Malformed(String),
+    /// 429: the instance sent too many this minute.
+    #[error("too many activities from {0} this minute")]
+    TooMany(String),
+    /// 404: federation is switched off.
+    #[error("federation is switched off on this site")]
+    Off,
+    #[error(transparent)]
+    Failed(#[from] crate::Error),
+}
+
+impl From<SignatureError> for Refusal {
+    fn from(e: SignatureError) -> Refusal {
+        Refusal::Unsigned(e.to_string())
+    }
+}
+
+impl From<marquee_store::Error> for Refusal {
+    fn from(e: marquee_store::Error) -> Refusal {
+        Refusal::Failed(crate::Error::Store(e))
+    }
+}
+
+/// A request to an inbox.
+pub struct Incoming<'a, H: Fn(&str) -> Option<String>> {
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    /// A header's value by lower-case name.
+    pub header: H,
+    pub body: &'a [u8],
+}
+
+/// What became of an activity that was taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Taken {
+    Followed,
+    Unfollowed,
+    CommentHeld,
+    CommentEdited,
+    CommentDeleted,
+    Reacted,
+    Unreacted,
+    ActorForgotten,
+    /// Taken and dropped (a mention, a blocked actor, a type Marquee has no use for).
+    Ignored,
+}
+
+/// An id given as a string or as an object with an `id`.
+fn id_of(value: &Value) -> Option<&str> {
+    value.as_str().or_else(|| value.get("id").and_then(Value::as_str))
+}
+
+/// The first URL a `url` field gives (a string, a link object, or a list of them).
+fn url_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => items.iter().find_map(url_of),
+        Value::Object(map) => map.get("href").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+impl Federation {
+    /// Takes an activity posted to an inbox, or says why not.
+    pub async fn receive<H: Fn(&str) -> Option<String>>(&self, incoming: Incoming<'_, H>) -> Result<Taken, Refusal> {
+        if !self.enabled().await? {
+            return Err(Refusal::Off);
+        }
+        let header = &incoming.header;
+        let signature = signature::parse(&header("signature").ok_or(SignatureError::Missing)?)?;
+        let now = marquee_store::now();
+        signature::check_coverage(
+            &signature,
+            header("date").as_deref(),
+            header("digest").as_deref(),
+            Some(incoming.body),
+            now,
+        )?;
+        let key_host = host_of(&signature.key_id);
+        if !self.admit(&key_host) {
+            return Err(Refusal::TooMany(key_host));
+        }
+        let activity: Value = serde_json::from_slice(incoming.body)
+            .map_err(|e| Refusal::Malformed(format!("the body is not JSON: {e}")))?;
+        if activity.get("type").and_then(Value::as_str).is_none() {
+            return Err(Refusal::Malformed("the body is not an activity (an object with a type)".into()));
+        }
+        let signed_text =
+            signature::signing_string(&signature.headers, incoming.method, incoming.path_and_query, header)?;
+        let signer = self.verified_signer(&signature, &signed_text).await?;
+        let actor = activity.get("actor").and_then(id_of).unwrap_or_default();
+        if actor != signer.uri {
+            return Err(Refusal::Unsigned(format!("the activity is by {actor:?} but signed by {}", signer.uri)));
+        }
+        if records::is_blocked(&self.store, &signer.uri, &host_of(&signer.uri)).await? {
+            return Ok(Taken::Ignored);
+        }
+        self.take(&activity, &signer).await
+    }
+
+    /// The remote actor whose key made `signature`, fetched when not known (or known with an
+    /// older key: a key that does not verify is fetched again once).
+    async fn verified_signer(
+        &self,
+        signature: &signature::SignatureHeader,
+        text: &str,
+    ) -> Result<RemoteActor, Refusal> {
+        let known = records::remote_actor_by_key(&self.store, &signature.key_id).await?;
+        if let Some(actor) = &known {
+            if verifies(actor, signature, text) {
+                return Ok(actor.clone());
+            }
+            if marquee_store::now() - actor.fetched_at < 60 {
+                return Err(SignatureError::Invalid(signature.key_id.clone()).into());
+            }
+        }
+        let actor = self
+            .fetch_actor(&signature.key_id)
+            .await
+            .map_err(|e| Refusal::Unsigned(format!("the key {} could not be fetched: {e}", signature.key_id)))?;
+        if verifies(&actor, signature, text) {
+            Ok(actor)
+        } else {
+            Err(SignatureError::Invalid(signature.key_id.clone()).into())
+        }
+    }
+
+    /// Fetches (and keeps) the actor a key id or actor id names.
+    pub async fn fetch_actor(&self, id: &str) -> Result<RemoteActor, String> {
+        let address = id.split('#').next().unwrap_or(id);
+        let mut doc = self.client.get_json(address).await.map_err(|e| e.to_string())?;
+        if doc.get("publicKey").is_none() {
+            // A key document: its owner is the actor.
+            let owner = doc.get("owner").and_then(Value::as_str).ok_or("the document has no publicKey")?.to_string();
+            doc = self.client.get_json(&owner).await.map_err(|e| e.to_string())?;
+        }
+        let actor = remote_actor_from(&doc)?;
+        if host_of(&actor.key_id) != host_of(&actor.uri) {
+            return Err(format!("the key {} is not on the actor's own server", actor.key_id));
+        }
+        records::keep_remote_actor(&self.store, &actor).await.map_err(|e| e.to_string())?;
+        Ok(actor)
+    }
+
+    async fn take(&self, activity: &Value, actor: &RemoteActor) -> Result<Taken, Refusal> {
+        let kind = activity.get("type").and_then(Value::as_str).unwrap_or_default();
+        let object = activity.get("object").cloned().unwrap_or(Value::Null);
+        let activity_id = activity.get("id").and_then(Value::as_str).unwrap_or_default();
+        match kind {
+            "Follow" => {
+                let Some(local) = self.by_id(id_of(&object).unwrap_or_default()).await? else {
+                    return Ok(Taken::Ignored);
+                };
+                self.accept_follow(&local, activity, actor).await?;
+                Ok(Taken::Followed)
+            }
+            "Undo" => {
+                let inner = object.get("type").and_then(Value::as_str).unwrap_or_default();
+                match inner {
+                    "Follow" => {
+                        let Some(local) = self.by_id(object.get("object").and_then(id_of).unwrap_or_default()).await?
+                        else {
+                            return Ok(Taken::Ignored);
+                        };
+                        records::remove_follower(&self.store, &local.key_name(), &actor.uri).await?;
+                        Ok(Taken::Unfollowed)
+                    }
+                    _ => {
+                        let id = id_of(&object).unwrap_or_default();
+                        Ok(if records::unreact(&self.store, id, &actor.uri).await? {
+                            Taken::Unreacted
+                        } else {
+                            Taken::Ignored
+                        })
+                    }
+                }
+            }
+            "Create" => self.take_reply(&object, actor).await,
+            "Update" => {
+                let (Some(id), Some(content)) = (id_of(&object), object.get("content").and_then(Value::as_str)) else {
+                    return Ok(Taken::Ignored);
+                };
+                let content = marquee_core::markdown::sanitize_remote(content);
+                Ok(if records::edit_comment(&self.store, id, &actor.uri, content.as_str()).await? {
+                    Taken::CommentEdited
+                } else {
+                    Taken::Ignored
+                })
+            }
+            "Delete" => {
+                let id = id_of(&object).unwrap_or_default();
+                if id == actor.uri {
+                    records::forget_actor(&self.store, &actor.uri).await?;
+                    return Ok(Taken::ActorForgotten);
+                }
+                Ok(if records::delete_comment(&self.store, id, &actor.uri).await? {
+                    Taken::CommentDeleted
+                } else {
+                    Taken::Ignored
+                })
+            }
+            "Like" | "Announce" => {
+                let Some(target) = self.local_object(id_of(&object).unwrap_or_default()).await? else {
+                    return Ok(Taken::Ignored);
+                };
+                let reaction = if kind == "Like" { "like" } else { "boost" };
+                let id = if activity_id.is_empty() {
+                    format!("{}#{reaction}-{}-{}", actor.uri, target.0, target.1)
+                } else {
+                    activity_id.to_string()
+                };
+                records::react(&self.store, &id, (target.0, target.1), reaction, &actor.uri).await?;
+                Ok(Taken::Reacted)
+            }
+            _ => Ok(Taken::Ignored),
+        }
+    }
+
+    /// Records a follower and queues the signed `Accept` that tells them.
+    async fn accept_follow(&self, local: &Local, follow: &Value, follower: &RemoteActor) -> Result<(), Refusal> {
+        let follow_id = follow.get("id").and_then(Value::as_str).unwrap_or_default();
+        records::add_follower(&self.store, &local.key_name(), &follower.uri, follow_id).await?;
+        let actor_id = self.actor_id(local);
+        let accept_id = format!("{actor_id}#accepts/{}", short_hash(&format!("{}{follow_id}", follower.uri)));
+        let accept = activities::accept(&accept_id, &actor_id, follow);
+        records::enqueue(
+            &self.store,
+            &[NewDelivery { inbox: follower.inbox.clone(), actor: local.key_name(), activity: accept.to_string() }],
+        )
+        .await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The review or article (kind, id) an object id of this site names, when it is published.
+    pub async fn local_object(&self, id: &str) -> Result<Option<(&'static str, i64)>, Refusal> {
+        let Some(rest) = id.strip_prefix(&format!("{}/ap/", self.base_url)) else { return Ok(None) };
+        let (kind, number) = match rest.split_once('/') {
+            Some(("reviews", n)) => ("review", n),
+            Some(("articles", n)) => ("article", n),
+            _ => return Ok(None),
+        };
+        let Ok(number) = number.parse::<i64>() else { return Ok(None) };
+        let published = match kind {
+            "review" => marquee_store::reviews::published_by_id(&self.store, number).await?.is_some(),
+            _ => marquee_store::posts::published_by_id(&self.store, number).await?.is_some(),
+        };
+        Ok(published.then_some((kind, number)))
+    }
+
+    /// A `Create` of a reply to a review or article: held for moderation. Anything else created
+    /// (a post that mentions a writer, a direct message) is not for Marquee.
+    async fn take_reply(&self, object: &Value, actor: &RemoteActor) -> Result<Taken, Refusal> {
+        let in_reply_to = object.get("inReplyTo").and_then(id_of).unwrap_or_default();
+        let Some(target) = self.local_object(in_reply_to).await? else { return Ok(Taken::Ignored) };
+        let (Some(uri), Some(content)) =
+            (object.get("id").and_then(Value::as_str), object.get("content").and_then(Value::as_str))
+        else {
+            return Err(Refusal::Malformed("a reply needs an id and content".into()));
+        };
+        if object.get("attributedTo").and_then(id_of).is_some_and(|by| by != actor.uri) {
+            return Err(Refusal::Unsigned("the reply is attributed to someone other than its sender".into()));
+        }
+        let addressed = |field: &str| {
+            object.get(field).is_some_and(|v| match v {
+                Value::String(s) => s == activities::PUBLIC || s == "as:Public" || s == "Public",
+                Value::Array(items) => {
+                    items.iter().any(|i| i.as_str().is_some_and(|s| s == activities::PUBLIC || s == "as:Public"))
+                }
+                _ => false,
+            })
+        };
+        if !addressed("to") && !addressed("cc") {
+            // A direct or followers-only reply: not for a public page.
+            return Ok(Taken::Ignored);
+        }
+        let comment = NewComment {
+            kind: target.0.to_string(),
+            source_id: target.1,
+            uri: uri.to_string(),
+            actor: actor.uri.clone(),
+            author_name: actor.name.clone(),
+            author_handle: actor.handle.clone(),
+            author_url: actor.url.clone(),
+            content_html: marquee_core::markdown::sanitize_remote(content).into_string(),
+            url: object.get("url").and_then(url_of),
+            published_at: object
+                .get("published")
+                .and_then(Value::as_str)
+                .and_then(activities::parse_time)
+                .unwrap_or_else(marquee_store::now),
+        };
+        records::hold_comment(&self.store, &comment).await?;
+        Ok(Taken::CommentHeld)
+    }
+}
+
+fn verifies(actor: &RemoteActor, signature: &signature::SignatureHeader, text: &str) -> bool {
+    crate::keys::PublicKey::from_pem(&actor.public_pem).is_ok_and(|key| signature::verify(&key, signature, text))
+}
+
+/// A remote actor from their document.
+pub fn remote_actor_from(doc: &Value) -> Result<RemoteActor, String> {
+    let field = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_string);
+    let uri = field("id").ok_or("the actor has no id")?;
+    let inbox = field("inbox").ok_or("the actor has no inbox")?;
+    let key = doc.get("publicKey").ok_or("the actor has no publicKey")?;
+    let key = if let Value::Array(keys) = key { keys.first().ok_or("the actor's publicKey is empty")? } else { key };
+    let key_id = key.get("id").and_then(Value::as_str).ok_or("the actor's key has no id")?.to_string();
+    let public_pem =
+        key.get("publicKeyPem").and_then(Value::as_str).ok_or("the actor's key has no publicKeyPem")?.to_string();
+    if key.get("owner").and_then(Value::as_str).is_some_and(|owner| owner != uri) {
+        return Err("the actor's key belongs to someone else".into());
+    }
+    let username = field("preferredUsername").unwrap_or_else(|| uri.rsplit('/').next().unwrap_or_default().to_string());
+    let name = field("name").filter(|n| !n.trim().is_empty()).unwrap_or_else(|| username.clone());
+    Ok(RemoteActor {
+        handle: format!("{username}@{}", host_of(&uri)),
+        name: name.chars().take(200).collect(),
+        shared_inbox: doc
+            .get("endpoints")
+            .and_then(|e| e.get("sharedInbox"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        url: doc.get("url").and_then(url_of),
+        key_id,
+        public_pem,
+        inbox,
+        uri,
+        fetched_at: marquee_store::now(),
+    })
+}
+
+/// A short stable digest of a text, for ids derived from others.
+pub fn short_hash(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn an_actor_document_gives_its_inboxes_key_and_handle() {
+        let doc = serde_json::json!({
+            "id": "https://mastodon.example/users/ana",
+            "type": "Person",
+            "preferredUsername": "ana",
+            "name": "",
+            "inbox": "https://mastodon.example/users/ana/inbox",
+            "endpoints": { "sharedInbox": "https://mastodon.example/inbox" },
+            "url": "https://mastodon.example/@ana",
+            "publicKey": { "id": "https://mastodon.example/users/ana#main-key", "owner": "https://mastodon.example/users/ana", "publicKeyPem": "PEM" }
+        });
+        let actor = remote_actor_from(&doc).unwrap();
+        assert_eq!(actor.handle, "ana@mastodon.example");
+        assert_eq!(actor.name, "ana");
+        assert_eq!(actor.delivery_inbox(), "https://mastodon.example/inbox");
+        let mut stolen = doc.clone();
+        stolen["publicKey"]["owner"] = "https://other.example/users/eve".into();
+        assert!(remote_actor_from(&stolen).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_json_is_read_as_an_actor_or_refused(doc in proptest::arbitrary::any::<String>()) {
+            let value = serde_json::from_str::<Value>(&doc).unwrap_or(Value::String(doc));
+            let _ = remote_actor_from(&value);
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! What followers are sent. Federation does not hook into each way a review can be published
+//! (the editor, the API, a schedule, an import, another server): it compares what is published
+//! with what followers were told (`federated_objects`) and queues what makes them agree:
+//! `Create` of a review or article new to them (with the site's `Announce` for the site's own
+//! followers), `Update` of one edited, `Delete` of one withdrawn. One published long before
+//! federation first saw it (an import of an archive) is recorded and not announced.
+//!
+//! Deliveries wait in the database, one per inbox (an instance's shared inbox once for all its
+//! followers), claimed by one server at a time, and are retried with growing delays for about
+//! four days before being given up.
+
+use crate::activities::{self, ArticleObject, ReviewObject};
+use crate::keys::PrivateKey;
+use crate::{Federation, Local};
+use marquee_store::federation::{self as records, Known, NewDelivery};
+use serde_json::Value;
+
+/// A review or article published longer ago than this when federation first sees it is not
+/// announced (an archive imported at once would otherwise flood every follower).
+pub const ANNOUNCE_WITHIN: i64 = 2 * 24 * 3600;
+
+/// Seconds to wait after each failed attempt; given up after the last.
+pub const BACKOFF: &[i64] = &[60, 300, 1800, 7200, 21_600, 43_200, 86_400, 172_800];
+
+/// How long a server holds a delivery it claimed before another may take it.
+const CLAIM: i64 = 120;
+
+impl Federation {
+    /// The local actor who speaks for a review or article by `author_id`: its writer, or the
+    /// site for one without a writer who may be followed.
+    async fn speaker(&self, author_id: Option<i64>) -> crate::Result<Local> {
+        Ok(match author_id {
+            Some(id) => self.writer(id).await?.unwrap_or(Local::Site),
+            None => Local::Site,
+        })
+    }
+
+    /// The actor a key name names (`site`, `user:ID`), for signing.
+    async fn by_key_name(&self, name: &str) -> crate::Result<Option<Local>> {
+        if name == "site" {
+            return Ok(Some(Local::Site));
+        }
+        match name.strip_prefix("user:").and_then(|n| n.parse::<i64>().ok()) {
+            Some(id) => Ok(records::writer_by_id(&self.store, id).await?.map(Local::Writer)),
+            None => Ok(None),
+        }
+    }
+
+    fn followers_of(&self, local: &Local) -> String {
+        format!("{}/followers", self.actor_id(local))
+    }
+
+    /// A published review or article as the `Article` followers get, when it is published.
+    pub async fn object(&self, kind: &str, id: i64) -> crate::Result<Option<Value>> {
+        let base = &self.base_url;
+        match kind {
+            "review" => {
+                let Some(review) = marquee_store::reviews::published_by_id(&self.store, id).await? else {
+                    return Ok(None);
+                };
+                let Some((imdb_id, author_id, _)) = records::review_refs(&self.store, id).await? else {
+                    return Ok(None);
+                };
+                let local = self.speaker(author_id).await?;
+                let card = &review.card;
+                let bands = verdict_bands(&self.store).await?;
+                let summary = card.summary.clone().unwrap_or_else(|| excerpt(&card.body_start));
+                let object = ReviewObject {
+                    id: self.object_id("review", id),
+                    url: format!("{base}/reviews/{}", card.slug),
+                    actor: self.actor_id(&local),
+                    followers: self.followers_of(&local),
+                    film_title: card.film_title.clone(),
+                    film_year: card.film_year,
+                    headline: card.headline.clone(),
+                    score: card.score.map(f64::from),
+                    verdict: card
+                        .verdict_override
+                        .clone()
+                        .or_else(|| card.score.map(|s| bands.label_for(s).to_string())),
+                    summary,
+                    content_html: review.body_html.as_str().to_string(),
+                    published: card.published_at.unwrap_or(review.updated_at),
+                    updated: Some(review.updated_at),
+                    poster: card.poster.as_ref().map(|p| match p {
+                        marquee_store::media::Picture::Stored(image) => {
+                            format!("{base}{}", image.url(image.fallback_width(480), &image.extension))
+                        }
+                        marquee_store::media::Picture::Url(url) => url.clone(),
+                    }),
+                    tags: review.tags.iter().map(|t| (t.name.clone(), format!("{base}/tags/{}", t.slug))).collect(),
+                    imdb_id,
+                    film_page: format!("{base}/films/{}", card.film_slug),
+                    spoilers: review.spoilers,
+                };
+                Ok(Some(activities::review_article(&object)))
+            }
+            "article" => {
+                let Some(post) = marquee_store::posts::published_by_id(&self.store, id).await? else {
+                    return Ok(None);
+                };
+                if post.card.kind != marquee_core::post::PostKind::Article {
+                    return Ok(None);
+                }
+                let author = match &post.card.author_slug {
+                    Some(slug) => records::writer_by_slug(&self.store, slug).await?.map(|w| w.id),
+                    None => None,
+                };
+                let local = self.speaker(author).await?;
+                let card = &post.card;
+                let object = ArticleObject {
+                    id: self.object_id("article", id),
+                    url: format!("{base}{}", card.path()),
+                    actor: self.actor_id(&local),
+                    followers: self.followers_of(&local),
+                    title: card.title.clone(),
+                    summary: card.standfirst.clone().unwrap_or_else(|| excerpt(&card.body_start)),
+                    content_html: post.body_html.as_str().to_string(),
+                    published: card.published_at.unwrap_or(card.updated_at),
+                    updated: Some(card.updated_at),
+                    tags: post.tags.iter().map(|t| (t.name.clone(), format!("{base}/tags/{}", t.slug))).collect(),
+                };
+                Ok(Some(activities::article(&object)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Compares what is published with what followers were told, and queues what tells them the
+    /// difference. Returns how many objects it recorded.
+    pub async fn sweep(&self) -> crate::Result<usize> {
+        if !self.enabled().await? {
+            return Ok(0);
+        }
+        let now = marquee_store::now();
+        let mut recorded = 0;
+        for pending in records::pending_objects(&self.store, 200).await? {
+            let Some(object) = self.object(&pending.kind, pending.source_id).await? else { continue };
+            let local = self.speaker(pending.author_id).await?;
+            let actor = local.key_name();
+            let revision = pending.revision;
+            let object_id = self.object_id(&pending.kind, pending.source_id);
+            let (activity, sent) = match pending.known {
+                None | Some(Known { deleted: true, .. }) => {
+                    if pending.published_at < now - ANNOUNCE_WITHIN {
+                        (None, false)
+                    } else {
+                        (Some("Create"), true)
+                    }
+                }
+                Some(Known { sent: true, .. }) => (Some("Update"), true),
+                Some(Known { sent: false, .. }) => (None, false),
+            };
+            let deliveries = match activity {
+                Some(kind) => self.deliveries_for(kind, &local, &object_id, object, revision).await?,
+                None => Vec::new(),
+            };
+            let now_known = Known { revision, sent, deleted: false };
+            let object_key = (pending.kind.as_str(), pending.source_id);
+            if records::record_object(&self.store, object_key, &actor, pending.known, now_known, &deliveries).await? {
+                recorded += 1;
+            }
+        }
+        for withdrawn in records::withdrawn_objects(&self.store, 200).await? {
+            let object_id = self.object_id(&withdrawn.kind, withdrawn.source_id);
+            let deliveries = if withdrawn.known.sent {
+                match self.by_key_name(&withdrawn.actor).await? {
+                    Some(local) => {
+                        let tombstone = activities::tombstone(&object_id);
+                        self.deliveries_for("Delete", &local, &object_id, tombstone, withdrawn.known.revision).await?
+                    }
+                    None => Vec::new(),
+                }
+            } else {
+                Vec::new()
+            };
+            let now_known = Known { deleted: true, ..withdrawn.known };
+            let object_key = (withdrawn.kind.as_str(), withdrawn.source_id);
+            if records::record_object(
+                &self.store,
+                object_key,
+                &withdrawn.actor,
+                Some(withdrawn.known),
+                now_known,
+                &deliveries,
+            )
+            .await?
+            {
+                recorded += 1;
+            }
+        }
+        if recorded > 0 {
+            self.wake.notify_one();
+        }
+        Ok(recorded)
+    }
+
+    /// The deliveries of one activity: the speaker's own to their followers' inboxes; for a new
+    /// object by a writer, the site's `Announce` to the site's followers they do not reach; an
+    /// `Update` or `Delete` to both.
+    async fn deliveries_for(
+        &self,
+        kind: &str,
+        local: &Local,
+        object_id: &str,
+        object: Value,
+        revision: i64,
+    ) -> crate::Result<Vec<NewDelivery>> {
+        let actor_id = self.actor_id(local);
+        let stamp = marquee_store::now();
+        let id = format!("{object_id}/activities/{}-{revision}-{stamp}", kind.to_ascii_lowercase());
+        let activity = activities::activity(kind, &id, &actor_id, &self.followers_of(local), object).to_string();
+        let own_inboxes = records::follower_inboxes(&self.store, &[&local.key_name()]).await?;
+        let mut deliveries: Vec<NewDelivery> = own_inboxes
+            .iter()
+            .map(|inbox| NewDelivery { inbox: inbox.clone(), actor: local.key_name(), activity: activity.clone() })
+            .collect();
+        if *local != Local::Site {
+            let site_inboxes = records::follower_inboxes(&self.store, &["site"]).await?;
+            if kind == "Create" {
+                // Every inbox of the site's followers hears from the site itself, even one the
+                // writer's delivery reaches: an instance shows a writer's Create only to the
+                // writer's own followers there.
+                let site = self.site_id();
+                let announce_id = format!("{object_id}/activities/announce-{revision}-{stamp}");
+                let announce = activities::activity(
+                    "Announce",
+                    &announce_id,
+                    &site,
+                    &format!("{site}/followers"),
+                    Value::String(object_id.to_string()),
+                )
+                .to_string();
+                deliveries.extend(site_inboxes.into_iter().map(|inbox| NewDelivery {
+                    inbox,
+                    actor: "site".into(),
+                    activity: announce.clone(),
+                }));
+            } else {
+                // An edit or a withdrawal reaches every instance that was told of the object.
+                deliveries.extend(
+                    site_inboxes.into_iter().filter(|inbox| !own_inboxes.contains(inbox)).map(|inbox| NewDelivery {
+                        inbox,
+                        actor: local.key_name(),
+                        activity: activity.clone(),
+                    }),
+                );
+            }
+        }
+        Ok(deliveries)
+    }
+
+    /// Sends the deliveries that are due (a few at once); returns how many went.
+    pub async fn deliver_due(&self) -> crate::Result<usize> {
+        let due = records::claim_due(&self.store, 16, CLAIM).await?;
+        let mut sent = 0;
+        let attempts = due.into_iter().map(|delivery| async move {
+            let outcome = self.deliver(&delivery).await;
+            (delivery, outcome)
+        });
+        for (delivery, outcome) in futures_util::future::join_all(attempts).await {
+            match outcome {
+                Ok(()) => {
+                    records::delivered(&self.store, delivery.id).await?;
+                    sent += 1;
+                }
+                Err((error, temporary)) => {
+                    let retry = BACKOFF.get(delivery.attempts as usize).filter(|_| temporary);
+                    let retry_at = retry.map(|delay| marquee_store::now() + delay);
+                    tracing::info!(inbox = %delivery.inbox, attempt = delivery.attempts + 1, %error, retry_at, "a delivery failed");
+                    records::failed(&self.store, delivery.id, &error, retry_at).await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn deliver(&self, delivery: &records::Delivery) -> Result<(), (String, bool)> {
+        let local = self
+            .by_key_name(&delivery.actor)
+            .await
+            .map_err(|e| (e.to_string(), true))?
+            .ok_or_else(|| (format!("the actor {} is gone", delivery.actor), false))?;
+        let keys = self.keys(&local).await.map_err(|e| (e.to_string(), true))?;
+        let key = PrivateKey::from_pem(&keys.private_pem).map_err(|e| (e, false))?;
+        let key_id = format!("{}#main-key", self.actor_id(&local));
+        self.client
+            .post_signed(&delivery.inbox, delivery.activity.as_bytes(), &key_id, &key)
+            .await
+            .map_err(|e| (e.to_string(), e.is_temporary()))
+    }
+
+    /// Runs until the process ends: sweeps when nudged (a content change) and every minute,
+    /// delivers what is due when woken and every few seconds, forgets old deliveries daily.
+    pub async fn run(self: std::sync::Arc<Self>, changes: std::sync::Arc<tokio::sync::Notify>) {
+        let mut last_sweep = 0;
+        let mut last_prune = 0;
+        loop {
+            tokio::select! {
+                _ = changes.notified() => { last_sweep = 0; }
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(3)) => {}
+            }
+            let now = marquee_store::now();
+            if now - last_sweep >= 60 {
+                last_sweep = now;
+                if let Err(e) = self.sweep().await {
+                    tracing::warn!(error = %e, "working out what followers are sent failed");
+                }
+            }
+            // Switched off, nothing goes out (what waits goes once it is on again).
+            if !self.enabled().await.unwrap_or(false) {
+                continue;
+            }
+            loop {
+                match self.deliver_due().await {
+                    Ok(16..) => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "delivering to followers failed");
+                        break;
+                    }
+                }
+            }
+            if now - last_prune >= 24 * 3600 {
+                last_prune = now;
+                if let Err(e) = records::prune_deliveries(&self.store, now - 14 * 24 * 3600).await {
+                    tracing::warn!(error = %e, "forgetting old deliveries failed");
+                }
+            }
+        }
+    }
+
+    /// The outbox of a local actor: its newest reviews and articles as `Create` activities,
+    /// `page` (from 1) of them, or the collection itself for `None`.
+    pub async fn outbox(&self, local: &Local, page: Option<i64>) -> crate::Result<Value> {
+        const PER_PAGE: i64 = 20;
+        let id = format!("{}/outbox", self.actor_id(local));
+        let filter = Some(local.key_name());
+        let Some(page) = page else {
+            let (_, total) = records::sent_objects(&self.store, filter.as_deref(), 1, 0).await?;
+            return Ok(activities::collection(&id, total, Some(&format!("{id}?page=1"))));
+        };
+        let page = page.max(1);
+        let (items, total) =
+            records::sent_objects(&self.store, filter.as_deref(), PER_PAGE, (page - 1) * PER_PAGE).await?;
+        let mut activities_out = Vec::new();
+        for (kind, source_id) in items {
+            if let Some(object) = self.object(&kind, source_id).await? {
+                let object_id = self.object_id(&kind, source_id);
+                let actor = object.get("attributedTo").and_then(Value::as_str).unwrap_or_default().to_string();
+                activities_out.push(activities::activity(
+                    "Create",
+                    &format!("{object_id}/activities/create"),
+                    &actor,
+                    &format!("{actor}/followers"),
+                    object,
+                ));
+            }
+        }
+        let next = (page * PER_PAGE < total).then(|| format!("{id}?page={}", page + 1));
+        Ok(activities::collection_page(&format!("{id}?page={page}"), &id, activities_out, next.as_deref()))
+    }
+}
+
+/// The verdict bands the owner set (the defaults otherwise).
+async fn verdict_bands(store: &marquee_store::Store) -> crate::Result<marquee_core::VerdictBands> {
+    let settings = marquee_store::settings::all(store).await?;
+    Ok(settings.get("verdict_bands").and_then(|b| serde_json::from_str(b).ok()).unwrap_or_default())
+}
+
+/// The start of a text, cut at a word, for a summary.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 280;
+    if text.chars().count() <= MAX {
+        return text.trim().to_string();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end())
+}

@@ -1,0 +1,879 @@
+//! ActivityPub federation's records: local actors' keys, remote actors as fetched, followers,
+//! blocks, what followers were sent of each review, the delivery queue, replies held for
+//! moderation, likes and boosts. The protocol itself is `marquee-federation`'s.
+
+use crate::{now, Result, Store};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/// A local actor's key pair as PEM (public SPKI, private PKCS#8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyPair {
+    pub public_pem: String,
+    pub private_pem: String,
+}
+
+pub async fn key(store: &Store, actor: &str) -> Result<Option<KeyPair>> {
+    let row = sqlx::query("SELECT public_pem, private_pem FROM actor_keys WHERE actor = $1")
+        .bind(actor)
+        .fetch_optional(store.pool())
+        .await?;
+    row.map(|row| Ok(KeyPair { public_pem: row.try_get("public_pem")?, private_pem: row.try_get("private_pem")? }))
+        .transpose()
+}
+
+/// Keeps `pair` for `actor` unless another server kept one first; returns the one kept.
+pub async fn keep_key(store: &Store, actor: &str, pair: &KeyPair) -> Result<KeyPair> {
+    sqlx::query(
+        "INSERT INTO actor_keys (actor, public_pem, private_pem, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (actor) DO NOTHING",
+    )
+    .bind(actor)
+    .bind(&pair.public_pem)
+    .bind(&pair.private_pem)
+    .bind(now())
+    .execute(store.pool())
+    .await?;
+    Ok(key(store, actor).await?.unwrap_or_else(|| pair.clone()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remote actors
+
+/// A remote actor as its document said when last fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteActor {
+    pub uri: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub key_id: String,
+    pub public_pem: String,
+    pub name: String,
+    /// `user@host`.
+    pub handle: String,
+    /// Their profile page.
+    pub url: Option<String>,
+    pub fetched_at: i64,
+}
+
+impl RemoteActor {
+    /// Where to deliver to them: their instance's shared inbox when it has one.
+    pub fn delivery_inbox(&self) -> &str {
+        self.shared_inbox.as_deref().unwrap_or(&self.inbox)
+    }
+}
+
+fn remote_from(row: &AnyRow) -> Result<RemoteActor> {
+    Ok(RemoteActor {
+        uri: row.try_get("uri")?,
+        inbox: row.try_get("inbox")?,
+        shared_inbox: row.try_get("shared_inbox")?,
+        key_id: row.try_get("key_id")?,
+        public_pem: row.try_get("public_pem")?,
+        name: row.try_get("name")?,
+        handle: row.try_get("handle")?,
+        url: row.try_get("url")?,
+        fetched_at: row.try_get("fetched_at")?,
+    })
+}
+
+const REMOTE_COLUMNS: &str = "uri, inbox, shared_inbox, key_id, public_pem, name, handle, url, fetched_at";
+
+pub async fn remote_actor(store: &Store, uri: &str) -> Result<Option<RemoteActor>> {
+    let sql = format!("SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE uri = $1");
+    sqlx::query(&sql).bind(uri).fetch_optional(store.pool()).await?.as_ref().map(remote_from).transpose()
+}
+
+/// The remote actor whose key has this id.
+pub async fn remote_actor_by_key(store: &Store, key_id: &str) -> Result<Option<RemoteActor>> {
+    let sql = format!("SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE key_id = $1");
+    sqlx::query(&sql).bind(key_id).fetch_optional(store.pool()).await?.as_ref().map(remote_from).transpose()
+}
+
+pub async fn keep_remote_actor(store: &Store, actor: &RemoteActor) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO remote_actors (uri, inbox, shared_inbox, key_id, public_pem, name, handle, url, fetched_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (uri) DO UPDATE SET inbox = excluded.inbox, \
+         shared_inbox = excluded.shared_inbox, key_id = excluded.key_id, public_pem = excluded.public_pem, \
+         name = excluded.name, handle = excluded.handle, url = excluded.url, fetched_at = excluded.fetched_at",
+    )
+    .bind(&actor.uri)
+    .bind(&actor.inbox)
+    .bind(&actor.shared_inbox)
+    .bind(&actor.key_id)
+    .bind(&actor.public_pem)
+    .bind(&actor.name)
+    .bind(&actor.handle)
+    .bind(&actor.url)
+    .bind(actor.fetched_at)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Followers and blocks
+
+/// Records that `follower` follows the local `actor`; false when they did already.
+pub async fn add_follower(store: &Store, actor: &str, follower: &str, follow_id: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO followers (actor, follower, follow_id, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (actor, follower) DO UPDATE SET follow_id = excluded.follow_id",
+    )
+    .bind(actor)
+    .bind(follower)
+    .bind(follow_id)
+    .bind(now())
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn remove_follower(store: &Store, actor: &str, follower: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM followers WHERE actor = $1 AND follower = $2")
+        .bind(actor)
+        .bind(follower)
+        .execute(store.pool())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes `follower` from every local actor's followers (an account deleted or blocked).
+pub async fn remove_follower_everywhere(store: &Store, follower: &str) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM followers WHERE follower = $1").bind(follower).execute(store.pool()).await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn follower_count(store: &Store, actor: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM followers WHERE actor = $1")
+        .bind(actor)
+        .fetch_one(store.pool())
+        .await?)
+}
+
+/// A follower as the admin lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Follower {
+    pub actor: String,
+    pub follower: String,
+    pub handle: Option<String>,
+    pub name: Option<String>,
+    pub since: i64,
+}
+
+/// Every follower of every local actor, newest first.
+pub async fn followers(store: &Store, limit: i64) -> Result<Vec<Follower>> {
+    let rows = sqlx::query(
+        "SELECT f.actor, f.follower, f.created_at, a.handle, a.name FROM followers f \
+         LEFT JOIN remote_actors a ON a.uri = f.follower ORDER BY f.created_at DESC, f.follower LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Follower {
+                actor: row.try_get("actor")?,
+                follower: row.try_get("follower")?,
+                handle: row.try_get("handle")?,
+                name: row.try_get("name")?,
+                since: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Where to deliver to the followers of any of `actors`: one inbox per instance that has a
+/// shared one, each follower's own otherwise.
+pub async fn follower_inboxes(store: &Store, actors: &[&str]) -> Result<Vec<String>> {
+    let mut inboxes = std::collections::BTreeSet::new();
+    for actor in actors {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT COALESCE(a.shared_inbox, a.inbox) FROM followers f JOIN remote_actors a ON a.uri = f.follower \
+             WHERE f.actor = $1",
+        )
+        .bind(*actor)
+        .fetch_all(store.pool())
+        .await?;
+        inboxes.extend(rows);
+    }
+    Ok(inboxes.into_iter().collect())
+}
+
+pub async fn block(store: &Store, target: &str) -> Result<()> {
+    sqlx::query("INSERT INTO federation_blocks (target, created_at) VALUES ($1, $2) ON CONFLICT (target) DO NOTHING")
+        .bind(target)
+        .bind(now())
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn unblock(store: &Store, target: &str) -> Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM federation_blocks WHERE target = $1").bind(target).execute(store.pool()).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Whether the actor or their host is blocked.
+pub async fn is_blocked(store: &Store, actor: &str, host: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM federation_blocks WHERE target = $1 OR target = $2")
+        .bind(actor)
+        .bind(host)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn blocks(store: &Store) -> Result<Vec<(String, i64)>> {
+    let rows =
+        sqlx::query("SELECT target, created_at FROM federation_blocks ORDER BY target").fetch_all(store.pool()).await?;
+    rows.iter().map(|row| Ok((row.try_get("target")?, row.try_get("created_at")?))).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// What followers were sent
+
+/// A published review (or article) whose federated state lags behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub kind: String,
+    pub source_id: i64,
+    pub author_id: Option<i64>,
+    pub revision: i64,
+    pub published_at: i64,
+    /// What followers knew of it before.
+    pub known: Option<Known>,
+}
+
+/// Published reviews and articles never recorded, changed since, or published again after a
+/// withdrawal.
+pub async fn pending_objects(store: &Store, limit: i64) -> Result<Vec<Pending>> {
+    let mut pending = Vec::new();
+    for (kind, table, only) in [("review", "reviews", ""), ("article", "posts", " AND s.kind = 'article'")] {
+        let sql = format!(
+            "SELECT s.id, s.author_id, s.revision, s.published_at, o.revision AS o_revision, o.sent, o.deleted \
+             FROM {table} s LEFT JOIN federated_objects o ON o.kind = $1 AND o.source_id = s.id \
+             WHERE s.status = 'published'{only} AND (o.source_id IS NULL OR o.revision <> s.revision OR o.deleted <> 0) \
+             ORDER BY s.published_at, s.id LIMIT $2"
+        );
+        let rows = sqlx::query(&sql).bind(kind).bind(limit).fetch_all(store.pool()).await?;
+        for row in rows {
+            let o_revision: Option<i64> = row.try_get("o_revision")?;
+            let sent: Option<i64> = row.try_get("sent")?;
+            let deleted: Option<i64> = row.try_get("deleted")?;
+            pending.push(Pending {
+                kind: kind.to_string(),
+                source_id: row.try_get("id")?,
+                author_id: row.try_get("author_id")?,
+                revision: row.try_get("revision")?,
+                published_at: row.try_get::<Option<i64>, _>("published_at")?.unwrap_or_else(now),
+                known: o_revision.map(|revision| Known {
+                    revision,
+                    sent: sent.unwrap_or(0) != 0,
+                    deleted: deleted.unwrap_or(0) != 0,
+                }),
+            });
+        }
+    }
+    Ok(pending)
+}
+
+/// A recorded object that is no longer published (unpublished or deleted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withdrawn {
+    pub kind: String,
+    pub source_id: i64,
+    pub actor: String,
+    pub known: Known,
+}
+
+pub async fn withdrawn_objects(store: &Store, limit: i64) -> Result<Vec<Withdrawn>> {
+    let mut withdrawn = Vec::new();
+    for (kind, table) in [("review", "reviews"), ("article", "posts")] {
+        let sql = format!(
+            "SELECT o.source_id, o.actor, o.revision, o.sent FROM federated_objects o \
+             LEFT JOIN {table} s ON s.id = o.source_id AND s.status = 'published' \
+             WHERE o.kind = $1 AND o.deleted = 0 AND s.id IS NULL ORDER BY o.source_id LIMIT $2"
+        );
+        let rows = sqlx::query(&sql).bind(kind).bind(limit).fetch_all(store.pool()).await?;
+        for row in rows {
+            withdrawn.push(Withdrawn {
+                kind: kind.to_string(),
+                source_id: row.try_get("source_id")?,
+                actor: row.try_get("actor")?,
+                known: Known {
+                    revision: row.try_get("revision")?,
+                    sent: row.try_get::<i64, _>("sent")? != 0,
+                    deleted: false,
+                },
+            });
+        }
+    }
+    Ok(withdrawn)
+}
+
+/// What followers know of an object: the revision they were told of, whether they were told at
+/// all, whether it was withdrawn since.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Known {
+    pub revision: i64,
+    pub sent: bool,
+    pub deleted: bool,
+}
+
+/// Records what followers now know of an object, with the deliveries that tell them, in one
+/// transaction, when what was known is still `before`: of two servers that saw the same change,
+/// one records it and queues its deliveries, the other finds it done (false) and sends nothing.
+pub async fn record_object(
+    store: &Store,
+    object: (&str, i64),
+    actor: &str,
+    before: Option<Known>,
+    now_known: Known,
+    deliveries: &[NewDelivery],
+) -> Result<bool> {
+    let mut tx = store.begin().await?;
+    let done = match before {
+        None => {
+            sqlx::query(
+                "INSERT INTO federated_objects (kind, source_id, actor, revision, sent, deleted, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, source_id) DO NOTHING",
+            )
+            .bind(object.0)
+            .bind(object.1)
+            .bind(actor)
+            .bind(now_known.revision)
+            .bind(i64::from(now_known.sent))
+            .bind(i64::from(now_known.deleted))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+        }
+        Some(before) => {
+            sqlx::query(
+                "UPDATE federated_objects SET actor = $1, revision = $2, sent = $3, deleted = $4, updated_at = $5 \
+                 WHERE kind = $6 AND source_id = $7 AND revision = $8 AND sent = $9 AND deleted = $10",
+            )
+            .bind(actor)
+            .bind(now_known.revision)
+            .bind(i64::from(now_known.sent))
+            .bind(i64::from(now_known.deleted))
+            .bind(now())
+            .bind(object.0)
+            .bind(object.1)
+            .bind(before.revision)
+            .bind(i64::from(before.sent))
+            .bind(i64::from(before.deleted))
+            .execute(&mut *tx)
+            .await?
+        }
+    };
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    for delivery in deliveries {
+        insert_delivery(&mut tx, delivery).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Reviews and articles that followers were sent, newest first: the outbox.
+pub async fn sent_objects(
+    store: &Store,
+    actor: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<(String, i64)>, i64)> {
+    let condition = if actor.is_some() { " AND actor = $3" } else { "" };
+    let sql = format!(
+        "SELECT kind, source_id FROM federated_objects WHERE sent <> 0 AND deleted = 0{condition} \
+         ORDER BY updated_at DESC, source_id DESC LIMIT $1 OFFSET $2"
+    );
+    let mut query = sqlx::query(&sql).bind(limit).bind(offset);
+    if let Some(actor) = actor {
+        query = query.bind(actor);
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    let items = rows.iter().map(|row| Ok((row.try_get("kind")?, row.try_get("source_id")?))).collect::<Result<_>>()?;
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM federated_objects WHERE sent <> 0 AND deleted = 0{}",
+        condition.replace("$3", "$1")
+    );
+    let mut count = sqlx::query_scalar(&count_sql);
+    if let Some(actor) = actor {
+        count = count.bind(actor);
+    }
+    Ok((items, count.fetch_one(store.pool()).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deliveries
+
+/// An activity to deliver to one inbox, signed by the local `actor`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub inbox: String,
+    pub actor: String,
+    pub activity: String,
+}
+
+async fn insert_delivery(conn: &mut crate::Conn, delivery: &NewDelivery) -> Result<()> {
+    let now = now();
+    sqlx::query(
+        "INSERT INTO deliveries (inbox, actor, activity, state, attempts, next_at, created_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $4)",
+    )
+    .bind(&delivery.inbox)
+    .bind(&delivery.actor)
+    .bind(&delivery.activity)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn enqueue(store: &Store, deliveries: &[NewDelivery]) -> Result<()> {
+    let mut tx = store.begin().await?;
+    for delivery in deliveries {
+        insert_delivery(&mut tx, delivery).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A delivery claimed by this server for a while.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub inbox: String,
+    pub actor: String,
+    pub activity: String,
+    /// Attempts before this one.
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` deliveries that are due, each for `hold` seconds: a delivery is claimed
+/// by one server only, however many share the database (the claim is a conditional update of
+/// its row, which one writer wins).
+pub async fn claim_due(store: &Store, limit: i64, hold: i64) -> Result<Vec<Delivery>> {
+    let now = now();
+    let rows = sqlx::query(
+        "SELECT id, inbox, actor, activity, attempts FROM deliveries WHERE state = 'pending' AND next_at <= $1 \
+         AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    let mut claimed = Vec::new();
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let done = sqlx::query(
+            "UPDATE deliveries SET claimed_until = $1 WHERE id = $2 AND state = 'pending' \
+             AND (claimed_until IS NULL OR claimed_until < $3)",
+        )
+        .bind(now + hold)
+        .bind(id)
+        .bind(now)
+        .execute(store.pool())
+        .await?;
+        if done.rows_affected() == 1 {
+            claimed.push(Delivery {
+                id,
+                inbox: row.try_get("inbox")?,
+                actor: row.try_get("actor")?,
+                activity: row.try_get("activity")?,
+                attempts: row.try_get("attempts")?,
+            });
+        }
+    }
+    Ok(claimed)
+}
+
+pub async fn delivered(store: &Store, id: i64) -> Result<()> {
+    sqlx::query("UPDATE deliveries SET state = 'done', attempts = attempts + 1, claimed_until = NULL, done_at = $1, last_error = NULL WHERE id = $2")
+        .bind(now())
+        .bind(id)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: tried again at `retry_at`, or given up for good when `None`.
+pub async fn failed(store: &Store, id: i64, error: &str, retry_at: Option<i64>) -> Result<()> {
+    let (state, next) = match retry_at {
+        Some(at) => ("pending", at),
+        None => ("failed", now()),
+    };
+    sqlx::query(
+        "UPDATE deliveries SET state = $1, attempts = attempts + 1, next_at = $2, claimed_until = NULL, last_error = $3, \
+         done_at = CASE WHEN $1 = 'failed' THEN $2 ELSE NULL END WHERE id = $4",
+    )
+    .bind(state)
+    .bind(next)
+    .bind(error)
+    .bind(id)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// How many deliveries are waiting, went, and were given up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub pending: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
+pub async fn delivery_counts(store: &Store) -> Result<DeliveryCounts> {
+    let rows =
+        sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state").fetch_all(store.pool()).await?;
+    let mut counts = DeliveryCounts::default();
+    for row in rows {
+        let state: String = row.try_get("state")?;
+        let n: i64 = row.try_get("n")?;
+        match state.as_str() {
+            "pending" => counts.pending = n,
+            "done" => counts.done = n,
+            _ => counts.failed += n,
+        }
+    }
+    Ok(counts)
+}
+
+/// A delivery that has failed at least once, as the admin lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trouble {
+    pub inbox: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_at: i64,
+    pub last_error: String,
+}
+
+pub async fn troubles(store: &Store, limit: i64) -> Result<Vec<Trouble>> {
+    let rows = sqlx::query(
+        "SELECT inbox, state, attempts, next_at, last_error FROM deliveries WHERE last_error IS NOT NULL \
+         ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Trouble {
+                inbox: row.try_get("inbox")?,
+                state: row.try_get("state")?,
+                attempts: row.try_get("attempts")?,
+                next_at: row.try_get("next_at")?,
+                last_error: row.try_get("last_error")?,
+            })
+        })
+        .collect()
+}
+
+/// Forgets deliveries that went (or were given up) before `before`.
+pub async fn prune_deliveries(store: &Store, before: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM deliveries WHERE state <> 'pending' AND done_at < $1")
+        .bind(before)
+        .execute(store.pool())
+        .await?;
+    Ok(done.rows_affected())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comments and reactions
+
+/// A reply from the fediverse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub id: i64,
+    pub kind: String,
+    pub source_id: i64,
+    pub uri: String,
+    pub actor: String,
+    pub author_name: String,
+    pub author_handle: String,
+    pub author_url: Option<String>,
+    /// Sanitized when it arrived.
+    pub content_html: String,
+    pub url: Option<String>,
+    pub published_at: i64,
+    pub status: String,
+}
+
+/// A reply as it arrives (content sanitized already).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewComment {
+    pub kind: String,
+    pub source_id: i64,
+    pub uri: String,
+    pub actor: String,
+    pub author_name: String,
+    pub author_handle: String,
+    pub author_url: Option<String>,
+    pub content_html: String,
+    pub url: Option<String>,
+    pub published_at: i64,
+}
+
+const COMMENT_COLUMNS: &str = "id, kind, source_id, uri, actor, author_name, author_handle, author_url, content_html, \
+    url, published_at, status";
+
+fn comment_from(row: &AnyRow) -> Result<Comment> {
+    Ok(Comment {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        source_id: row.try_get("source_id")?,
+        uri: row.try_get("uri")?,
+        actor: row.try_get("actor")?,
+        author_name: row.try_get("author_name")?,
+        author_handle: row.try_get("author_handle")?,
+        author_url: row.try_get("author_url")?,
+        content_html: row.try_get("content_html")?,
+        url: row.try_get("url")?,
+        published_at: row.try_get("published_at")?,
+        status: row.try_get("status")?,
+    })
+}
+
+/// Holds a reply for moderation; one that arrived already is left as it is.
+pub async fn hold_comment(store: &Store, comment: &NewComment) -> Result<bool> {
+    let now = now();
+    let done = sqlx::query(
+        "INSERT INTO comments (kind, source_id, uri, actor, author_name, author_handle, author_url, content_html, url, \
+         published_at, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'held', $11, $11) \
+         ON CONFLICT (uri) DO NOTHING",
+    )
+    .bind(&comment.kind)
+    .bind(comment.source_id)
+    .bind(&comment.uri)
+    .bind(&comment.actor)
+    .bind(&comment.author_name)
+    .bind(&comment.author_handle)
+    .bind(&comment.author_url)
+    .bind(&comment.content_html)
+    .bind(&comment.url)
+    .bind(comment.published_at)
+    .bind(now)
+    .execute(store.pool())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Replaces a reply's text, when `actor` wrote it.
+pub async fn edit_comment(store: &Store, uri: &str, actor: &str, content_html: &str) -> Result<bool> {
+    let mut tx = store.begin().await?;
+    let done = sqlx::query("UPDATE comments SET content_html = $1, updated_at = $2 WHERE uri = $3 AND actor = $4")
+        .bind(content_html)
+        .bind(now())
+        .bind(uri)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        crate::content::bump(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes a reply, when `actor` wrote it.
+pub async fn delete_comment(store: &Store, uri: &str, actor: &str) -> Result<bool> {
+    let mut tx = store.begin().await?;
+    let done = sqlx::query("DELETE FROM comments WHERE uri = $1 AND actor = $2")
+        .bind(uri)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        crate::content::bump(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes every reply and reaction of an actor (their account deleted, or blocked).
+pub async fn forget_actor(store: &Store, actor: &str) -> Result<()> {
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM comments WHERE actor = $1").bind(actor).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM reactions WHERE actor = $1").bind(actor).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM followers WHERE follower = $1").bind(actor).execute(&mut *tx).await?;
+    crate::content::bump(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets a reply's status (`approved`, `rejected`); false when there is no such reply.
+pub async fn moderate(store: &Store, id: i64, status: &str) -> Result<bool> {
+    let mut tx = store.begin().await?;
+    let done = sqlx::query("UPDATE comments SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        crate::content::bump(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn comment(store: &Store, id: i64) -> Result<Option<Comment>> {
+    let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(store.pool()).await?.as_ref().map(comment_from).transpose()
+}
+
+/// Replies with this status, oldest first (the moderation queue) or newest first.
+pub async fn comments_with_status(store: &Store, status: &str, limit: i64) -> Result<Vec<Comment>> {
+    let order = if status == "held" { "ASC" } else { "DESC" };
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE status = $1 ORDER BY created_at {order}, id {order} LIMIT $2"
+    );
+    let rows = sqlx::query(&sql).bind(status).bind(limit).fetch_all(store.pool()).await?;
+    rows.iter().map(comment_from).collect()
+}
+
+/// The approved replies to a review or article, oldest first.
+pub async fn approved_comments(store: &Store, kind: &str, source_id: i64) -> Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE kind = $1 AND source_id = $2 AND status = 'approved' \
+         ORDER BY published_at, id"
+    );
+    let rows = sqlx::query(&sql).bind(kind).bind(source_id).fetch_all(store.pool()).await?;
+    rows.iter().map(comment_from).collect()
+}
+
+pub async fn held_count(store: &Store) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE status = 'held'").fetch_one(store.pool()).await?)
+}
+
+/// Counts a like or a boost (once per actor).
+pub async fn react(store: &Store, activity: &str, object: (&str, i64), reaction: &str, actor: &str) -> Result<()> {
+    let mut tx = store.begin().await?;
+    let done = sqlx::query(
+        "INSERT INTO reactions (activity, kind, source_id, reaction, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(activity)
+    .bind(object.0)
+    .bind(object.1)
+    .bind(reaction)
+    .bind(actor)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() > 0 {
+        crate::content::bump(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes back a like or boost by its activity's id, when `actor` made it.
+pub async fn unreact(store: &Store, activity: &str, actor: &str) -> Result<bool> {
+    let mut tx = store.begin().await?;
+    let done = sqlx::query("DELETE FROM reactions WHERE activity = $1 AND actor = $2")
+        .bind(activity)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() > 0 {
+        crate::content::bump(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// How many likes and boosts a review or article has.
+pub async fn reaction_counts(store: &Store, kind: &str, source_id: i64) -> Result<(i64, i64)> {
+    let rows = sqlx::query(
+        "SELECT reaction, COUNT(*) AS n FROM reactions WHERE kind = $1 AND source_id = $2 GROUP BY reaction",
+    )
+    .bind(kind)
+    .bind(source_id)
+    .fetch_all(store.pool())
+    .await?;
+    let (mut likes, mut boosts) = (0, 0);
+    for row in rows {
+        let reaction: String = row.try_get("reaction")?;
+        let n: i64 = row.try_get("n")?;
+        if reaction == "like" {
+            likes = n;
+        } else {
+            boosts = n;
+        }
+    }
+    Ok((likes, boosts))
+}
+
+// ---------------------------------------------------------------------------------------------
+// What activities describe
+
+/// What an `Article` of a review needs beyond its page: its film's IMDb id and its author.
+pub async fn review_refs(store: &Store, review_id: i64) -> Result<Option<(Option<String>, Option<i64>, String)>> {
+    let row = sqlx::query(
+        "SELECT f.imdb_id, r.author_id, r.slug FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id = $1",
+    )
+    .bind(review_id)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|row| Ok((row.try_get("imdb_id")?, row.try_get("author_id")?, row.try_get("slug")?))).transpose()
+}
+
+/// A writer who may be followed: one who writes (owner, editor, writer) or has a public page
+/// (`/writers/slug`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalWriter {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+}
+
+fn writer_from(row: &AnyRow) -> Result<LocalWriter> {
+    Ok(LocalWriter {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        name: row.try_get("display_name")?,
+        bio: row.try_get("bio")?,
+    })
+}
+
+pub async fn writer_by_slug(store: &Store, slug: &str) -> Result<Option<LocalWriter>> {
+    let sql = format!("SELECT u.id, u.slug, u.display_name, u.bio FROM users u WHERE u.slug = $1 AND (u.role IN ('owner', 'editor', 'writer') OR {})", crate::public_pages::MEMBER);
+    sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await?.as_ref().map(writer_from).transpose()
+}
+
+pub async fn writer_by_id(store: &Store, id: i64) -> Result<Option<LocalWriter>> {
+    let sql = "SELECT u.id, u.slug, u.display_name, u.bio FROM users u WHERE u.id = $1";
+    sqlx::query(sql).bind(id).fetch_optional(store.pool()).await?.as_ref().map(writer_from).transpose()
+}
+
+/// Removes what every actor of an instance sent (replies, likes, boosts, follows).
+pub async fn forget_instance(store: &Store, host: &str) -> Result<()> {
+    let mut tx = store.begin().await?;
+    // Actors' ids are URLs on their host: `https://host/…`, with a port or (on one machine, in
+    // tests) over http.
+    let patterns = ["https://{}/%", "https://{}:%", "http://{}/%", "http://{}:%"].map(|p| p.replace("{}", host));
+    for (table, column) in [("comments", "actor"), ("reactions", "actor"), ("followers", "follower")] {
+        let sql = format!(
+            "DELETE FROM {table} WHERE {column} LIKE $1 OR {column} LIKE $2 OR {column} LIKE $3 OR {column} LIKE $4"
+        );
+        let mut query = sqlx::query(&sql);
+        for pattern in &patterns {
+            query = query.bind(pattern.as_str());
+        }
+        query.execute(&mut *tx).await?;
+    }
+    crate::content::bump(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
