@@ -38,4 +38,4 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
 fi
 
 mkdir -p screenshots
-exec node --test --test-reporter=spec "$@" site.test.mjs admin.test.mjs cinephile.test.mjs articles.test.mjs
+exec node --test --test-reporter=spec "$@" site.test.mjs admin.test.mjs cinephile.test.mjs articles.test.mjs federation.test.mjs

@@ -341,7 +341,11 @@ async fn article(State(state): State<Arc<AppState>>, Path(slug): Path<String>) -
     let mut seen = std::collections::HashSet::new();
     related.retain(|c| seen.insert(c.id));
     related.truncate(3);
-    render(post_page(&state, &post, related))
+    let mut page = post_page(&state, &post, related);
+    if state.published().is_none() {
+        page.fediverse = fediverse(&state, "article", post.card.id).await?;
+    }
+    render(page)
 }
 
 /// An article's or a page's page.
@@ -434,6 +438,7 @@ fn post_page(state: &AppState, post: &Post, related: Vec<PostCard>) -> ArticlePa
         tags: post.tags.iter().map(|t| Link { href: format!("/tags/{}", t.slug), text: t.name.clone() }).collect(),
         films,
         related: related.iter().map(PostCardView::new).collect(),
+        fediverse: Fediverse::default(),
     }
 }
 

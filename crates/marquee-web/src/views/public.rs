@@ -105,6 +105,8 @@ pub struct ArticlePage {
     pub tags: Vec<Link>,
     pub films: Vec<FilmCardView>,
     pub related: Vec<PostCardView>,
+    /// Replies from the fediverse and likes (articles only).
+    pub fediverse: Fediverse,
 }
 
 /// A film an article discusses, as a small card.
