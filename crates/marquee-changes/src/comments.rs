@@ -137,3 +137,13 @@ pub async fn configure(desk: &Desk, member: &Member, enabled: bool, handle: &str
     tx.commit().await?;
     Ok(())
 }
+
+/// What of a member's own goes to the fediverse (their reviews and articles, their public
+/// diary too, or nothing: what was sent is then withdrawn).
+pub async fn set_federating(desk: &Desk, member: &Member, value: records::Federating) -> Result<()> {
+    let mut tx = desk.store.begin().await?;
+    records::set_federating(&mut tx, member.id, value).await?;
+    marquee_store::content::bump(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -8,7 +8,8 @@ pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 
 /// The JSON-LD context of everything Marquee sends: ActivityStreams, security (keys), and the
-/// terms Mastodon and NeoDB read beyond them.
+/// terms Mastodon reads beyond them (NeoDB reads `relatedWith` and its `Rating` and `Review` as
+/// plain JSON).
 pub fn context() -> Value {
     json!([
         AS_CONTEXT,
@@ -130,7 +131,8 @@ pub struct ReviewObject {
     pub spoilers: bool,
 }
 
-fn score_text(score: f64) -> String {
+/// A score as a critic writes it: `9.5`, `8`.
+pub fn score_text(score: f64) -> String {
     let text = format!("{score:.1}");
     text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
 }

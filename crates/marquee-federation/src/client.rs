@@ -121,6 +121,11 @@ impl Client {
         Client { http: builder.build().expect("a client with these settings builds"), allow_private }
     }
 
+    /// Whether this client talks to private addresses and plain http (tests on one machine).
+    pub fn allows_private(&self) -> bool {
+        self.allow_private
+    }
+
     fn check(&self, url: &str) -> Result<url::Url, FetchError> {
         let parsed = url::Url::parse(url).map_err(|_| FetchError::Refused(url.to_string()))?;
         if address_allowed(&parsed, self.allow_private) {

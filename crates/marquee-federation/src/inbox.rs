@@ -61,6 +61,10 @@ pub enum Taken {
     Reacted,
     Unreacted,
     ActorForgotten,
+    /// The site's follow of the sender was accepted (or refused).
+    FollowAnswered,
+    /// A post of an account the site follows was kept, changed or removed.
+    FollowedPost,
     /// Taken and dropped (a mention, a blocked actor, a type Marquee has no use for).
     Ignored,
 }
@@ -195,7 +199,23 @@ impl Federation {
                     }
                 }
             }
-            "Create" => self.take_reply(&object, actor).await,
+            "Accept" | "Reject" => {
+                // The answer to a follow the site sent: its object is that Follow (or its id).
+                let by_site = object.get("actor").and_then(id_of).is_none_or(|a| a == self.site_id());
+                if !by_site || !records::is_following(&self.store, &actor.uri).await? {
+                    return Ok(Taken::Ignored);
+                }
+                if kind == "Accept" {
+                    records::accept_following(&self.store, &actor.uri).await?;
+                } else {
+                    records::remove_following(&self.store, &actor.uri).await?;
+                }
+                Ok(Taken::FollowAnswered)
+            }
+            "Create" => match self.take_reply(&object, actor).await? {
+                Taken::Ignored if self.keep_followed_post(&object, actor).await? => Ok(Taken::FollowedPost),
+                taken => Ok(taken),
+            },
             "Update" => {
                 let (Some(id), Some(content)) = (id_of(&object), object.get("content").and_then(Value::as_str)) else {
                     return Ok(Taken::Ignored);
@@ -203,6 +223,8 @@ impl Federation {
                 let content = marquee_core::markdown::sanitize_remote(content);
                 Ok(if records::edit_comment(&self.store, id, &actor.uri, content.as_str()).await? {
                     Taken::CommentEdited
+                } else if self.keep_followed_post(&object, actor).await? {
+                    Taken::FollowedPost
                 } else {
                     Taken::Ignored
                 })
@@ -215,6 +237,8 @@ impl Federation {
                 }
                 Ok(if records::delete_comment(&self.store, id, &actor.uri).await? {
                     Taken::CommentDeleted
+                } else if records::delete_remote_post(&self.store, id, &actor.uri).await? {
+                    Taken::FollowedPost
                 } else {
                     Taken::Ignored
                 })

@@ -5,6 +5,7 @@
 //! - `client`: bounded requests to other servers (no private addresses).
 //! - `activities`: the JSON sent and served.
 //! - `inbox`: what arrives (follows, replies held for moderation, likes, boosts), verified.
+//! - `following`: the accounts the site follows, read, replied to and liked by its members.
 //! - `outbox`: what followers are sent, worked out from what is published, and the delivery
 //!   queue in the database (retries with backoff, across restarts and servers).
 //!
@@ -17,6 +18,7 @@
 
 pub mod activities;
 pub mod client;
+pub mod following;
 pub mod inbox;
 pub mod keys;
 pub mod outbox;
@@ -130,8 +132,15 @@ impl Federation {
         format!("{}/ap/inbox", self.base_url)
     }
 
+    /// The id of a review, article or diary entry (`/ap/reviews/ID`, `/ap/articles/ID`,
+    /// `/ap/diary/ID`).
     pub fn object_id(&self, kind: &str, id: i64) -> String {
-        format!("{}/ap/{kind}s/{id}", self.base_url)
+        let folder = match kind {
+            "review" => "reviews",
+            "article" => "articles",
+            _ => "diary",
+        };
+        format!("{}/ap/{folder}/{id}", self.base_url)
     }
 
     /// The local actor a user name names (`acct:NAME@host`): the site's, or a writer's slug.

@@ -13,7 +13,7 @@ use crate::activities::{self, ArticleObject, ReviewObject};
 use crate::keys::PrivateKey;
 use crate::{Federation, Local};
 use marquee_store::federation::{self as records, Known, NewDelivery};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A review or article published longer ago than this when federation first sees it is not
 /// announced (an archive imported at once would otherwise flood every follower).
@@ -122,8 +122,62 @@ impl Federation {
                 };
                 Ok(Some(activities::article(&object)))
             }
+            "diary" => self.diary_note(id).await,
             _ => Ok(None),
         }
+    }
+
+    /// A public diary entry of a member who opted in, as a `Note` (with its rating for NeoDB).
+    async fn diary_note(&self, id: i64) -> crate::Result<Option<Value>> {
+        let base = &self.base_url;
+        let Some(entry) = marquee_store::diary::by_id(&self.store, id).await? else { return Ok(None) };
+        if records::federating(&self.store, entry.user_id).await? != records::Federating::All {
+            return Ok(None);
+        }
+        let Some(local @ Local::Writer(_)) = self.writer(entry.user_id).await? else { return Ok(None) };
+        let Local::Writer(writer) = &local else { return Ok(None) };
+        if !marquee_store::users::public_by_slug(&self.store, &writer.slug).await?.is_some_and(|u| u.diary_public) {
+            return Ok(None);
+        }
+        let film = match entry.film_year {
+            Some(year) => format!("{} ({year})", entry.film_title),
+            None => entry.film_title.clone(),
+        };
+        let film_page = format!("{base}/films/{}", entry.film_slug);
+        let item = match records::film_imdb(&self.store, entry.film_id).await? {
+            Some(imdb) => format!("https://www.imdb.com/title/{imdb}/"),
+            None => film_page.clone(),
+        };
+        let escape = marquee_core::html::escape;
+        let rating = entry.rating.map(|r| format!(", {}/10", activities::score_text(f64::from(r)))).unwrap_or_default();
+        let again = if entry.rewatch { " again" } else { "" };
+        let mut content =
+            format!("<p>Watched{again} <a href=\"{}\">{}</a>{rating}.</p>", escape(&film_page), escape(&film));
+        for paragraph in entry.review_text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            content.push_str(&format!("<p>{}</p>", escape(paragraph.trim()).replace('\n', "<br>")));
+        }
+        let actor = self.actor_id(&local);
+        let mut related = Vec::new();
+        if let Some(rating) = entry.rating {
+            related.push(
+                json!({ "type": "Rating", "value": f64::from(rating), "best": 10, "worst": 0, "withRegardTo": item }),
+            );
+        }
+        let published =
+            activities::parse_time(&format!("{}T12:00:00Z", entry.watched_on)).unwrap_or_else(marquee_store::now);
+        Ok(Some(json!({
+            "@context": activities::context(),
+            "id": self.object_id("diary", id),
+            "type": "Note",
+            "content": content,
+            "url": format!("{base}/writers/{}/diary", writer.slug),
+            "published": activities::rfc3339(published),
+            "attributedTo": actor,
+            "to": [activities::PUBLIC],
+            "cc": [format!("{actor}/followers")],
+            "tag": [{ "type": "Movie", "name": entry.film_title, "href": item }],
+            "relatedWith": related,
+        })))
     }
 
     /// Compares what is published with what followers were told, and queues what tells them the

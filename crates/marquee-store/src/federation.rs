@@ -237,7 +237,54 @@ pub async fn blocks(store: &Store) -> Result<Vec<(String, i64)>> {
 // ---------------------------------------------------------------------------------------------
 // What followers were sent
 
-/// A published review (or article) whose federated state lags behind it.
+/// What of a member's goes to the fediverse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Federating {
+    /// Nothing.
+    Off,
+    /// Their reviews and articles.
+    Writing,
+    /// Their public diary entries too.
+    All,
+}
+
+impl Federating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Federating::Off => "off",
+            Federating::Writing => "reviews",
+            Federating::All => "all",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Federating> {
+        match text {
+            "off" => Some(Federating::Off),
+            "reviews" => Some(Federating::Writing),
+            "all" => Some(Federating::All),
+            _ => None,
+        }
+    }
+}
+
+pub async fn federating(store: &Store, user_id: i64) -> Result<Federating> {
+    let value: Option<String> = sqlx::query_scalar("SELECT federation FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(store.pool())
+        .await?;
+    Ok(value.as_deref().and_then(Federating::parse).unwrap_or(Federating::Writing))
+}
+
+pub async fn set_federating(conn: &mut crate::Conn, user_id: i64, value: Federating) -> Result<()> {
+    sqlx::query("UPDATE users SET federation = $1 WHERE id = $2")
+        .bind(value.as_str())
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A published review, article or diary entry whose federated state lags behind it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub kind: String,
@@ -249,16 +296,48 @@ pub struct Pending {
     pub known: Option<Known>,
 }
 
-/// Published reviews and articles never recorded, changed since, or published again after a
-/// withdrawal.
+/// What federates, per kind: (kind, rows, which of them go out, their revision, their time,
+/// their author). A review or article goes unless its writer opted out; a diary entry only when
+/// its member's diary is public and they opted in.
+const FEDERATED: [(&str, &str, &str, &str, &str, &str); 3] = [
+    (
+        "review",
+        "reviews s",
+        "s.status = 'published' AND NOT EXISTS (SELECT 1 FROM users ou WHERE ou.id = s.author_id AND ou.federation = 'off')",
+        "s.revision",
+        "s.published_at",
+        "s.author_id",
+    ),
+    (
+        "article",
+        "posts s",
+        "s.status = 'published' AND s.kind = 'article' \
+         AND NOT EXISTS (SELECT 1 FROM users ou WHERE ou.id = s.author_id AND ou.federation = 'off')",
+        "s.revision",
+        "s.published_at",
+        "s.author_id",
+    ),
+    (
+        "diary",
+        "diary_entries s JOIN users du ON du.id = s.user_id",
+        "du.diary_public = 1 AND du.federation = 'all'",
+        "s.updated_at",
+        "s.created_at",
+        "s.user_id",
+    ),
+];
+
+/// What federates and followers were never told of, told of an older revision, or told was
+/// withdrawn.
 pub async fn pending_objects(store: &Store, limit: i64) -> Result<Vec<Pending>> {
     let mut pending = Vec::new();
-    for (kind, table, only) in [("review", "reviews", ""), ("article", "posts", " AND s.kind = 'article'")] {
+    for (kind, from, goes, revision, time, author) in FEDERATED {
         let sql = format!(
-            "SELECT s.id, s.author_id, s.revision, s.published_at, o.revision AS o_revision, o.sent, o.deleted \
-             FROM {table} s LEFT JOIN federated_objects o ON o.kind = $1 AND o.source_id = s.id \
-             WHERE s.status = 'published'{only} AND (o.source_id IS NULL OR o.revision <> s.revision OR o.deleted <> 0) \
-             ORDER BY s.published_at, s.id LIMIT $2"
+            "SELECT s.id, {author} AS author_id, {revision} AS revision, {time} AS published_at, \
+             o.revision AS o_revision, o.sent, o.deleted \
+             FROM {from} LEFT JOIN federated_objects o ON o.kind = $1 AND o.source_id = s.id \
+             WHERE {goes} AND (o.source_id IS NULL OR o.revision <> {revision} OR o.deleted <> 0) \
+             ORDER BY {time}, s.id LIMIT $2"
         );
         let rows = sqlx::query(&sql).bind(kind).bind(limit).fetch_all(store.pool()).await?;
         for row in rows {
@@ -282,7 +361,8 @@ pub async fn pending_objects(store: &Store, limit: i64) -> Result<Vec<Pending>> 
     Ok(pending)
 }
 
-/// A recorded object that is no longer published (unpublished or deleted).
+/// A recorded object that no longer federates (unpublished, deleted, made private, or its
+/// member opted out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Withdrawn {
     pub kind: String,
@@ -293,11 +373,11 @@ pub struct Withdrawn {
 
 pub async fn withdrawn_objects(store: &Store, limit: i64) -> Result<Vec<Withdrawn>> {
     let mut withdrawn = Vec::new();
-    for (kind, table) in [("review", "reviews"), ("article", "posts")] {
+    for (kind, from, goes, ..) in FEDERATED {
         let sql = format!(
             "SELECT o.source_id, o.actor, o.revision, o.sent FROM federated_objects o \
-             LEFT JOIN {table} s ON s.id = o.source_id AND s.status = 'published' \
-             WHERE o.kind = $1 AND o.deleted = 0 AND s.id IS NULL ORDER BY o.source_id LIMIT $2"
+             WHERE o.kind = $1 AND o.deleted = 0 AND NOT EXISTS (SELECT 1 FROM {from} WHERE s.id = o.source_id AND {goes}) \
+             ORDER BY o.source_id LIMIT $2"
         );
         let rows = sqlx::query(&sql).bind(kind).bind(limit).fetch_all(store.pool()).await?;
         for row in rows {
@@ -876,4 +956,237 @@ pub async fn forget_instance(store: &Store, host: &str) -> Result<()> {
     crate::content::bump(&mut tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts the site follows, what they publish, and the replies written to them
+
+/// Records a follow the site sent (waiting for the other server's Accept).
+pub async fn follow_remote(store: &Store, actor: &str, follow_id: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO following (actor, follow_id, accepted, created_at) VALUES ($1, $2, 0, $3) \
+         ON CONFLICT (actor) DO UPDATE SET follow_id = excluded.follow_id",
+    )
+    .bind(actor)
+    .bind(follow_id)
+    .bind(now())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Marks the follow of `actor` accepted; false when the site does not follow them.
+pub async fn accept_following(store: &Store, actor: &str) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE following SET accepted = 1 WHERE actor = $1").bind(actor).execute(store.pool()).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Stops following `actor` (and forgets what they sent); the follow's id, when there was one.
+pub async fn remove_following(store: &Store, actor: &str) -> Result<Option<String>> {
+    let mut tx = store.begin().await?;
+    let follow_id: Option<String> = sqlx::query_scalar("SELECT follow_id FROM following WHERE actor = $1")
+        .bind(actor)
+        .fetch_optional(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM following WHERE actor = $1").bind(actor).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM remote_posts WHERE actor = $1").bind(actor).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(follow_id)
+}
+
+pub async fn is_following(store: &Store, actor: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM following WHERE actor = $1")
+        .bind(actor)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(n > 0)
+}
+
+/// An account the site follows, as the admin lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Followed {
+    pub actor: String,
+    pub accepted: bool,
+    pub handle: Option<String>,
+    pub name: Option<String>,
+    pub since: i64,
+}
+
+pub async fn following(store: &Store) -> Result<Vec<Followed>> {
+    let rows = sqlx::query(
+        "SELECT f.actor, f.accepted, f.created_at, a.handle, a.name FROM following f \
+         LEFT JOIN remote_actors a ON a.uri = f.actor ORDER BY f.created_at DESC, f.actor",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Followed {
+                actor: row.try_get("actor")?,
+                accepted: row.try_get::<i64, _>("accepted")? != 0,
+                handle: row.try_get("handle")?,
+                name: row.try_get("name")?,
+                since: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// A post by an account the site follows (content sanitized when it arrived).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemotePost {
+    pub uri: String,
+    pub actor: String,
+    /// `Article`, `Note`…
+    pub kind: String,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub content_html: String,
+    pub url: Option<String>,
+    pub published_at: i64,
+    pub updated_at: i64,
+    /// Who of the site liked it.
+    pub liked_by: Option<i64>,
+    /// The author, as last fetched.
+    pub author_name: Option<String>,
+    pub author_handle: Option<String>,
+}
+
+/// Keeps (or replaces, when its author sends it again) a post of a followed account.
+pub async fn keep_remote_post(store: &Store, post: &RemotePost) -> Result<()> {
+    let now = now();
+    sqlx::query(
+        "INSERT INTO remote_posts (uri, actor, kind, name, summary, content_html, url, published_at, updated_at, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (uri) DO UPDATE SET kind = excluded.kind, \
+         name = excluded.name, summary = excluded.summary, content_html = excluded.content_html, url = excluded.url, \
+         updated_at = excluded.updated_at WHERE remote_posts.actor = excluded.actor",
+    )
+    .bind(&post.uri)
+    .bind(&post.actor)
+    .bind(&post.kind)
+    .bind(&post.name)
+    .bind(&post.summary)
+    .bind(&post.content_html)
+    .bind(&post.url)
+    .bind(post.published_at)
+    .bind(post.updated_at)
+    .bind(now)
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Removes a post of a followed account, when `actor` wrote it.
+pub async fn delete_remote_post(store: &Store, uri: &str, actor: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM remote_posts WHERE uri = $1 AND actor = $2")
+        .bind(uri)
+        .bind(actor)
+        .execute(store.pool())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+const REMOTE_POST_SELECT: &str = "SELECT p.uri, p.actor, p.kind, p.name, p.summary, p.content_html, p.url, \
+    p.published_at, p.updated_at, p.liked_by, a.name AS author_name, a.handle AS author_handle \
+    FROM remote_posts p LEFT JOIN remote_actors a ON a.uri = p.actor";
+
+fn remote_post_from(row: &AnyRow) -> Result<RemotePost> {
+    Ok(RemotePost {
+        uri: row.try_get("uri")?,
+        actor: row.try_get("actor")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        summary: row.try_get("summary")?,
+        content_html: row.try_get("content_html")?,
+        url: row.try_get("url")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+        liked_by: row.try_get("liked_by")?,
+        author_name: row.try_get("author_name")?,
+        author_handle: row.try_get("author_handle")?,
+    })
+}
+
+/// The newest posts of the accounts the site follows.
+pub async fn remote_posts(store: &Store, limit: i64) -> Result<Vec<RemotePost>> {
+    let sql = format!("{REMOTE_POST_SELECT} ORDER BY p.published_at DESC, p.uri LIMIT $1");
+    let rows = sqlx::query(&sql).bind(limit).fetch_all(store.pool()).await?;
+    rows.iter().map(remote_post_from).collect()
+}
+
+pub async fn remote_post(store: &Store, uri: &str) -> Result<Option<RemotePost>> {
+    let sql = format!("{REMOTE_POST_SELECT} WHERE p.uri = $1");
+    sqlx::query(&sql).bind(uri).fetch_optional(store.pool()).await?.as_ref().map(remote_post_from).transpose()
+}
+
+pub async fn mark_liked(store: &Store, uri: &str, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE remote_posts SET liked_by = $1 WHERE uri = $2")
+        .bind(user_id)
+        .bind(uri)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// A reply a member wrote to a post elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingNote {
+    pub id: i64,
+    pub author_id: i64,
+    pub in_reply_to: String,
+    pub content_html: String,
+    pub created_at: i64,
+}
+
+pub async fn insert_outgoing_note(
+    store: &Store,
+    author_id: i64,
+    in_reply_to: &str,
+    content_html: &str,
+) -> Result<OutgoingNote> {
+    let created_at = now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outgoing_notes (author_id, in_reply_to, content_html, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(author_id)
+    .bind(in_reply_to)
+    .bind(content_html)
+    .bind(created_at)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(OutgoingNote {
+        id,
+        author_id,
+        in_reply_to: in_reply_to.to_string(),
+        content_html: content_html.to_string(),
+        created_at,
+    })
+}
+
+pub async fn outgoing_note(store: &Store, id: i64) -> Result<Option<OutgoingNote>> {
+    let row =
+        sqlx::query("SELECT id, author_id, in_reply_to, content_html, created_at FROM outgoing_notes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(store.pool())
+            .await?;
+    row.map(|row| {
+        Ok(OutgoingNote {
+            id: row.try_get("id")?,
+            author_id: row.try_get("author_id")?,
+            in_reply_to: row.try_get("in_reply_to")?,
+            content_html: row.try_get("content_html")?,
+            created_at: row.try_get("created_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// A film's IMDb id, when known.
+pub async fn film_imdb(store: &Store, film_id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("SELECT imdb_id FROM films WHERE id = $1")
+        .bind(film_id)
+        .fetch_optional(store.pool())
+        .await?
+        .flatten())
 }

@@ -307,6 +307,9 @@ pub const TABLES: &[&str] = &[
     "federated_objects",
     "comments",
     "reactions",
+    "following",
+    "remote_posts",
+    "outgoing_notes",
 ];
 
 /// The current time as Unix seconds, the form every time is stored in.

@@ -400,3 +400,173 @@ async fn a_delivery_to_a_peer_that_is_down_waits_across_a_restart_and_arrives_on
     assert_eq!(up.received().await[0]["type"], "Accept");
     assert_eq!(restarted.federation.deliver_due().await.unwrap(), 0, "once");
 }
+
+/// The fields of a review saved through the admin's editor.
+fn review_fields(body: &str, revision: &str, action: &str) -> Vec<(String, String)> {
+    [
+        ("film_title", "Night Train"),
+        ("film_year", "1990"),
+        ("body", body),
+        ("score", "8.5"),
+        ("revision", revision),
+        ("action", action),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+async fn save_review(browser: &mut support::Browser, path: &str, fields: Vec<(String, String)>) -> reqwest::Response {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    browser.post(path, &borrowed).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_marquee_sites_follow_read_reply_to_and_like_each_other() {
+    let a = federating_site().await;
+    let b = federating_site().await;
+    let host_a = a.base.trim_start_matches("http://").to_string();
+
+    // B's owner follows A's editor; A accepts.
+    let mut owner_b = b.sign_in("owner@example.com").await;
+    let account = format!("@eddie-editor@{host_a}");
+    assert_eq!(owner_b.post("/admin/federation/follow", &[("account", &account)]).await.status(), 303);
+    let page = owner_b.page("/admin/federation").await;
+    assert!(page.contains("eddie-editor@127.0.0.1") && page.contains("waiting for their server"), "{page}");
+    settle(&b).await;
+    assert_eq!(
+        marquee_store::federation::follower_count(&a.state.store, "user:2").await.unwrap(),
+        1,
+        "A knows its follower"
+    );
+    settle(&a).await;
+    let following = marquee_store::federation::following(&b.state.store).await.unwrap();
+    assert!(following[0].accepted, "B heard A's Accept");
+    assert!(!owner_b.page("/admin/federation").await.contains("waiting for their server"));
+
+    // A publishes: B's editors read it under Following.
+    let mut editor_a = a.sign_in("editor@example.com").await;
+    let response =
+        save_review(&mut editor_a, "/admin/reviews/new", review_fields("Leaves at *midnight*.", "0", "publish")).await;
+    assert_eq!(response.status(), 303);
+    let id = support::review_id(&response);
+    settle(&a).await;
+    let mut editor_b = b.sign_in("editor@example.com").await;
+    let reading = editor_b.page("/admin/reading").await;
+    assert!(reading.contains("Night Train (1990) — 8.5/10") && reading.contains("<em>midnight</em>"), "{reading}");
+
+    // A edits: B reads the new text.
+    let path = format!("/admin/reviews/{id}");
+    let revision = input_value(&editor_a.page(&path).await, "revision");
+    assert_eq!(
+        save_review(&mut editor_a, &path, review_fields("Leaves at *dawn*.", &revision, "publish")).await.status(),
+        303
+    );
+    settle(&a).await;
+    let reading = editor_b.page("/admin/reading").await;
+    assert!(reading.contains("<em>dawn</em>") && !reading.contains("midnight"), "{reading}");
+
+    // B's editor replies and likes; A holds the reply until its editor approves it.
+    let object_id = format!("{}/ap/reviews/{id}", a.base);
+    let reply =
+        editor_b.post("/admin/reading/reply", &[("uri", &object_id), ("text", "A fine ride through the dark.")]).await;
+    assert_eq!(reply.status(), 303);
+    assert_eq!(editor_b.post("/admin/reading/like", &[("uri", &object_id)]).await.status(), 303);
+    assert!(editor_b.page("/admin/reading").await.contains(">Liked<"));
+    settle(&b).await;
+    a.state.refresh().await.unwrap();
+    let (_, review_page) = a.public("/reviews/night-train-1990").await;
+    assert!(review_page.contains("1 like"), "A counts B's like");
+    assert!(!review_page.contains("A fine ride"), "held until approved");
+    let queue = editor_a.page("/admin/replies").await;
+    assert!(queue.contains("A fine ride through the dark.") && queue.contains("Eddie Editor"), "{queue}");
+    let held = marquee_store::federation::comments_with_status(&a.state.store, "held", 5).await.unwrap();
+    assert_eq!(
+        editor_a.post(&format!("/admin/replies/{}", held[0].id), &[("decision", "approve")]).await.status(),
+        303
+    );
+    let (_, review_page) = a.public("/reviews/night-train-1990").await;
+    assert!(review_page.contains("A fine ride through the dark."), "approved, it shows on A");
+    let (status, note) = get_json(&held[0].uri).await;
+    assert_eq!((status, note["inReplyTo"].as_str()), (200, Some(object_id.as_str())), "B serves its reply at its id");
+
+    // A unpublishes: B's reading list lets it go.
+    let revision = input_value(&editor_a.page(&path).await, "revision");
+    assert_eq!(
+        save_review(&mut editor_a, &path, review_fields("Leaves at *dawn*.", &revision, "unpublish")).await.status(),
+        303
+    );
+    settle(&a).await;
+    assert!(!editor_b.page("/admin/reading").await.contains("Night Train"));
+
+    // B unfollows: A is told.
+    let actor_a = following[0].actor.clone();
+    assert_eq!(owner_b.post("/admin/federation/unfollow", &[("actor", &actor_a)]).await.status(), 303);
+    settle(&b).await;
+    assert_eq!(marquee_store::federation::follower_count(&a.state.store, "user:2").await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_chooses_what_goes_to_the_fediverse_diary_entries_included() {
+    let site = federating_site().await;
+    let peer = Peer::start().await;
+    // Wren follows the writer's account (user 3) and the editor's (user 2).
+    for (n, user) in [(1, 3), (2, 2)] {
+        let follow = json!({ "id": format!("{}/follows/{n}", peer.base), "type": "Follow", "actor": peer.actor(),
+            "object": format!("{}/ap/users/{user}", site.base) });
+        assert_eq!(peer.post(&format!("{}/ap/inbox", site.base), &follow).await, 202);
+    }
+    settle(&site).await;
+    assert_eq!(peer.received().await.len(), 2, "two Accepts");
+
+    // The writer opts in to sending their public diary, and logs a film.
+    let mut writer = site.sign_in("writer@example.com").await;
+    let profile = [("name", "Wren Writer"), ("bio", ""), ("diary_public", "1"), ("federation", "all")];
+    assert_eq!(writer.post("/admin/account", &profile).await.status(), 303);
+    assert!(writer.page("/admin/account").await.contains("value=\"all\" checked"));
+    let wren = marquee_changes::Member { id: 3, name: "Wren Writer".into(), role: marquee_core::Role::Writer };
+    let entry = marquee_changes::diary::EntryDraft {
+        film: marquee_changes::catalogue::FilmName {
+            title: marquee_core::Title::parse("Close-Up", "title").unwrap(),
+            year: marquee_core::Year::parse_optional("1990").unwrap(),
+        },
+        watched_on: marquee_core::Day::parse("2026-11-30").unwrap(),
+        rating: Some(marquee_core::Score::parse("8").unwrap()),
+        rewatch: true,
+        liked: true,
+        tags: Vec::new(),
+        review_text: "Kiarostami's <b>trial</b>, again.".into(),
+    };
+    let entry_id = marquee_changes::diary::log(&site.state.desk, &wren, &entry, false).await.unwrap();
+    settle(&site).await;
+    let got = peer.received().await;
+    let note = &got.last().unwrap()["object"];
+    assert_eq!(got.last().unwrap()["type"], "Create");
+    assert_eq!(note["type"], "Note");
+    assert!(note["content"].as_str().unwrap().contains("Watched again"), "{note}");
+    assert!(note["content"].as_str().unwrap().contains("Close-Up (1990)</a>, 8/10"));
+    assert!(note["content"].as_str().unwrap().contains("&lt;b&gt;trial&lt;/b&gt;"), "the entry's text is text");
+    assert_eq!(note["relatedWith"][0]["value"], 8.0);
+    assert_eq!(note["id"], format!("{}/ap/diary/{entry_id}", site.base));
+
+    // Opting out withdraws what was sent; the editor, opted out, publishes without telling anyone.
+    let profile = [("name", "Wren Writer"), ("bio", ""), ("diary_public", "1"), ("federation", "off")];
+    assert_eq!(writer.post("/admin/account", &profile).await.status(), 303);
+    settle(&site).await;
+    let got = peer.received().await;
+    assert_eq!(got.last().unwrap()["type"], "Delete");
+    assert_eq!(got.last().unwrap()["object"]["id"], note["id"]);
+    let before = got.len();
+    let mut editor = site.sign_in("editor@example.com").await;
+    let profile = [("name", "Eddie Editor"), ("bio", ""), ("federation", "off")];
+    assert_eq!(editor.post("/admin/account", &profile).await.status(), 303);
+    let response = save_review(&mut editor, "/admin/reviews/new", review_fields("Quiet.", "0", "publish")).await;
+    assert_eq!(response.status(), 303);
+    settle(&site).await;
+    assert_eq!(peer.received().await.len(), before, "nothing federates for a member who opted out");
+    // A private diary sends nothing either, whatever the choice.
+    let profile = [("name", "Wren Writer"), ("bio", ""), ("federation", "all")];
+    assert_eq!(writer.post("/admin/account", &profile).await.status(), 303);
+    settle(&site).await;
+    assert_eq!(peer.received().await.len(), before, "a private diary stays private");
+}

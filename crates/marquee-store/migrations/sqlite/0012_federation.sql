@@ -97,3 +97,41 @@ CREATE TABLE reactions (
     created_at BIGINT NOT NULL,
     UNIQUE (kind, source_id, reaction, actor)
 );
+
+-- Accounts elsewhere that the site follows (its editors read them in the admin, reply to them
+-- and like them): waiting until their server accepts.
+CREATE TABLE following (
+    actor TEXT PRIMARY KEY,
+    follow_id TEXT NOT NULL,
+    accepted BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+
+-- What the accounts the site follows publish, as their servers sent it (content sanitized).
+CREATE TABLE remote_posts (
+    uri TEXT PRIMARY KEY,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT,
+    summary TEXT,
+    content_html TEXT NOT NULL,
+    url TEXT,
+    published_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    liked_by BIGINT,
+    received_at BIGINT NOT NULL
+);
+CREATE INDEX remote_posts_published ON remote_posts(published_at);
+
+-- Replies the site's members wrote to posts elsewhere, served at their ids.
+CREATE TABLE outgoing_notes (
+    id INTEGER PRIMARY KEY,
+    author_id BIGINT NOT NULL REFERENCES users(id),
+    in_reply_to TEXT NOT NULL,
+    content_html TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+-- What of a member's goes to the fediverse: 'off', 'reviews' (reviews and articles), 'all'
+-- (their public diary entries too).
+ALTER TABLE users ADD COLUMN federation TEXT NOT NULL DEFAULT 'reviews';

@@ -34,6 +34,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/ap/inbox", post(inbox))
         .route("/ap/reviews/{id}", get(review_object))
         .route("/ap/articles/{id}", get(article_object))
+        .route("/ap/notes/{id}", get(note_object))
+        .route("/ap/diary/{id}", get(diary_object))
         .layer(DefaultBodyLimit::max(MAX_ACTIVITY))
 }
 
@@ -198,6 +200,18 @@ async fn review_object(State(state): State<Arc<AppState>>, Path(id): Path<i64>) 
 
 async fn article_object(State(state): State<Arc<AppState>>, Path(id): Path<i64>) -> Result<Response, Error> {
     object_response(&state, "article", id).await
+}
+
+async fn diary_object(State(state): State<Arc<AppState>>, Path(id): Path<i64>) -> Result<Response, Error> {
+    object_response(&state, "diary", id).await
+}
+
+/// A member's reply to a post elsewhere.
+async fn note_object(State(state): State<Arc<AppState>>, Path(id): Path<i64>) -> Result<Response, Error> {
+    require_enabled(&state).await?;
+    let note = marquee_store::federation::outgoing_note(&state.store, id).await?.ok_or(Error::NotFound)?;
+    let object = state.federation.note(&note).await.map_err(federation_error)?.ok_or(Error::NotFound)?;
+    Ok(activity_json(&object))
 }
 
 /// An activity from another server: 202 when taken (even when dropped), 401 unsigned or

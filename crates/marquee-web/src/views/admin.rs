@@ -409,6 +409,8 @@ pub struct AccountPage {
     pub name: String,
     pub bio: String,
     pub diary_public: bool,
+    /// What of theirs goes to the fediverse: `reviews`, `all` or `off`.
+    pub federating: &'static str,
     pub slug: String,
     pub email: String,
     pub errors: Vec<FieldError>,
@@ -731,5 +733,38 @@ pub struct FederationPage {
     pub troubles: Vec<TroubleRow>,
     pub followers: Vec<FollowerRow>,
     pub blocks: Vec<(String, String)>,
+    pub following: Vec<FollowingRow>,
+    pub errors: Vec<FieldError>,
+}
+
+/// An account the site follows.
+pub struct FollowingRow {
+    pub actor: String,
+    pub handle: String,
+    pub name: String,
+    pub accepted: bool,
+    pub since: String,
+}
+
+/// A post of an account the site follows.
+pub struct RemotePostRow {
+    /// Its place in the list, for unique ids.
+    pub n: usize,
+    pub uri: String,
+    pub name: String,
+    pub handle: String,
+    pub title: Option<String>,
+    pub content: marquee_core::SafeHtml,
+    pub link: Option<String>,
+    pub published: String,
+    pub liked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/reading.html")]
+pub struct ReadingPage {
+    pub layout: AdminLayout,
+    pub following: usize,
+    pub posts: Vec<RemotePostRow>,
     pub errors: Vec<FieldError>,
 }

@@ -136,6 +136,17 @@ async fn federation_page(
             .collect(),
         followers: follower_rows,
         blocks: records::blocks(&state.store).await?.into_iter().map(|(target, at)| (target, admin_time(at))).collect(),
+        following: records::following(&state.store)
+            .await?
+            .into_iter()
+            .map(|f| FollowingRow {
+                handle: f.handle.unwrap_or_else(|| f.actor.clone()),
+                name: f.name.unwrap_or_default(),
+                accepted: f.accepted,
+                since: admin_time(f.since),
+                actor: f.actor,
+            })
+            .collect(),
         errors: errors.clone(),
     };
     render_status(form_status(&errors), &page)
@@ -177,4 +188,95 @@ pub async fn block(State(state): State<Arc<AppState>>, admin: Admin, form: FormD
 pub async fn unblock(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
     comments::unblock(&state.desk, &admin.member(), &form.text("target")).await?;
     Ok(see_other("/admin/federation", "unblocked"))
+}
+
+fn follow_error(e: marquee_federation::following::FollowError) -> Result<FieldError, Error> {
+    use marquee_federation::following::FollowError;
+    match e {
+        FollowError::Failed(marquee_federation::Error::Store(e)) => Err(Error::Store(e)),
+        FollowError::Failed(other) => Err(Error::Internal(other.to_string())),
+        other => Ok(FieldError::new("account", other.to_string())),
+    }
+}
+
+/// The site follows an account elsewhere (`@name@host` or its address).
+pub async fn follow(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
+    admin.member().require(marquee_core::Action::ManageSettings)?;
+    match state.federation.follow(&form.text("account")).await {
+        Ok(_) => Ok(see_other("/admin/federation", "following")),
+        Err(e) => {
+            let problem = follow_error(e)?;
+            federation_page(&state, &admin, vec![problem], None).await
+        }
+    }
+}
+
+pub async fn unfollow(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
+    admin.member().require(marquee_core::Action::ManageSettings)?;
+    match state.federation.unfollow(&form.text("actor")).await {
+        Ok(true) => Ok(see_other("/admin/federation", "unfollowed")),
+        Ok(false) => Err(Error::NotFound),
+        Err(e) => Err(match follow_error(e) {
+            Ok(problem) => Error::BadRequest(problem.message),
+            Err(e) => e,
+        }),
+    }
+}
+
+/// What the accounts the site follows published: read, liked and replied to by editors.
+pub async fn reading(State(state): State<Arc<AppState>>, admin: Admin, uri: Uri) -> Result<Response> {
+    reading_page(&state, &admin, notice(uri.query()), Vec::new()).await
+}
+
+async fn reading_page(
+    state: &AppState,
+    admin: &Admin,
+    notice: Option<&'static str>,
+    errors: Vec<FieldError>,
+) -> Result<Response> {
+    admin.member().require(marquee_core::Action::ModerateComments)?;
+    let posts = records::remote_posts(&state.store, 100).await?;
+    let page = ReadingPage {
+        layout: AdminLayout::new(state, admin, "Following", "reading").with_notice(notice),
+        following: records::following(&state.store).await?.len(),
+        posts: posts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| RemotePostRow {
+                n: i + 1,
+                name: p.author_name.unwrap_or_else(|| p.actor.clone()),
+                handle: p.author_handle.unwrap_or_default(),
+                title: p.name,
+                content: marquee_core::SafeHtml::from_stored(p.content_html),
+                link: p.url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+                published: admin_time(p.published_at),
+                liked: p.liked_by.is_some(),
+                uri: p.uri,
+            })
+            .collect(),
+        errors: errors.clone(),
+    };
+    render_status(form_status(&errors), &page)
+}
+
+pub async fn like(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
+    admin.member().require(marquee_core::Action::ModerateComments)?;
+    match state.federation.like(admin.id(), &form.text("uri")).await {
+        Ok(()) => Ok(see_other("/admin/reading", "liked")),
+        Err(e) => {
+            let problem = follow_error(e)?;
+            reading_page(&state, &admin, None, vec![problem]).await
+        }
+    }
+}
+
+pub async fn reply(State(state): State<Arc<AppState>>, admin: Admin, form: FormData) -> Result<Response> {
+    admin.member().require(marquee_core::Action::ModerateComments)?;
+    match state.federation.reply(admin.id(), &form.text("uri"), &form.text("text")).await {
+        Ok(_) => Ok(see_other("/admin/reading", "replied")),
+        Err(e) => {
+            let problem = follow_error(e)?;
+            reading_page(&state, &admin, None, vec![problem]).await
+        }
+    }
 }

@@ -64,6 +64,10 @@ pub(super) fn notice(query: Option<&str>) -> Option<&'static str> {
         "blocked" => "Blocked: nothing from there is taken, and what came from there is removed.",
         "unblocked" => "Unblocked.",
         "removed" => "Removed: they are sent nothing more.",
+        "following" => "Followed: their new posts arrive under Following once their server accepts.",
+        "unfollowed" => "Unfollowed.",
+        "liked" => "Liked.",
+        "replied" => "Replied: the reply is on its way to them.",
         _ => return None,
     })
 }

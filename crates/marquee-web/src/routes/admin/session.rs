@@ -242,6 +242,10 @@ async fn account_view(
         diary_public: typed
             .map(|f| f.checked("diary_public"))
             .unwrap_or_else(|| stored.as_ref().is_some_and(|u| u.diary_public)),
+        federating: match typed.and_then(|f| marquee_store::federation::Federating::parse(&f.text("federation"))) {
+            Some(value) => value.as_str(),
+            None => marquee_store::federation::federating(&state.store, user.id).await?.as_str(),
+        },
         slug: user.slug.clone(),
         email: user.email.clone().unwrap_or_default(),
         errors,
@@ -265,6 +269,9 @@ pub async fn account_save(State(state): State<Arc<AppState>>, admin: Admin, form
     let (desk, member) = (&state.desk, admin.member());
     marquee_changes::accounts::save_profile(desk, &member, &name, &form.text("bio"), form.checked("diary_public"))
         .await?;
+    if let Some(value) = marquee_store::federation::Federating::parse(&form.text("federation")) {
+        marquee_changes::comments::set_federating(desk, &member, value).await?;
+    }
     Ok(see_other("/admin/account", "saved"))
 }
 
