@@ -112,6 +112,11 @@ async fn bodies_from_strangers_are_refused_by_their_declared_length_before_they_
             format!("POST /admin/articles/new HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {huge}\r\n\r\n"),
             format!("PUT /api/v1/diary/1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {huge}\r\n\r\n"),
             format!("POST /admin/reviews/new HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {huge}\r\n\r\n"),
+            format!("POST /ap/inbox HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/activity+json\r\nContent-Length: {huge}\r\n\r\n"),
+            format!("POST /ap/site/inbox HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/activity+json\r\nContent-Length: {huge}\r\n\r\n"),
+            format!("POST /ap/users/1/inbox HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/activity+json\r\nContent-Length: {huge}\r\n\r\n"),
+            format!("POST /admin/replies/1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {huge}\r\n\r\n"),
+            format!("POST /api/v1/comments/1/approve HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {huge}\r\n\r\n"),
         ];
         let handles: Vec<_> =
             heads.into_iter().map(|head| std::thread::spawn(move || (head.clone(), answer_to_head(port, &head)))).collect();

@@ -4,9 +4,8 @@
 
 use crate::error::Error;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -215,14 +214,17 @@ async fn note_object(State(state): State<Arc<AppState>>, Path(id): Path<i64>) ->
 }
 
 /// An activity from another server: 202 when taken (even when dropped), 401 unsigned or
-/// wrongly signed, 400 not an activity, 429 too many from one instance.
-async fn inbox(
-    State(state): State<Arc<AppState>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+/// wrongly signed, 400 not an activity, 413 over 256 KB (refused by its declared length before
+/// it is read), 429 too many from one instance.
+async fn inbox(State(state): State<Arc<AppState>>, request: axum::extract::Request) -> Response {
+    if crate::auth::declared_length(request.headers()).is_some_and(|n| n > MAX_ACTIVITY as u64) {
+        return Error::TooLarge(MAX_ACTIVITY).into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_ACTIVITY).await else {
+        return Error::TooLarge(MAX_ACTIVITY).into_response();
+    };
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let path = uri.path_and_query().map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
     let incoming = Incoming {
         method: method.as_str(),
