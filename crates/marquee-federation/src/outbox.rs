@@ -323,6 +323,11 @@ impl Federation {
                     let retry_at = retry.map(|delay| marquee_store::now() + delay);
                     tracing::info!(inbox = %delivery.inbox, attempt = delivery.attempts + 1, %error, retry_at, "a delivery failed");
                     records::failed(&self.store, delivery.id, &error, retry_at).await?;
+                    if temporary && retry_at.is_none() {
+                        // Days of failures: the instance is gone for good.
+                        let removed = records::give_up_inbox(&self.store, &delivery.inbox).await?;
+                        tracing::warn!(inbox = %delivery.inbox, followers_removed = removed, "an inbox failed for days; given up");
+                    }
                 }
             }
         }

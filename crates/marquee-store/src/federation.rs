@@ -1190,3 +1190,25 @@ pub async fn film_imdb(store: &Store, film_id: i64) -> Result<Option<String>> {
         .await?
         .flatten())
 }
+
+/// An inbox that failed for days: what waits for it is given up, and the followers it served
+/// are removed (their instance is gone; a follow from there starts afresh).
+pub async fn give_up_inbox(store: &Store, inbox: &str) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "UPDATE deliveries SET state = 'failed', claimed_until = NULL, done_at = $1, \
+         last_error = COALESCE(last_error, 'the instance is gone') WHERE inbox = $2 AND state = 'pending'",
+    )
+    .bind(now())
+    .bind(inbox)
+    .execute(&mut *tx)
+    .await?;
+    let removed = sqlx::query(
+        "DELETE FROM followers WHERE follower IN (SELECT uri FROM remote_actors WHERE COALESCE(shared_inbox, inbox) = $1)",
+    )
+    .bind(inbox)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(removed.rows_affected())
+}

@@ -399,6 +399,42 @@ async fn a_delivery_to_a_peer_that_is_down_waits_across_a_restart_and_arrives_on
     assert_eq!(restarted.federation.deliver_due().await.unwrap(), 1);
     assert_eq!(up.received().await[0]["type"], "Accept");
     assert_eq!(restarted.federation.deliver_due().await.unwrap(), 0, "once");
+
+    // An instance that stays down for days is given up: what waits for it, and its followers.
+    drop(up);
+    let gone =
+        format!("http://{}/inbox", tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap());
+    actor.inbox = gone.clone();
+    marquee_store::federation::keep_remote_actor(&site.state.store, &actor).await.unwrap();
+    let deliveries: Vec<_> = (0..2)
+        .map(|n| marquee_store::federation::NewDelivery {
+            inbox: gone.clone(),
+            actor: "site".into(),
+            activity: format!("{{\"n\":{n}}}"),
+        })
+        .collect();
+    marquee_store::federation::enqueue(&site.state.store, &deliveries).await.unwrap();
+    let last = marquee_federation::outbox::BACKOFF.len() as i64;
+    sqlx::query("UPDATE deliveries SET attempts = $1 WHERE inbox = $2 AND activity = '{\"n\":0}'")
+        .bind(last)
+        .bind(&gone)
+        .execute(site.state.store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE deliveries SET next_at = $1 WHERE inbox = $2 AND activity = '{\"n\":1}'")
+        .bind(marquee_store::now() + 3600)
+        .bind(&gone)
+        .execute(site.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(restarted.federation.deliver_due().await.unwrap(), 0);
+    let counts = marquee_store::federation::delivery_counts(&site.state.store).await.unwrap();
+    assert_eq!(counts.pending, 0, "the delivery waiting for later is given up too");
+    assert_eq!(
+        marquee_store::federation::follower_count(&site.state.store, "site").await.unwrap(),
+        0,
+        "its followers are gone"
+    );
 }
 
 /// The fields of a review saved through the admin's editor.
