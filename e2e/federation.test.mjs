@@ -177,7 +177,7 @@ describe('federation', { timeout: 10 * 60_000 }, () => {
         const overflow = await reader.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.ok(overflow <= 0, `no horizontal overflow at ${width} px (${overflow})`);
         await axeCheck(reader, `a review with a reply (${scheme}, ${width} px)`);
-        if (width === 360) await reader.locator('#fediverse-heading').screenshot({ path: path.join(SCREENSHOT_DIR, `federation-reply-${scheme}.png`) }).catch(() => {});
+        if (width === 360) await reader.locator('.fediverse').screenshot({ path: path.join(SCREENSHOT_DIR, `federation-reply-${scheme}.png`) }).catch(() => {});
         await readerCtx.close();
       }
     }

@@ -909,7 +909,7 @@ pub async fn review_refs(store: &Store, review_id: i64) -> Result<Option<(Option
 }
 
 /// A writer who may be followed: one who writes (owner, editor, writer) or has a public page
-/// (`/writers/slug`).
+/// (`/writers/slug`), and whose account is not disabled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalWriter {
     pub id: i64,
@@ -928,7 +928,7 @@ fn writer_from(row: &AnyRow) -> Result<LocalWriter> {
 }
 
 pub async fn writer_by_slug(store: &Store, slug: &str) -> Result<Option<LocalWriter>> {
-    let sql = format!("SELECT u.id, u.slug, u.display_name, u.bio FROM users u WHERE u.slug = $1 AND (u.role IN ('owner', 'editor', 'writer') OR {})", crate::public_pages::MEMBER);
+    let sql = format!("SELECT u.id, u.slug, u.display_name, u.bio FROM users u WHERE u.slug = $1 AND u.disabled = 0 AND (u.role IN ('owner', 'editor', 'writer') OR {})", crate::public_pages::MEMBER);
     sqlx::query(&sql).bind(slug).fetch_optional(store.pool()).await?.as_ref().map(writer_from).transpose()
 }
 
