@@ -54,7 +54,9 @@ pub fn block_target(text: &str) -> Result<BlockTarget> {
     if text.starts_with("https://") || text.starts_with("http://") {
         return Ok(BlockTarget::Actor(text.to_string()));
     }
+    // `@name@host`, `host` or `host:port`: the host alone (blocks compare hosts).
     let host = text.trim_start_matches('@').rsplit('@').next().unwrap_or_default().to_ascii_lowercase();
+    let host = host.split(':').next().unwrap_or_default().to_string();
     if host.is_empty()
         || host.len() > 253
         || !host.contains('.')

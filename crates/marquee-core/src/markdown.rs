@@ -361,6 +361,7 @@ pub fn sanitize_remote(html: &str) -> SafeHtml {
             .add_tag_attributes("a", ["href"])
             .url_schemes(["http", "https"].into_iter().collect())
             .link_rel(Some("nofollow ugc noopener noreferrer"))
+            .url_relative(ammonia::UrlRelative::Deny)
             .clean_content_tags(["script", "style"].into_iter().collect());
         builder
     });
@@ -370,6 +371,23 @@ pub fn sanitize_remote(html: &str) -> SafeHtml {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_reply_keeps_its_text_and_links_and_nothing_else() {
+        let html = sanitize_remote(
+            "<p class=\"x\" style=\"color:red\">Hi <a href=\"https://a.example/x\" onclick=\"e()\">there</a> \
+             <a href=\"/admin\">here</a> <a href=\"javascript:alert(1)\">js</a></p><img src=\"https://t.example/p.png\">\
+             <script>alert(1)</script><iframe src=\"https://e.example\"></iframe>",
+        );
+        let html = html.as_str();
+        assert!(
+            html.contains("<a href=\"https://a.example/x\" rel=\"nofollow ugc noopener noreferrer\">there</a>"),
+            "{html}"
+        );
+        for gone in ["img", "script", "iframe", "onclick", "style", "class", "/admin", "javascript", "alert"] {
+            assert!(!html.contains(gone), "{gone} in {html}");
+        }
+    }
 
     #[test]
     fn images_without_alt_text_are_found() {

@@ -55,19 +55,37 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 198 && (18..20).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8))
+            };
+            // Forms that carry an IPv4 address reach it: mapped, compatible, NAT64, 6to4.
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            if segments[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_public(embedded(segments[6], segments[7]));
+            }
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public(embedded(segments[6], segments[7]));
+            }
+            if segments[0] == 0x2002 {
+                return is_public(embedded(segments[1], segments[2]));
+            }
+            let first = segments[0];
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00
                 || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first == 0x64 && segments[1] == 0xff9b)
+                || (first == 0x2001 && segments[1] == 0)
+                || (first == 0x2001 && segments[1] == 0x0db8)
+                || (first == 0x100 && segments[1..4] == [0, 0, 0]))
         }
     }
 }
@@ -102,7 +120,8 @@ pub struct Client {
 impl Client {
     pub fn new(allow_private: bool, user_agent: &str) -> Client {
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 3 {
+            // `previous` holds the first address too: three redirects are four addresses.
+            if attempt.previous().len() > 3 {
                 attempt.error("more than three redirects")
             } else if !address_allowed(attempt.url(), allow_private) {
                 attempt.error("a redirect to an address Marquee does not fetch from")
@@ -114,6 +133,8 @@ impl Client {
             .user_agent(user_agent)
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
+            // A proxy from the environment would resolve names itself, past the address check.
+            .no_proxy()
             .redirect(policy);
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
@@ -137,6 +158,12 @@ impl Client {
 
     /// Fetches an ActivityPub document.
     pub async fn get_json(&self, url: &str) -> Result<serde_json::Value, FetchError> {
+        Ok(self.get_json_from(url).await?.0)
+    }
+
+    /// Fetches an ActivityPub document, with the address it came from after redirects: a
+    /// document speaks only for its own server.
+    pub async fn get_json_from(&self, url: &str) -> Result<(serde_json::Value, url::Url), FetchError> {
         let parsed = self.check(url)?;
         let response = self
             .http
@@ -149,8 +176,10 @@ impl Client {
         if !status.is_success() {
             return Err(FetchError::Status(url.to_string(), status.as_u16()));
         }
+        let from = response.url().clone();
         let body = read_limited(url, response).await?;
-        serde_json::from_slice(&body).map_err(|e| FetchError::NotJson(url.to_string(), e.to_string()))
+        let value = serde_json::from_slice(&body).map_err(|e| FetchError::NotJson(url.to_string(), e.to_string()))?;
+        Ok((value, from))
     }
 
     /// Posts an activity to an inbox, signed with `key` (whose id is `key_id`).
@@ -233,7 +262,7 @@ mod tests {
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "2606:4700::1111"] {
+        for ip in ["93.184.216.34", "2606:4700::1111", "64:ff9b::5db8:d822", "2002:5db8:d822::1"] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
         let url = |u: &str| url::Url::parse(u).unwrap();

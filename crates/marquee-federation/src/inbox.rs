@@ -100,65 +100,104 @@ impl Federation {
             Some(incoming.body),
             now,
         )?;
-        let key_host = host_of(&signature.key_id);
-        if !self.admit(&key_host) {
-            return Err(Refusal::TooMany(key_host));
+        if signature.key_id.len() > 2048 {
+            return Err(Refusal::Unsigned("the keyId is over 2 KB".into()));
         }
         let activity: Value = serde_json::from_slice(incoming.body)
             .map_err(|e| Refusal::Malformed(format!("the body is not JSON: {e}")))?;
         if activity.get("type").and_then(Value::as_str).is_none() {
             return Err(Refusal::Malformed("the body is not an activity (an object with a type)".into()));
         }
+        let key_address = signature.key_id.split('#').next().unwrap_or_default();
+        if records::is_blocked(&self.store, key_address, &host_of(key_address)).await? {
+            return Ok(Taken::Ignored);
+        }
         let signed_text =
             signature::signing_string(&signature.headers, incoming.method, incoming.path_and_query, header)?;
         let signer = self.verified_signer(&signature, &signed_text).await?;
+        // Counted once verified: a stranger's forged requests cannot use up an instance's share.
+        let signer_host = host_of(&signer.uri);
+        if !self.admit(&signer_host) {
+            return Err(Refusal::TooMany(signer_host));
+        }
         let actor = activity.get("actor").and_then(id_of).unwrap_or_default();
         if actor != signer.uri {
             return Err(Refusal::Unsigned(format!("the activity is by {actor:?} but signed by {}", signer.uri)));
         }
-        if records::is_blocked(&self.store, &signer.uri, &host_of(&signer.uri)).await? {
+        if records::is_blocked(&self.store, &signer.uri, &signer_host).await? {
             return Ok(Taken::Ignored);
         }
         self.take(&activity, &signer).await
     }
 
     /// The remote actor whose key made `signature`, fetched when not known (or known with an
-    /// older key: a key that does not verify is fetched again once).
+    /// older key: a key that does not verify is fetched again once). A key that cannot be
+    /// fetched is not asked for again for a few minutes, and only a few fetches run at once.
     async fn verified_signer(
         &self,
         signature: &signature::SignatureHeader,
         text: &str,
     ) -> Result<RemoteActor, Refusal> {
-        let known = records::remote_actor_by_key(&self.store, &signature.key_id).await?;
+        let key_id = &signature.key_id;
+        let address = key_id.split('#').next().unwrap_or_default();
+        let known = match records::remote_actor_by_key(&self.store, key_id).await? {
+            Some(actor) => Some(actor),
+            // Some servers name the actor itself as the key.
+            None => records::remote_actor(&self.store, address).await?.filter(|a| a.uri == *key_id),
+        };
         if let Some(actor) = &known {
             if verifies(actor, signature, text) {
                 return Ok(actor.clone());
             }
             if marquee_store::now() - actor.fetched_at < 60 {
-                return Err(SignatureError::Invalid(signature.key_id.clone()).into());
+                return Err(SignatureError::Invalid(key_id.clone()).into());
             }
         }
-        let actor = self
-            .fetch_actor(&signature.key_id)
-            .await
-            .map_err(|e| Refusal::Unsigned(format!("the key {} could not be fetched: {e}", signature.key_id)))?;
+        if !self.may_fetch(key_id) {
+            return Err(Refusal::Unsigned(format!("the key {key_id} could not be fetched a moment ago")));
+        }
+        let Ok(_permit) = self.fetching.try_acquire() else {
+            return Err(Refusal::TooMany("every instance (too many keys being fetched)".into()));
+        };
+        let actor = match self.fetch_actor(key_id).await {
+            Ok(actor) => actor,
+            Err(e) => {
+                self.fetch_failed(key_id);
+                return Err(Refusal::Unsigned(format!("the key {key_id} could not be fetched: {e}")));
+            }
+        };
+        if actor.key_id != *key_id && actor.uri != *key_id {
+            return Err(Refusal::Unsigned(format!("{key_id} is not the key of {}", actor.uri)));
+        }
         if verifies(&actor, signature, text) {
             Ok(actor)
         } else {
-            Err(SignatureError::Invalid(signature.key_id.clone()).into())
+            Err(SignatureError::Invalid(key_id.clone()).into())
         }
     }
 
-    /// Fetches (and keeps) the actor a key id or actor id names.
+    /// Fetches (and keeps) the actor a key id or actor id names. Every document must speak for
+    /// the server it came from: an actor's id is on the server that served it (after
+    /// redirects), a key document is the key asked for, and its owner is on the same server.
     pub async fn fetch_actor(&self, id: &str) -> Result<RemoteActor, String> {
         let address = id.split('#').next().unwrap_or(id);
-        let mut doc = self.client.get_json(address).await.map_err(|e| e.to_string())?;
+        let (mut doc, mut from) = self.client.get_json_from(address).await.map_err(|e| e.to_string())?;
         if doc.get("publicKey").is_none() {
             // A key document: its owner is the actor.
+            let key = doc.get("id").and_then(Value::as_str).unwrap_or_default();
+            if key != id && key != address {
+                return Err(format!("the document at {address} is not the key {id}"));
+            }
             let owner = doc.get("owner").and_then(Value::as_str).ok_or("the document has no publicKey")?.to_string();
-            doc = self.client.get_json(&owner).await.map_err(|e| e.to_string())?;
+            if !same_origin(&owner, &from) {
+                return Err(format!("the key {id} names an owner on another server"));
+            }
+            (doc, from) = self.client.get_json_from(&owner).await.map_err(|e| e.to_string())?;
         }
         let actor = remote_actor_from(&doc)?;
+        if !same_origin(&actor.uri, &from) {
+            return Err(format!("the document at {from} speaks for {} on another server", actor.uri));
+        }
         if host_of(&actor.key_id) != host_of(&actor.uri) {
             return Err(format!("the key {} is not on the actor's own server", actor.key_id));
         }
@@ -247,6 +286,9 @@ impl Federation {
                 let Some(target) = self.local_object(id_of(&object).unwrap_or_default()).await? else {
                     return Ok(Taken::Ignored);
                 };
+                if !activity_id.is_empty() && host_of(activity_id) != host_of(&actor.uri) {
+                    return Ok(Taken::Ignored);
+                }
                 let reaction = if kind == "Like" { "like" } else { "boost" };
                 let id = if activity_id.is_empty() {
                     format!("{}#{reaction}-{}-{}", actor.uri, target.0, target.1)
@@ -284,7 +326,8 @@ impl Federation {
             Some(("articles", n)) => ("article", n),
             _ => return Ok(None),
         };
-        let Ok(number) = number.parse::<i64>() else { return Ok(None) };
+        // `ID`, or `ID/GENERATION` for one published again after a Delete.
+        let Ok(number) = number.split('/').next().unwrap_or_default().parse::<i64>() else { return Ok(None) };
         let published = match kind {
             "review" => marquee_store::reviews::published_by_id(&self.store, number).await?.is_some(),
             _ => marquee_store::posts::published_by_id(&self.store, number).await?.is_some(),
@@ -304,6 +347,9 @@ impl Federation {
         };
         if object.get("attributedTo").and_then(id_of).is_some_and(|by| by != actor.uri) {
             return Err(Refusal::Unsigned("the reply is attributed to someone other than its sender".into()));
+        }
+        if host_of(uri) != host_of(&actor.uri) {
+            return Err(Refusal::Unsigned("the reply's id is not on its author's server".into()));
         }
         let addressed = |field: &str| {
             object.get(field).is_some_and(|v| match v {
@@ -337,6 +383,15 @@ impl Federation {
         records::hold_comment(&self.store, &comment).await?;
         Ok(Taken::CommentHeld)
     }
+}
+
+/// Whether an address is on the same server (scheme, host, port) as `url`.
+fn same_origin(address: &str, url: &url::Url) -> bool {
+    url::Url::parse(address).is_ok_and(|a| {
+        a.scheme() == url.scheme()
+            && a.host_str() == url.host_str()
+            && a.port_or_known_default() == url.port_or_known_default()
+    })
 }
 
 fn verifies(actor: &RemoteActor, signature: &signature::SignatureHeader, text: &str) -> bool {

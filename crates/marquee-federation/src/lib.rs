@@ -70,7 +70,16 @@ pub struct Federation {
     pub wake: tokio::sync::Notify,
     /// Requests per instance in the current minute (the inbox's rate limit).
     counts: Mutex<(i64, HashMap<String, u32>)>,
+    /// Keys that could not be fetched lately, and when.
+    failed_fetches: Mutex<HashMap<String, i64>>,
+    /// Key fetches running at once.
+    fetching: tokio::sync::Semaphore,
+    /// One key pair made at a time (a burst of first requests makes one, not one each).
+    making_keys: tokio::sync::Mutex<()>,
 }
+
+/// How long a key that could not be fetched is not asked for again.
+const FETCH_FAILURE_MEMORY: i64 = 300;
 
 /// How many activities one instance may send per minute before it is told to slow down.
 pub const PER_INSTANCE_PER_MINUTE: u32 = 300;
@@ -95,6 +104,9 @@ impl Federation {
             host,
             wake: tokio::sync::Notify::new(),
             counts: Mutex::new((0, HashMap::new())),
+            failed_fetches: Mutex::new(HashMap::new()),
+            fetching: tokio::sync::Semaphore::new(8),
+            making_keys: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -133,14 +145,17 @@ impl Federation {
     }
 
     /// The id of a review, article or diary entry (`/ap/reviews/ID`, `/ap/articles/ID`,
-    /// `/ap/diary/ID`).
-    pub fn object_id(&self, kind: &str, id: i64) -> String {
+    /// `/ap/diary/ID`), with `/N` after it once it was published again after a Delete.
+    pub fn object_id(&self, kind: &str, id: i64, generation: i64) -> String {
         let folder = match kind {
             "review" => "reviews",
             "article" => "articles",
             _ => "diary",
         };
-        format!("{}/ap/{folder}/{id}", self.base_url)
+        match generation {
+            0 => format!("{}/ap/{folder}/{id}", self.base_url),
+            n => format!("{}/ap/{folder}/{id}/{n}", self.base_url),
+        }
     }
 
     /// The local actor a user name names (`acct:NAME@host`): the site's, or a writer's slug.
@@ -175,6 +190,10 @@ impl Federation {
         if let Some(pair) = records::key(&self.store, &name).await? {
             return Ok(pair);
         }
+        let _making = self.making_keys.lock().await;
+        if let Some(pair) = records::key(&self.store, &name).await? {
+            return Ok(pair);
+        }
         let (public_pem, private_pem) = tokio::task::spawn_blocking(keys::generate)
             .await
             .map_err(|e| Error::Keys(e.to_string()))?
@@ -192,9 +211,23 @@ impl Federation {
         if counts.1.len() > 100_000 {
             counts.1.clear();
         }
-        let n = counts.1.entry(host.to_ascii_lowercase()).or_insert(0);
+        let n = counts.1.entry(host.chars().take(253).collect::<String>().to_ascii_lowercase()).or_insert(0);
         *n += 1;
         *n <= PER_INSTANCE_PER_MINUTE
+    }
+
+    /// Whether a key may be fetched (it did not fail to be a moment ago).
+    pub(crate) fn may_fetch(&self, key_id: &str) -> bool {
+        let failed = self.failed_fetches.lock().expect("the failures' lock is never poisoned");
+        failed.get(key_id).is_none_or(|at| marquee_store::now() - at > FETCH_FAILURE_MEMORY)
+    }
+
+    pub(crate) fn fetch_failed(&self, key_id: &str) {
+        let mut failed = self.failed_fetches.lock().expect("the failures' lock is never poisoned");
+        if failed.len() > 10_000 {
+            failed.clear();
+        }
+        failed.insert(key_id.to_string(), marquee_store::now());
     }
 
     /// The actor document of a local actor.

@@ -25,6 +25,9 @@ pub const BACKOFF: &[i64] = &[60, 300, 1800, 7200, 21_600, 43_200, 86_400, 172_8
 /// How long a server holds a delivery it claimed before another may take it.
 const CLAIM: i64 = 120;
 
+/// How many deliveries go at once.
+const BATCH: i64 = 16;
+
 impl Federation {
     /// The local actor who speaks for a review or article by `author_id`: its writer, or the
     /// site for one without a writer who may be followed.
@@ -50,8 +53,14 @@ impl Federation {
         format!("{}/followers", self.actor_id(local))
     }
 
-    /// A published review or article as the `Article` followers get, when it is published.
+    /// A published review, article or diary entry as followers get it, when it is published.
     pub async fn object(&self, kind: &str, id: i64) -> crate::Result<Option<Value>> {
+        let generation = records::generation(&self.store, kind, id).await?;
+        self.object_at(kind, id, generation).await
+    }
+
+    /// The same, under the id of one generation.
+    async fn object_at(&self, kind: &str, id: i64, generation: i64) -> crate::Result<Option<Value>> {
         let base = &self.base_url;
         match kind {
             "review" => {
@@ -66,7 +75,7 @@ impl Federation {
                 let bands = verdict_bands(&self.store).await?;
                 let summary = card.summary.clone().unwrap_or_else(|| excerpt(&card.body_start));
                 let object = ReviewObject {
-                    id: self.object_id("review", id),
+                    id: self.object_id("review", id, generation),
                     url: format!("{base}/reviews/{}", card.slug),
                     actor: self.actor_id(&local),
                     followers: self.followers_of(&local),
@@ -109,7 +118,7 @@ impl Federation {
                 let local = self.speaker(author).await?;
                 let card = &post.card;
                 let object = ArticleObject {
-                    id: self.object_id("article", id),
+                    id: self.object_id("article", id, generation),
                     url: format!("{base}{}", card.path()),
                     actor: self.actor_id(&local),
                     followers: self.followers_of(&local),
@@ -122,13 +131,13 @@ impl Federation {
                 };
                 Ok(Some(activities::article(&object)))
             }
-            "diary" => self.diary_note(id).await,
+            "diary" => self.diary_note(id, generation).await,
             _ => Ok(None),
         }
     }
 
     /// A public diary entry of a member who opted in, as a `Note` (with its rating for NeoDB).
-    async fn diary_note(&self, id: i64) -> crate::Result<Option<Value>> {
+    async fn diary_note(&self, id: i64, generation: i64) -> crate::Result<Option<Value>> {
         let base = &self.base_url;
         let Some(entry) = marquee_store::diary::by_id(&self.store, id).await? else { return Ok(None) };
         if records::federating(&self.store, entry.user_id).await? != records::Federating::All {
@@ -167,11 +176,12 @@ impl Federation {
             activities::parse_time(&format!("{}T12:00:00Z", entry.watched_on)).unwrap_or_else(marquee_store::now);
         Ok(Some(json!({
             "@context": activities::context(),
-            "id": self.object_id("diary", id),
+            "id": self.object_id("diary", id, generation),
             "type": "Note",
             "content": content,
             "url": format!("{base}/writers/{}/diary", writer.slug),
             "published": activities::rfc3339(published),
+            "updated": activities::rfc3339(records::diary_updated_at(&self.store, id).await?.unwrap_or(published)),
             "attributedTo": actor,
             "to": [activities::PUBLIC],
             "cc": [format!("{actor}/followers")],
@@ -189,11 +199,24 @@ impl Federation {
         let now = marquee_store::now();
         let mut recorded = 0;
         for pending in records::pending_objects(&self.store, 200).await? {
-            let Some(object) = self.object(&pending.kind, pending.source_id).await? else { continue };
-            let local = self.speaker(pending.author_id).await?;
+            let generation = match pending.known {
+                // Its old id was deleted where it was sent: servers refuse it for good.
+                Some(Known { deleted: true, sent: true, generation, .. }) => generation + 1,
+                Some(known) => known.generation,
+                None => 0,
+            };
+            let Some(object) = self.object_at(&pending.kind, pending.source_id, generation).await? else { continue };
+            // Once followers were told of it, the same actor goes on speaking for it.
+            let local = match (&pending.known, &pending.known_actor) {
+                (Some(Known { sent: true, deleted: false, .. }), Some(actor)) => match self.by_key_name(actor).await? {
+                    Some(local) => local,
+                    None => self.speaker(pending.author_id).await?,
+                },
+                _ => self.speaker(pending.author_id).await?,
+            };
             let actor = local.key_name();
             let revision = pending.revision;
-            let object_id = self.object_id(&pending.kind, pending.source_id);
+            let object_id = self.object_id(&pending.kind, pending.source_id, generation);
             let (activity, sent) = match pending.known {
                 None | Some(Known { deleted: true, .. }) => {
                     if pending.published_at < now - ANNOUNCE_WITHIN {
@@ -209,14 +232,14 @@ impl Federation {
                 Some(kind) => self.deliveries_for(kind, &local, &object_id, object, revision).await?,
                 None => Vec::new(),
             };
-            let now_known = Known { revision, sent, deleted: false };
+            let now_known = Known { revision, sent, deleted: false, generation };
             let object_key = (pending.kind.as_str(), pending.source_id);
             if records::record_object(&self.store, object_key, &actor, pending.known, now_known, &deliveries).await? {
                 recorded += 1;
             }
         }
         for withdrawn in records::withdrawn_objects(&self.store, 200).await? {
-            let object_id = self.object_id(&withdrawn.kind, withdrawn.source_id);
+            let object_id = self.object_id(&withdrawn.kind, withdrawn.source_id, withdrawn.known.generation);
             let deliveries = if withdrawn.known.sent {
                 match self.by_key_name(&withdrawn.actor).await? {
                     Some(local) => {
@@ -306,32 +329,54 @@ impl Federation {
 
     /// Sends the deliveries that are due (a few at once); returns how many went.
     pub async fn deliver_due(&self) -> crate::Result<usize> {
-        let due = records::claim_due(&self.store, 16, CLAIM).await?;
-        let mut sent = 0;
+        Ok(self.deliver_batch().await?.1)
+    }
+
+    /// Claims a batch of due deliveries and sends them: (how many were claimed, how many went).
+    /// Every outcome is recorded, whatever happens to the others.
+    async fn deliver_batch(&self) -> crate::Result<(usize, usize)> {
+        let due = records::claim_due(&self.store, BATCH, CLAIM).await?;
+        let claimed = due.len();
         let attempts = due.into_iter().map(|delivery| async move {
             let outcome = self.deliver(&delivery).await;
             (delivery, outcome)
         });
+        let mut sent = 0;
+        let mut trouble = None;
         for (delivery, outcome) in futures_util::future::join_all(attempts).await {
-            match outcome {
+            let recorded = match outcome {
                 Ok(()) => {
-                    records::delivered(&self.store, delivery.id).await?;
                     sent += 1;
+                    records::delivered(&self.store, delivery.id).await
                 }
-                Err((error, temporary)) => {
-                    let retry = BACKOFF.get(delivery.attempts as usize).filter(|_| temporary);
-                    let retry_at = retry.map(|delay| marquee_store::now() + delay);
-                    tracing::info!(inbox = %delivery.inbox, attempt = delivery.attempts + 1, %error, retry_at, "a delivery failed");
-                    records::failed(&self.store, delivery.id, &error, retry_at).await?;
-                    if temporary && retry_at.is_none() {
-                        // Days of failures: the instance is gone for good.
-                        let removed = records::give_up_inbox(&self.store, &delivery.inbox).await?;
-                        tracing::warn!(inbox = %delivery.inbox, followers_removed = removed, "an inbox failed for days; given up");
-                    }
-                }
+                Err((error, temporary)) => self.record_failure(&delivery, &error, temporary).await,
+            };
+            if let Err(e) = recorded {
+                trouble = Some(e);
             }
         }
-        Ok(sent)
+        match trouble {
+            Some(e) => Err(e.into()),
+            None => Ok((claimed, sent)),
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        delivery: &records::Delivery,
+        error: &str,
+        temporary: bool,
+    ) -> marquee_store::Result<()> {
+        let retry = BACKOFF.get(delivery.attempts as usize).filter(|_| temporary);
+        let retry_at = retry.map(|delay| marquee_store::now() + delay);
+        tracing::info!(inbox = %delivery.inbox, attempt = delivery.attempts + 1, %error, retry_at, "a delivery failed");
+        records::failed(&self.store, delivery.id, error, retry_at).await?;
+        if temporary && retry_at.is_none() {
+            // Days of failures: the instance is gone for good.
+            let removed = records::give_up_inbox(&self.store, &delivery.inbox).await?;
+            tracing::warn!(inbox = %delivery.inbox, followers_removed = removed, "an inbox failed for days; given up");
+        }
+        Ok(())
     }
 
     async fn deliver(&self, delivery: &records::Delivery) -> Result<(), (String, bool)> {
@@ -372,8 +417,9 @@ impl Federation {
                 continue;
             }
             loop {
-                match self.deliver_due().await {
-                    Ok(16..) => continue,
+                match self.deliver_batch().await {
+                    // A full batch: more may be due at once.
+                    Ok((claimed, _)) if claimed as i64 == BATCH => continue,
                     Ok(_) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "delivering to followers failed");
@@ -400,13 +446,14 @@ impl Federation {
             let (_, total) = records::sent_objects(&self.store, filter.as_deref(), 1, 0).await?;
             return Ok(activities::collection(&id, total, Some(&format!("{id}?page=1"))));
         };
-        let page = page.max(1);
+        // Beyond any outbox there is; also keeps the offset from overflowing.
+        let page = page.clamp(1, 1_000_000);
         let (items, total) =
             records::sent_objects(&self.store, filter.as_deref(), PER_PAGE, (page - 1) * PER_PAGE).await?;
         let mut activities_out = Vec::new();
         for (kind, source_id) in items {
             if let Some(object) = self.object(&kind, source_id).await? {
-                let object_id = self.object_id(&kind, source_id);
+                let object_id = object.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
                 let actor = object.get("attributedTo").and_then(Value::as_str).unwrap_or_default().to_string();
                 activities_out.push(activities::activity(
                     "Create",

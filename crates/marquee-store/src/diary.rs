@@ -116,6 +116,7 @@ pub async fn update(conn: &mut Conn, id: i64, entry: &EntryInput) -> Result<()> 
 
 pub async fn delete(conn: &mut Conn, id: i64) -> Result<()> {
     sqlx::query("DELETE FROM diary_entries WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    crate::federation::forget_source(conn, "diary", id).await?;
     content::bump(conn).await
 }
 

@@ -292,8 +292,9 @@ pub struct Pending {
     pub author_id: Option<i64>,
     pub revision: i64,
     pub published_at: i64,
-    /// What followers knew of it before.
+    /// What followers knew of it before, and which local actor told them.
     pub known: Option<Known>,
+    pub known_actor: Option<String>,
 }
 
 /// What federates, per kind: (kind, rows, which of them go out, their revision, their time,
@@ -334,7 +335,7 @@ pub async fn pending_objects(store: &Store, limit: i64) -> Result<Vec<Pending>> 
     for (kind, from, goes, revision, time, author) in FEDERATED {
         let sql = format!(
             "SELECT s.id, {author} AS author_id, {revision} AS revision, {time} AS published_at, \
-             o.revision AS o_revision, o.sent, o.deleted \
+             o.revision AS o_revision, o.sent, o.deleted, o.actor AS o_actor, o.generation \
              FROM {from} LEFT JOIN federated_objects o ON o.kind = $1 AND o.source_id = s.id \
              WHERE {goes} AND (o.source_id IS NULL OR o.revision <> {revision} OR o.deleted <> 0) \
              ORDER BY {time}, s.id LIMIT $2"
@@ -344,6 +345,7 @@ pub async fn pending_objects(store: &Store, limit: i64) -> Result<Vec<Pending>> 
             let o_revision: Option<i64> = row.try_get("o_revision")?;
             let sent: Option<i64> = row.try_get("sent")?;
             let deleted: Option<i64> = row.try_get("deleted")?;
+            let generation: Option<i64> = row.try_get("generation")?;
             pending.push(Pending {
                 kind: kind.to_string(),
                 source_id: row.try_get("id")?,
@@ -354,7 +356,9 @@ pub async fn pending_objects(store: &Store, limit: i64) -> Result<Vec<Pending>> 
                     revision,
                     sent: sent.unwrap_or(0) != 0,
                     deleted: deleted.unwrap_or(0) != 0,
+                    generation: generation.unwrap_or(0),
                 }),
+                known_actor: row.try_get("o_actor")?,
             });
         }
     }
@@ -375,7 +379,7 @@ pub async fn withdrawn_objects(store: &Store, limit: i64) -> Result<Vec<Withdraw
     let mut withdrawn = Vec::new();
     for (kind, from, goes, ..) in FEDERATED {
         let sql = format!(
-            "SELECT o.source_id, o.actor, o.revision, o.sent FROM federated_objects o \
+            "SELECT o.source_id, o.actor, o.revision, o.sent, o.generation FROM federated_objects o \
              WHERE o.kind = $1 AND o.deleted = 0 AND NOT EXISTS (SELECT 1 FROM {from} WHERE s.id = o.source_id AND {goes}) \
              ORDER BY o.source_id LIMIT $2"
         );
@@ -389,6 +393,7 @@ pub async fn withdrawn_objects(store: &Store, limit: i64) -> Result<Vec<Withdraw
                     revision: row.try_get("revision")?,
                     sent: row.try_get::<i64, _>("sent")? != 0,
                     deleted: false,
+                    generation: row.try_get("generation")?,
                 },
             });
         }
@@ -403,6 +408,8 @@ pub struct Known {
     pub revision: i64,
     pub sent: bool,
     pub deleted: bool,
+    /// How many times it was published again after a Delete was sent (its id's suffix).
+    pub generation: i64,
 }
 
 /// Records what followers now know of an object, with the deliveries that tell them, in one
@@ -418,25 +425,25 @@ pub async fn record_object(
 ) -> Result<bool> {
     let mut tx = store.begin().await?;
     let done = match before {
-        None => {
-            sqlx::query(
-                "INSERT INTO federated_objects (kind, source_id, actor, revision, sent, deleted, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, source_id) DO NOTHING",
-            )
-            .bind(object.0)
-            .bind(object.1)
-            .bind(actor)
-            .bind(now_known.revision)
-            .bind(i64::from(now_known.sent))
-            .bind(i64::from(now_known.deleted))
-            .bind(now())
-            .execute(&mut *tx)
-            .await?
-        }
+        None => sqlx::query(
+            "INSERT INTO federated_objects (kind, source_id, actor, revision, sent, deleted, generation, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (kind, source_id) DO NOTHING",
+        )
+        .bind(object.0)
+        .bind(object.1)
+        .bind(actor)
+        .bind(now_known.revision)
+        .bind(i64::from(now_known.sent))
+        .bind(i64::from(now_known.deleted))
+        .bind(now_known.generation)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?,
         Some(before) => {
             sqlx::query(
-                "UPDATE federated_objects SET actor = $1, revision = $2, sent = $3, deleted = $4, updated_at = $5 \
-                 WHERE kind = $6 AND source_id = $7 AND revision = $8 AND sent = $9 AND deleted = $10",
+                "UPDATE federated_objects SET actor = $1, revision = $2, sent = $3, deleted = $4, updated_at = $5, \
+                 generation = $11 WHERE kind = $6 AND source_id = $7 AND revision = $8 AND sent = $9 AND deleted = $10 \
+                 AND generation = $12",
             )
             .bind(actor)
             .bind(now_known.revision)
@@ -448,6 +455,8 @@ pub async fn record_object(
             .bind(before.revision)
             .bind(i64::from(before.sent))
             .bind(i64::from(before.deleted))
+            .bind(now_known.generation)
+            .bind(before.generation)
             .execute(&mut *tx)
             .await?
         }
@@ -747,16 +756,21 @@ pub async fn hold_comment(store: &Store, comment: &NewComment) -> Result<bool> {
     Ok(done.rows_affected() > 0)
 }
 
-/// Replaces a reply's text, when `actor` wrote it.
+/// Replaces a reply's text, when `actor` wrote it; an approved reply goes back to the
+/// moderators (what they approved was the old text).
 pub async fn edit_comment(store: &Store, uri: &str, actor: &str, content_html: &str) -> Result<bool> {
     let mut tx = store.begin().await?;
-    let done = sqlx::query("UPDATE comments SET content_html = $1, updated_at = $2 WHERE uri = $3 AND actor = $4")
-        .bind(content_html)
-        .bind(now())
-        .bind(uri)
-        .bind(actor)
-        .execute(&mut *tx)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE comments SET content_html = $1, updated_at = $2, \
+         status = CASE WHEN status = 'approved' THEN 'held' ELSE status END \
+         WHERE uri = $3 AND actor = $4 AND content_html <> $1",
+    )
+    .bind(content_html)
+    .bind(now())
+    .bind(uri)
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
     if done.rows_affected() > 0 {
         crate::content::bump(&mut tx).await?;
     }
@@ -782,10 +796,16 @@ pub async fn delete_comment(store: &Store, uri: &str, actor: &str) -> Result<boo
 /// Removes every reply and reaction of an actor (their account deleted, or blocked).
 pub async fn forget_actor(store: &Store, actor: &str) -> Result<()> {
     let mut tx = store.begin().await?;
-    sqlx::query("DELETE FROM comments WHERE actor = $1").bind(actor).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM reactions WHERE actor = $1").bind(actor).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM followers WHERE follower = $1").bind(actor).execute(&mut *tx).await?;
-    crate::content::bump(&mut tx).await?;
+    let mut removed = 0;
+    for (table, column) in [("comments", "actor"), ("reactions", "actor"), ("followers", "follower")] {
+        let done =
+            sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1")).bind(actor).execute(&mut *tx).await?;
+        removed += done.rows_affected();
+    }
+    // Pages change only when something shown went (a stranger's Delete of themselves is free).
+    if removed > 0 {
+        crate::content::bump(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -941,19 +961,24 @@ pub async fn writer_by_id(store: &Store, id: i64) -> Result<Option<LocalWriter>>
 pub async fn forget_instance(store: &Store, host: &str) -> Result<()> {
     let mut tx = store.begin().await?;
     // Actors' ids are URLs on their host: `https://host/…`, with a port or (on one machine, in
-    // tests) over http.
-    let patterns = ["https://{}/%", "https://{}:%", "http://{}/%", "http://{}:%"].map(|p| p.replace("{}", host));
+    // tests) over http. Compared in lower case, with `%` and `_` of the host taken literally.
+    let host = host.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let patterns = ["https://{}/%", "https://{}:%", "http://{}/%", "http://{}:%"].map(|p| p.replace("{}", &host));
+    let mut removed = 0;
     for (table, column) in [("comments", "actor"), ("reactions", "actor"), ("followers", "follower")] {
         let sql = format!(
-            "DELETE FROM {table} WHERE {column} LIKE $1 OR {column} LIKE $2 OR {column} LIKE $3 OR {column} LIKE $4"
+            "DELETE FROM {table} WHERE LOWER({column}) LIKE $1 ESCAPE '\\' OR LOWER({column}) LIKE $2 ESCAPE '\\' \
+             OR LOWER({column}) LIKE $3 ESCAPE '\\' OR LOWER({column}) LIKE $4 ESCAPE '\\'"
         );
         let mut query = sqlx::query(&sql);
         for pattern in &patterns {
             query = query.bind(pattern.as_str());
         }
-        query.execute(&mut *tx).await?;
+        removed += query.execute(&mut *tx).await?.rows_affected();
     }
-    crate::content::bump(&mut tx).await?;
+    if removed > 0 {
+        crate::content::bump(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -1211,4 +1236,35 @@ pub async fn give_up_inbox(store: &Store, inbox: &str) -> Result<u64> {
     .await?;
     tx.commit().await?;
     Ok(removed.rows_affected())
+}
+
+/// When a diary entry was last changed.
+pub async fn diary_updated_at(store: &Store, id: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT updated_at FROM diary_entries WHERE id = $1")
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+/// The generation an object's id is at (0 until it is published again after a Delete).
+pub async fn generation(store: &Store, kind: &str, source_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT generation FROM federated_objects WHERE kind = $1 AND source_id = $2")
+        .bind(kind)
+        .bind(source_id)
+        .fetch_optional(store.pool())
+        .await?
+        .unwrap_or(0))
+}
+
+/// Forgets the replies and reactions of a review, article or diary entry being deleted (in the
+/// deleting transaction): on SQLite a later row may be given the same id.
+pub(crate) async fn forget_source(conn: &mut crate::Conn, kind: &str, source_id: i64) -> Result<()> {
+    for table in ["comments", "reactions"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE kind = $1 AND source_id = $2"))
+            .bind(kind)
+            .bind(source_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -297,6 +297,7 @@ async fn write_parts(
 pub async fn delete(conn: &mut Conn, id: i64) -> Result<bool> {
     let deleted = sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(&mut *conn).await?.rows_affected();
     crate::search::remove(conn, crate::search::Kind::Article, id).await?;
+    crate::federation::forget_source(conn, "article", id).await?;
     content::bump(conn).await?;
     Ok(deleted > 0)
 }

@@ -226,6 +226,7 @@ pub async fn update(conn: &mut Conn, id: i64, based_on: i64, review: &ReviewInpu
 pub async fn delete(conn: &mut Conn, id: i64) -> Result<bool> {
     let deleted = sqlx::query("DELETE FROM reviews WHERE id = $1").bind(id).execute(&mut *conn).await?.rows_affected();
     crate::search::remove(conn, crate::search::Kind::Review, id).await?;
+    crate::federation::forget_source(conn, "review", id).await?;
     content::bump(conn).await?;
     Ok(deleted > 0)
 }

@@ -51,7 +51,22 @@ impl Peer {
             "publicKey": { "id": format!("{base}/actor#main-key"), "owner": format!("{base}/actor"), "publicKeyPem": public },
         });
         let kept = inbox.clone();
+        // A document that claims to be someone on another server, with this peer's key.
+        let impostor = json!({
+            "id": "https://mastodon.example/users/alice",
+            "type": "Person",
+            "preferredUsername": "alice",
+            "inbox": format!("{base}/inbox"),
+            "publicKey": { "id": "https://mastodon.example/users/alice#main-key", "owner": "https://mastodon.example/users/alice", "publicKeyPem": public },
+        });
         let app = axum::Router::new()
+            .route(
+                "/impostor",
+                axum::routing::get(move || {
+                    let impostor = impostor.clone();
+                    async move { ([("content-type", "application/activity+json")], impostor.to_string()) }
+                }),
+            )
             .route(
                 "/actor",
                 axum::routing::get(move || {
@@ -257,6 +272,10 @@ async fn a_fediverse_account_follows_a_writer_reads_replies_and_likes() {
             "content": "<p>Loved the <a href=\"https://example.org/x\">ending</a><script>alert(1)</script><img src=\"https://tracker.example/p.png\"></p>",
             "published": "2026-12-01T10:00:00Z" } });
     assert_eq!(peer.post(&format!("{}/ap/inbox", site.base), &reply).await, 202);
+    // A reply that claims an id on another server (someone else's reply, taken first) is refused.
+    let mut squatter = reply.clone();
+    squatter["object"]["id"] = "https://mastodon.example/users/alice/statuses/1".into();
+    assert_eq!(peer.post(&format!("{}/ap/inbox", site.base), &squatter).await, 401);
     let like =
         json!({ "id": format!("{}/likes/1", peer.base), "type": "Like", "actor": peer.actor(), "object": object_id });
     assert_eq!(peer.post(&inbox, &like).await, 202);
@@ -282,6 +301,10 @@ async fn a_fediverse_account_follows_a_writer_reads_replies_and_likes() {
     edit["object"]["content"] = "<p>Loved the final shot.</p>".into();
     assert_eq!(peer.post(&inbox, &edit).await, 202);
     site.state.refresh().await.unwrap();
+    let (_, page) = site.public("/reviews/night-train-1990").await;
+    assert!(!page.contains("Loved the"), "an approved reply that changed goes back to the moderators");
+    assert!(editor.page("/admin/replies").await.contains("Loved the final shot."));
+    assert_eq!(editor.post(&format!("/admin/replies/{}", held[0].id), &csrf_form).await.status(), 303);
     assert!(site.public("/reviews/night-train-1990").await.1.contains("Loved the final shot."));
     let undo =
         json!({ "id": format!("{}/likes/1/undo", peer.base), "type": "Undo", "actor": peer.actor(), "object": like });
@@ -303,6 +326,19 @@ async fn a_fediverse_account_follows_a_writer_reads_replies_and_likes() {
     assert_eq!(got.last().unwrap()["type"], "Delete");
     assert_eq!(got.last().unwrap()["object"]["id"], object_id.as_str());
     assert_eq!(get_json(&object_id).await.0, 404);
+
+    // Published again, it goes under a new id: servers keep the old one's tombstone.
+    let revision = input_value(&editor.page(&format!("/admin/reviews/{id}")).await, "revision");
+    let owned = fields("The train leaves at *dawn*, again.", &revision);
+    let borrowed: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(editor.post(&format!("/admin/reviews/{id}"), &borrowed).await.status(), 303);
+    settle(&site).await;
+    let got = peer.received().await;
+    let again = got.last().unwrap();
+    assert_eq!(again["type"], "Create");
+    assert_eq!(again["object"]["id"], format!("{object_id}/1"));
+    assert_eq!(get_json(&format!("{object_id}/1")).await.0, 200);
+    assert_eq!(get_json(&format!("{object_id}/2")).await.0, 404);
     let unfollow = json!({ "id": format!("{}/follows/1/undo", peer.base), "type": "Undo", "actor": peer.actor(), "object": follow });
     assert_eq!(peer.post(&inbox, &unfollow).await, 202);
     assert_eq!(get_json(actor["followers"].as_str().unwrap()).await.1["totalItems"], 0);
@@ -337,6 +373,31 @@ async fn unsigned_forged_stale_altered_and_blocked_activities_are_refused() {
     theirs["actor"] = "https://mastodon.example/users/ana".into();
     assert_eq!(peer.post(&inbox, &theirs).await, 401, "signed by another than its actor");
     assert_eq!(peer.post(&inbox, &json!("not an activity")).await, 400);
+
+    // A document that speaks for an account on another server is not believed.
+    let alice = "https://mastodon.example/users/alice";
+    let mut as_alice = like.clone();
+    as_alice["actor"] = alice.into();
+    let url = url::Url::parse(&inbox).unwrap();
+    let body = as_alice.to_string();
+    let mut request = Site::client().post(&inbox);
+    for (name, value) in
+        signature::sign(&peer.key, &format!("{}/impostor", peer.base), "POST", &url, Some(body.as_bytes()), now)
+    {
+        request = request.header(name, value);
+    }
+    assert_eq!(request.body(body).send().await.unwrap().status(), 401, "an impostor's key");
+    assert!(
+        marquee_store::federation::remote_actor(&site.state.store, alice).await.unwrap().is_none(),
+        "alice is not poisoned"
+    );
+
+    // Forged requests in a stranger's name do not use up that instance's share of the rate limit.
+    for _ in 0..320 {
+        assert_eq!(peer.post_with(&inbox, &like, Some(&forger), now).await, 401);
+    }
+    let welcome = json!({ "id": format!("{}/likes/10", peer.base), "type": "Like", "actor": peer.actor(), "object": format!("{}/ap/site", site.base) });
+    assert_eq!(peer.post(&inbox, &welcome).await, 202, "the real account is still heard");
 
     // A follow from a blocked instance is taken and dropped.
     let owner = marquee_changes::Member { id: 1, name: "Olive Owner".into(), role: marquee_core::Role::Owner };

@@ -21,6 +21,7 @@ CREATE TABLE remote_actors (
     url TEXT,
     fetched_at BIGINT NOT NULL
 );
+CREATE INDEX remote_actors_key ON remote_actors(key_id);
 
 CREATE TABLE followers (
     actor TEXT NOT NULL,
@@ -39,7 +40,8 @@ CREATE TABLE federation_blocks (
 
 -- What followers were told of each review or article: the revision last sent, whether it was
 -- sent at all (one already old when federation first saw it is not announced), whether it was
--- deleted since.
+-- deleted since, and its generation: published again after a Delete, it goes under a new id
+-- (servers keep a tombstone of a deleted id and refuse it for good).
 CREATE TABLE federated_objects (
     kind TEXT NOT NULL,
     source_id BIGINT NOT NULL,
@@ -47,6 +49,7 @@ CREATE TABLE federated_objects (
     revision BIGINT NOT NULL,
     sent BIGINT NOT NULL,
     deleted BIGINT NOT NULL DEFAULT 0,
+    generation BIGINT NOT NULL DEFAULT 0,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (kind, source_id)
 );

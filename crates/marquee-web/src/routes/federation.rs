@@ -32,9 +32,12 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/ap/users/{id}/inbox", post(inbox))
         .route("/ap/inbox", post(inbox))
         .route("/ap/reviews/{id}", get(review_object))
+        .route("/ap/reviews/{id}/{generation}", get(review_object_at))
         .route("/ap/articles/{id}", get(article_object))
+        .route("/ap/articles/{id}/{generation}", get(article_object_at))
         .route("/ap/notes/{id}", get(note_object))
         .route("/ap/diary/{id}", get(diary_object))
+        .route("/ap/diary/{id}/{generation}", get(diary_object_at))
         .layer(DefaultBodyLimit::max(MAX_ACTIVITY))
 }
 
@@ -191,6 +194,35 @@ async fn object_response(state: &AppState, kind: &str, id: i64) -> Result<Respon
     require_enabled(state).await?;
     let object = state.federation.object(kind, id).await.map_err(federation_error)?.ok_or(Error::NotFound)?;
     Ok(activity_json(&object))
+}
+
+/// An object at one generation of its id: only the current one is served.
+async fn object_at(state: &AppState, kind: &str, id: i64, generation: i64) -> Result<Response, Error> {
+    if marquee_store::federation::generation(&state.store, kind, id).await? != generation {
+        return Err(Error::NotFound);
+    }
+    object_response(state, kind, id).await
+}
+
+async fn review_object_at(
+    State(state): State<Arc<AppState>>,
+    Path((id, generation)): Path<(i64, i64)>,
+) -> Result<Response, Error> {
+    object_at(&state, "review", id, generation).await
+}
+
+async fn article_object_at(
+    State(state): State<Arc<AppState>>,
+    Path((id, generation)): Path<(i64, i64)>,
+) -> Result<Response, Error> {
+    object_at(&state, "article", id, generation).await
+}
+
+async fn diary_object_at(
+    State(state): State<Arc<AppState>>,
+    Path((id, generation)): Path<(i64, i64)>,
+) -> Result<Response, Error> {
+    object_at(&state, "diary", id, generation).await
 }
 
 async fn review_object(State(state): State<Arc<AppState>>, Path(id): Path<i64>) -> Result<Response, Error> {
