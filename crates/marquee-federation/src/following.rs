@@ -40,11 +40,11 @@ impl Federation {
         else {
             return Err(FollowError::NotAnAccount(account.to_string()));
         };
-        let schemes: &[&str] = if self.client.allows_private() { &["https", "http"] } else { &["https"] };
+        let schemes: &[&str] = if self.client().allows_private() { &["https", "http"] } else { &["https"] };
         let mut last = String::new();
         for scheme in schemes {
             let url = format!("{scheme}://{host}/.well-known/webfinger?resource=acct:{name}@{host}");
-            match self.client.get_json(&url).await {
+            match self.client().get_json(&url).await {
                 Ok(jrd) => {
                     let link = jrd.get("links").and_then(Value::as_array).and_then(|links| {
                         links.iter().find(|l| {

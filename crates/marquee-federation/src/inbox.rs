@@ -181,7 +181,7 @@ impl Federation {
     /// redirects), a key document is the key asked for, and its owner is on the same server.
     pub async fn fetch_actor(&self, id: &str) -> Result<RemoteActor, String> {
         let address = id.split('#').next().unwrap_or(id);
-        let (mut doc, mut from) = self.client.get_json_from(address).await.map_err(|e| e.to_string())?;
+        let (mut doc, mut from) = self.client().get_json_from(address).await.map_err(|e| e.to_string())?;
         if doc.get("publicKey").is_none() {
             // A key document: its owner is the actor.
             let key = doc.get("id").and_then(Value::as_str).unwrap_or_default();
@@ -192,7 +192,7 @@ impl Federation {
             if !same_origin(&owner, &from) {
                 return Err(format!("the key {id} names an owner on another server"));
             }
-            (doc, from) = self.client.get_json_from(&owner).await.map_err(|e| e.to_string())?;
+            (doc, from) = self.client().get_json_from(&owner).await.map_err(|e| e.to_string())?;
         }
         let actor = remote_actor_from(&doc)?;
         if !same_origin(&actor.uri, &from) {

@@ -65,7 +65,11 @@ pub struct Federation {
     pub base_url: String,
     /// The host handles end in (`host` or `host:port`).
     pub host: String,
-    pub client: Client,
+    /// Made on first use: building it reads the system's certificates, which a server that
+    /// never federates (or a command that only renders) has no need of.
+    client: std::sync::OnceLock<Client>,
+    allow_private: bool,
+    agent: String,
     /// Wakes the delivery task when something was queued.
     pub wake: tokio::sync::Notify,
     /// Requests per instance in the current minute (the inbox's rate limit).
@@ -99,7 +103,9 @@ impl Federation {
         let agent = format!("Marquee/{} (+{base_url})", env!("CARGO_PKG_VERSION"));
         Arc::new(Federation {
             store,
-            client: Client::new(allow_private, &agent),
+            client: std::sync::OnceLock::new(),
+            allow_private,
+            agent,
             base_url,
             host,
             wake: tokio::sync::Notify::new(),
@@ -108,6 +114,11 @@ impl Federation {
             fetching: tokio::sync::Semaphore::new(8),
             making_keys: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The client for other servers.
+    pub fn client(&self) -> &Client {
+        self.client.get_or_init(|| Client::new(self.allow_private, &self.agent))
     }
 
     /// Whether the owner has federation on (it is, unless switched off in the settings).

@@ -388,7 +388,7 @@ impl Federation {
         let keys = self.keys(&local).await.map_err(|e| (e.to_string(), true))?;
         let key = PrivateKey::from_pem(&keys.private_pem).map_err(|e| (e, false))?;
         let key_id = format!("{}#main-key", self.actor_id(&local));
-        self.client
+        self.client()
             .post_signed(&delivery.inbox, delivery.activity.as_bytes(), &key_id, &key)
             .await
             .map_err(|e| (e.to_string(), e.is_temporary()))
