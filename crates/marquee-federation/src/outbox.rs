@@ -205,7 +205,7 @@ impl Federation {
                 Some(known) => known.generation,
                 None => 0,
             };
-            let Some(object) = self.object_at(&pending.kind, pending.source_id, generation).await? else { continue };
+
             // Once followers were told of it, the same actor goes on speaking for it.
             let local = match (&pending.known, &pending.known_actor) {
                 (Some(Known { sent: true, deleted: false, .. }), Some(actor)) => match self.by_key_name(actor).await? {
@@ -228,8 +228,12 @@ impl Federation {
                 Some(Known { sent: true, .. }) => (Some("Update"), true),
                 Some(Known { sent: false, .. }) => (None, false),
             };
+            // The object is built only when it is sent (an archive recorded as not sent costs a row).
             let deliveries = match activity {
-                Some(kind) => self.deliveries_for(kind, &local, &object_id, object, revision).await?,
+                Some(kind) => match self.object_at(&pending.kind, pending.source_id, generation).await? {
+                    Some(object) => self.deliveries_for(kind, &local, &object_id, object, revision).await?,
+                    None => continue,
+                },
                 None => Vec::new(),
             };
             let now_known = Known { revision, sent, deleted: false, generation };
