@@ -63,7 +63,7 @@ read -r import_s import_kb <"$tmp/import.time"
 echo "writing $DIARY diary entries for $MEMBERS members…" >&2
 now=$(date +%s)
 films=$(sqlite3 "$db" "SELECT COUNT(*) FROM films")
-sqlite3 "$db" <<SQL
+sqlite3 "$db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 BEGIN;
 WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < $MEMBERS)

@@ -75,7 +75,9 @@ impl RelatedIndex {
         let items: Vec<Item> = reviews
             .into_iter()
             .zip(term_counts)
-            .map(|(features, counts)| {
+            .map(|(mut features, counts)| {
+                // The text is in the vector now; kept, it would hold every review's words.
+                features.text = String::new();
                 let mut vector: Vec<(u32, f32)> = counts
                     .into_iter()
                     .map(|(id, count)| {

@@ -127,6 +127,39 @@ impl Default for Site {
     }
 }
 
+/// From how many published reviews the related index is rebuilt in the background.
+const RELATED_IN_BACKGROUND_FROM: usize = 2000;
+
+/// The related-reviews index with the content version it was built at, and the lock that makes
+/// one build at a time.
+#[derive(Default)]
+struct Related {
+    current: RwLock<Option<(i64, Arc<RelatedIndex>)>>,
+    building: Arc<Mutex<()>>,
+}
+
+impl Related {
+    fn current(&self) -> Option<(i64, Arc<RelatedIndex>)> {
+        self.current.read().expect("related lock is never poisoned").clone()
+    }
+
+    fn set(&self, version: i64, index: Arc<RelatedIndex>) {
+        let mut current = self.current.write().expect("related lock is never poisoned");
+        // A slower build of an older version never replaces a newer one.
+        if current.as_ref().is_none_or(|(built, _)| *built <= version) {
+            *current = Some((version, index));
+        }
+    }
+}
+
+async fn build_related(store: &Store) -> marquee_store::Result<Arc<RelatedIndex>> {
+    let features = marquee_store::reviews::related_features(store).await?;
+    let index = tokio::task::spawn_blocking(move || RelatedIndex::build(features))
+        .await
+        .map_err(|e| marquee_store::Error::Corrupt(format!("building the related-reviews index failed: {e}")))?;
+    Ok(Arc::new(index))
+}
+
 /// Each review's related reviews, by review id.
 type RelatedIds = HashMap<i64, Vec<i64>>;
 
@@ -143,7 +176,7 @@ pub struct AppState {
     pub store: Store,
     pub media: MediaStore,
     pub config: WebConfig,
-    pub cache: PageCache,
+    pub cache: Arc<PageCache>,
     pub metrics: crate::metrics::Metrics,
     /// Imports started from the admin, running or recently ended.
     pub jobs: crate::jobs::Jobs,
@@ -159,7 +192,11 @@ pub struct AppState {
     /// starts and shown in its log only, so the first visitor of a new site cannot take it.
     setup_code: String,
     site: RwLock<Arc<Site>>,
-    related: Held<RelatedIndex>,
+    related: Arc<Related>,
+    /// From how many published reviews on the related index is rebuilt in the background after
+    /// a change, pages going on with the last one meanwhile (below, it takes milliseconds and
+    /// is rebuilt at once).
+    pub related_in_background_from: std::sync::atomic::AtomicUsize,
     /// The genres the search form offers (slug, name), read once per content change.
     genres: Held<Genres>,
     /// The words search corrects typos to, read once per content change.
@@ -196,9 +233,10 @@ impl AppState {
                 axum::http::HeaderValue::from_str(&format!("max-age={}", config.hsts_max_age))
                     .expect("a number makes a valid header value")
             }),
-            cache: PageCache::new(PAGE_CACHE_BYTES),
+            cache: Arc::new(PageCache::new(PAGE_CACHE_BYTES)),
             setup_code: setup_code(),
-            related: Held::default(),
+            related: Arc::default(),
+            related_in_background_from: std::sync::atomic::AtomicUsize::new(RELATED_IN_BACKGROUND_FROM),
             genres: Held::default(),
             vocabulary: Held::default(),
             sitemap_size: Held::default(),
@@ -218,16 +256,51 @@ impl AppState {
         self.site.read().expect("site lock is never poisoned: writers do not panic").clone()
     }
 
-    /// The related-reviews index, built on first use after each content change.
+    /// The related-reviews index of the content as it is now, built when it is not.
     pub async fn related_index(&self) -> marquee_store::Result<Arc<RelatedIndex>> {
-        self.related
-            .get_or_load(|| async {
-                let features = marquee_store::reviews::related_features(&self.store).await?;
-                tokio::task::spawn_blocking(move || RelatedIndex::build(features)).await.map_err(|e| {
-                    marquee_store::Error::Corrupt(format!("building the related-reviews index failed: {e}"))
-                })
-            })
-            .await
+        let version = self.version.load(Ordering::Acquire);
+        if let Some((built, index)) = self.related.current() {
+            if built == version {
+                return Ok(index);
+            }
+        }
+        let _one = self.related.building.lock().await;
+        if let Some((built, index)) = self.related.current() {
+            if built == version {
+                return Ok(index);
+            }
+        }
+        let index = build_related(&self.store).await?;
+        self.related.set(version, index.clone());
+        Ok(index)
+    }
+
+    /// The related-reviews index for a page: on a large site after a change, the last one while
+    /// the new one is built in the background (the page cache is emptied again once it is in), so
+    /// that no reader waits for a rebuild of every review's vector.
+    async fn related_index_for_page(&self) -> marquee_store::Result<Arc<RelatedIndex>> {
+        let version = self.version.load(Ordering::Acquire);
+        let Some((built, index)) = self.related.current() else { return self.related_index().await };
+        if built == version {
+            return Ok(index);
+        }
+        if index.len() < self.related_in_background_from.load(Ordering::Relaxed) {
+            return self.related_index().await;
+        }
+        if let Ok(one) = self.related.building.clone().try_lock_owned() {
+            let (related, store, cache) = (self.related.clone(), self.store.clone(), self.cache.clone());
+            tokio::spawn(async move {
+                let _one = one;
+                match build_related(&store).await {
+                    Ok(index) => {
+                        related.set(version, index);
+                        cache.clear();
+                    }
+                    Err(e) => tracing::warn!(error = %e, "rebuilding the related-reviews index failed"),
+                }
+            });
+        }
+        Ok(index)
     }
 
     /// Genres with published reviews, as (slug, name), read once per content change.
@@ -275,7 +348,7 @@ impl AppState {
         let held = self.related_held.read().expect("related lock is never poisoned").clone();
         Ok(match held {
             Some(held) => held.get(&review_id).cloned().unwrap_or_default(),
-            None => self.related_index().await?.related(review_id, RELATED),
+            None => self.related_index_for_page().await?.related(review_id, RELATED),
         })
     }
 
@@ -290,7 +363,6 @@ impl AppState {
         if current != self.version.load(Ordering::Acquire) {
             let site = load_site(&self.store).await?;
             *self.site.write().expect("site lock is never poisoned") = Arc::new(site);
-            self.related.clear().await;
             self.genres.clear().await;
             self.vocabulary.clear().await;
             self.sitemap_size.clear().await;

@@ -567,3 +567,49 @@ async fn a_poster_chosen_before_a_preview_or_a_refused_save_is_kept() {
     let film = marquee_store::films::by_slug(&site.state.store, "kept-poster-2001").await.unwrap().unwrap();
     assert!(matches!(film.poster, Some(marquee_store::media::Picture::Stored(_))), "the film has the poster");
 }
+
+/// On a large site the related-reviews index is rebuilt in the background after a change: the
+/// first page after it is drawn with the last index at once, and the new review shows among the
+/// related ones as soon as the new index is in (the page cache emptied again then).
+#[tokio::test]
+async fn after_a_change_pages_use_the_last_related_index_until_the_new_one_is_in() {
+    let site = support::site().await;
+    site.state.related_in_background_from.store(0, std::sync::atomic::Ordering::Relaxed);
+    let mut editor = site.sign_in("editor@example.com").await;
+    let words = "Lighthouse keepers, foghorns and the long winter of the northern coast.";
+    for (title, year) in [("Beacon", "1961"), ("Keeper", "1962")] {
+        editor
+            .create_review(&[
+                ("film_title", title),
+                ("film_year", year),
+                ("body", words),
+                ("revision", "0"),
+                ("action", "publish"),
+            ])
+            .await;
+    }
+    site.state.refresh().await.unwrap();
+    let (_, page) = site.public("/reviews/beacon-1961").await;
+    assert!(page.contains("/reviews/keeper-1962"), "Keeper is related to Beacon");
+    editor
+        .create_review(&[
+            ("film_title", "Foghorn"),
+            ("film_year", "1963"),
+            ("body", words),
+            ("revision", "0"),
+            ("action", "publish"),
+        ])
+        .await;
+    site.state.refresh().await.unwrap();
+    let (status, page) = site.public("/reviews/beacon-1961").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("/reviews/foghorn-1963"), "drawn at once with the last index");
+    let started = std::time::Instant::now();
+    loop {
+        if site.public("/reviews/beacon-1961").await.1.contains("/reviews/foghorn-1963") {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the new index came in");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
