@@ -6,6 +6,9 @@ use crate::{activities, Federation, Local};
 use marquee_store::federation::{self as records, NewDelivery, OutgoingNote, RemoteActor};
 use serde_json::{json, Value};
 
+/// The longest reply a member sends (Mastodon's own limit is 500; other servers take more).
+pub const MAX_REPLY: usize = 5000;
+
 /// Why an account could not be followed, replied to or liked.
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
@@ -17,6 +20,8 @@ pub enum FollowError {
     UnknownPost,
     #[error("the reply is empty")]
     Empty,
+    #[error("the reply is over {MAX_REPLY} characters")]
+    TooLong,
     #[error(transparent)]
     Failed(#[from] crate::Error),
 }
@@ -31,6 +36,9 @@ impl Federation {
     /// The account `@name@host` (WebFinger) or `https://…` (its actor) names, fetched and kept.
     pub async fn resolve(&self, account: &str) -> Result<RemoteActor, FollowError> {
         let account = account.trim();
+        if account.len() > 300 {
+            return Err(FollowError::NotAnAccount(account.chars().take(40).collect::<String>() + "…"));
+        }
         if account.starts_with("https://") || account.starts_with("http://") {
             return self.fetch_actor(account).await.map_err(FollowError::Unreachable);
         }
@@ -150,6 +158,9 @@ impl Federation {
         let text = text.trim();
         if text.is_empty() {
             return Err(FollowError::Empty);
+        }
+        if text.chars().count() > MAX_REPLY {
+            return Err(FollowError::TooLong);
         }
         let local = self.writer(member_id).await?.ok_or(FollowError::UnknownPost)?;
         let html: String = text

@@ -85,6 +85,9 @@ pub struct Federation {
 /// How long a key that could not be fetched is not asked for again.
 const FETCH_FAILURE_MEMORY: i64 = 300;
 
+/// The site actor's user name until the owner chooses another.
+pub const DEFAULT_SITE_HANDLE: &str = "site";
+
 /// How many activities one instance may send per minute before it is told to slow down.
 pub const PER_INSTANCE_PER_MINUTE: u32 = 300;
 
@@ -133,7 +136,7 @@ impl Federation {
             .get("federation_handle")
             .filter(|h| !h.is_empty())
             .cloned()
-            .unwrap_or_else(|| "site".into()))
+            .unwrap_or_else(|| DEFAULT_SITE_HANDLE.into()))
     }
 
     pub fn site_id(&self) -> String {

@@ -436,6 +436,9 @@ impl Federation {
                 if let Err(e) = records::prune_deliveries(&self.store, now - 14 * 24 * 3600).await {
                     tracing::warn!(error = %e, "forgetting old deliveries failed");
                 }
+                if let Err(e) = records::prune_remote(&self.store, now - 90 * 24 * 3600, now - 30 * 24 * 3600).await {
+                    tracing::warn!(error = %e, "forgetting old posts and unknown actors failed");
+                }
             }
         }
     }

@@ -667,6 +667,28 @@ pub async fn troubles(store: &Store, limit: i64) -> Result<Vec<Trouble>> {
         .collect()
 }
 
+/// Forgets what strangers left behind: posts of followed accounts received before `posts_before`,
+/// and remote actors fetched before `actors_before` that nothing here refers to any more (no
+/// follow either way, reply, reaction or kept post). Returns how many rows went.
+pub async fn prune_remote(store: &Store, posts_before: i64, actors_before: i64) -> Result<u64> {
+    let mut tx = store.begin().await?;
+    let posts =
+        sqlx::query("DELETE FROM remote_posts WHERE received_at < $1").bind(posts_before).execute(&mut *tx).await?;
+    let actors = sqlx::query(
+        "DELETE FROM remote_actors WHERE fetched_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM followers f WHERE f.follower = remote_actors.uri) \
+         AND NOT EXISTS (SELECT 1 FROM following g WHERE g.actor = remote_actors.uri) \
+         AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.actor = remote_actors.uri) \
+         AND NOT EXISTS (SELECT 1 FROM reactions r WHERE r.actor = remote_actors.uri) \
+         AND NOT EXISTS (SELECT 1 FROM remote_posts p WHERE p.actor = remote_actors.uri)",
+    )
+    .bind(actors_before)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(posts.rows_affected() + actors.rows_affected())
+}
+
 /// Forgets deliveries that went (or were given up) before `before`.
 pub async fn prune_deliveries(store: &Store, before: i64) -> Result<u64> {
     let done = sqlx::query("DELETE FROM deliveries WHERE state <> 'pending' AND done_at < $1")

@@ -122,7 +122,7 @@ impl Default for Site {
             has_articles: false,
             navigation: Vec::new(),
             federation: true,
-            site_handle: "site".into(),
+            site_handle: marquee_federation::DEFAULT_SITE_HANDLE.into(),
         }
     }
 }

@@ -565,6 +565,10 @@ async fn two_marquee_sites_follow_read_reply_to_and_like_each_other() {
 
     // B's editor replies and likes; A holds the reply until its editor approves it.
     let object_id = format!("{}/ap/reviews/{id}", a.base);
+    let long = "x".repeat(marquee_federation::following::MAX_REPLY + 1);
+    let refused = editor_b.post("/admin/reading/reply", &[("uri", &object_id), ("text", &long)]).await;
+    assert_eq!(refused.status(), 422, "a reply over the limit is refused with the form");
+    assert!(refused.text().await.unwrap().contains("over 5000 characters"));
     let reply =
         editor_b.post("/admin/reading/reply", &[("uri", &object_id), ("text", "A fine ride through the dark.")]).await;
     assert_eq!(reply.status(), 303);
@@ -601,6 +605,20 @@ async fn two_marquee_sites_follow_read_reply_to_and_like_each_other() {
     assert_eq!(owner_b.post("/admin/federation/unfollow", &[("actor", &actor_a)]).await.status(), 303);
     settle(&b).await;
     assert_eq!(marquee_store::federation::follower_count(&a.state.store, "user:2").await.unwrap(), 0);
+
+    // Later, what strangers left is forgotten; an actor something still refers to stays.
+    let later = marquee_store::now() + 1;
+    assert!(marquee_store::federation::prune_remote(&b.state.store, later, later).await.unwrap() > 0);
+    assert!(
+        marquee_store::federation::remote_actor(&b.state.store, &actor_a).await.unwrap().is_none(),
+        "unfollowed, forgotten"
+    );
+    marquee_store::federation::prune_remote(&a.state.store, later, later).await.unwrap();
+    let b_editor = format!("{}/ap/users/2", b.base);
+    assert!(
+        marquee_store::federation::remote_actor(&a.state.store, &b_editor).await.unwrap().is_some(),
+        "the author of an approved reply is kept"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
