@@ -399,6 +399,24 @@ async fn unsigned_forged_stale_altered_and_blocked_activities_are_refused() {
     let welcome = json!({ "id": format!("{}/likes/10", peer.base), "type": "Like", "actor": peer.actor(), "object": format!("{}/ap/site", site.base) });
     assert_eq!(peer.post(&inbox, &welcome).await, 202, "the real account is still heard");
 
+    // An instance that sends more than its share in a minute is told to slow down, many at once.
+    // (Counted per minute: not across the turn of one.)
+    let second = marquee_store::now() % 60;
+    if second > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs((61 - second) as u64)).await;
+    }
+    let sent = marquee_federation::PER_INSTANCE_PER_MINUTE as usize + 20;
+    let statuses = futures_util::future::join_all((0..sent).map(|n| {
+        let like = json!({ "id": format!("{}/likes/burst-{n}", peer.base), "type": "Like", "actor": peer.actor(),
+            "object": format!("{}/ap/site", site.base) });
+        let (peer, inbox) = (&peer, &inbox);
+        async move { peer.post(inbox, &like).await }
+    }))
+    .await;
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert!(refused >= 20, "{refused} of {sent} refused with 429: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 202 || *s == 429), "{statuses:?}");
+
     // A follow from a blocked instance is taken and dropped.
     let owner = marquee_changes::Member { id: 1, name: "Olive Owner".into(), role: marquee_core::Role::Owner };
     let target = marquee_changes::comments::block_target("127.0.0.1").unwrap();
